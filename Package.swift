@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// GPT2Kit: GPT-2 tokenizer, single-file model format, checkpoint readers, CPU runtime and CLI.
+// Dependencies point one way:
+//   GPT2Tokenizer <- GPT2ModelFile <- GPT2Checkpoints
+//   GPT2Kernels <- GPT2Runtime (-> GPT2ModelFile, GPT2Tokenizer)
+//   gpt2kit (CLI) -> everything
+import PackageDescription
+
+// Kernels and hot loops are compiled without overflow/bounds traps in release builds; every
+// size that comes from a file is checked before it reaches them.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "GPT2Kit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gpt2kit", targets: ["GPT2KitCLI"]),
+        .library(name: "GPT2Tokenizer", targets: ["GPT2Tokenizer"]),
+        .library(name: "GPT2ModelFile", targets: ["GPT2ModelFile"]),
+        .library(name: "GPT2Checkpoints", targets: ["GPT2Checkpoints"]),
+        .library(name: "GPT2Runtime", targets: ["GPT2Runtime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CJSONC", pkgConfig: "json-c",
+                       providers: [.apt(["libjson-c-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+
+        .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "CJSONC", "CZstd"],
+                swiftSettings: fast),
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "CJSONC"],
+                swiftSettings: fast),
+        .target(name: "GPT2Kernels", swiftSettings: fast, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"],
+                swiftSettings: fast),
+        .executableTarget(
+            name: "GPT2KitCLI",
+            dependencies: [
+                "GPT2Tokenizer", "GPT2ModelFile", "GPT2Checkpoints", "GPT2Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast),
+
+        .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
+        .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"]),
+        .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI"]),
+    ]
+)

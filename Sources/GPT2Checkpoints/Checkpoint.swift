@@ -1,0 +1,59 @@
+import GPT2ModelFile
+import GPT2Tokenizer
+
+/// The checkpoint layouts GPT2Kit reads.
+public enum CheckpointLayout: String, Sendable, Equatable, CaseIterable {
+    case safetensors        // Hugging Face model.safetensors (single or sharded) + config.json
+    case pytorchBin = "pytorch_bin"   // Hugging Face pytorch_model.bin / any torch.save state dict
+    case tensorflow         // OpenAI's GPT-2 release: model.ckpt.{index,data-*} + hparams.json
+    case nanoGPT = "nanogpt" // nanoGPT ckpt.pt (+ optional meta.pkl)
+    case llmc               // llm.c gpt2_*.bin (+ gpt2_tokenizer.bin)
+}
+
+/// A tensor as the source file stores it (for `inspect` of a source checkpoint).
+public struct SourceTensorInfo: Sendable, Equatable {
+    public var name: String          // the source's own name, e.g. `transformer.h.0.attn.c_attn.weight`
+    public var shape: [Int]
+    public var type: ElementType
+    public var offset: Int?          // byte offset of its data in `file`, when it has one
+    public var file: String?         // file holding the data (shards, TF data files, zip members)
+
+    public init(name: String, shape: [Int], type: ElementType, offset: Int? = nil, file: String? = nil) {
+        self.name = name
+        self.shape = shape
+        self.type = type
+        self.offset = offset
+        self.file = file
+    }
+}
+
+/// A canonical tensor a checkpoint can produce (name and shape per `TensorName`).
+public struct CanonicalTensorInfo: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var type: ElementType     // element type in the source (f32, f16 or bf16)
+
+    public init(name: String, shape: [Int], type: ElementType) {
+        self.name = name
+        self.shape = shape
+        self.type = type
+    }
+}
+
+/// An opened source checkpoint: hyperparameters, tokenizer and canonical tensors loaded one at
+/// a time, so conversion holds at most one tensor in memory.
+public protocol Checkpoint {
+    var layout: CheckpointLayout { get }
+    var config: GPT2Config { get }
+    /// The tokenizer found beside the weights, if any.
+    var vocabulary: Vocabulary? { get }
+    /// Files the checkpoint was read from (for provenance hashes).
+    var sourceFiles: [String] { get }
+    /// Tensors exactly as stored in the source.
+    var sourceTensors: [SourceTensorInfo] { get }
+    /// Canonical tensors in file order (`TensorName.gpt2Tensors(config)`).
+    var tensors: [CanonicalTensorInfo] { get }
+    /// One canonical tensor in canonical layout (`[out, in]`, padding rows dropped), in the
+    /// source's element type.
+    func load(_ name: String) throws -> TensorData
+}

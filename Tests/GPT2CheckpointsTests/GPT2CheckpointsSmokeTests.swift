@@ -1,0 +1,6 @@
+import Testing
+@testable import GPT2Checkpoints
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}
