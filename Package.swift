@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // GPT2Kit: GPT-2 tokenizer, single-file model format, checkpoint readers, CPU runtime and CLI.
 // Dependencies point one way:
-//   GPT2Tokenizer <- GPT2ModelFile <- GPT2Checkpoints
-//   GPT2Kernels <- GPT2Runtime (-> GPT2ModelFile, GPT2Tokenizer)
+//   GPT2Tokenizer, GPT2Kernels <- GPT2ModelFile <- GPT2Checkpoints
+//   GPT2Kernels, GPT2ModelFile <- GPT2Runtime
 //   gpt2kit (CLI) -> everything
 import PackageDescription
 
@@ -30,7 +30,7 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
 
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "CJSONC", "CZstd"],
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "CJSONC"],
                 swiftSettings: fast),
