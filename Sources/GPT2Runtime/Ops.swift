@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Kernels
 import GPT2ModelFile
 
 // The forward pass's calls into the kernel layer, in one place.
@@ -6,26 +7,22 @@ import GPT2ModelFile
 // becomes a one-line call into `Kernels.*` (no second copy of the kernels lives here).
 
 enum Dequantize {
-    /// `count` elements of `type` at `source` as f32.
+    /// `count` elements of `type` at `source` as f32 (the kernel layer's converters).
+    @inline(__always)
     static func toFloat32(type: ElementType, source: UnsafeRawPointer, count: Int,
                           into dst: UnsafeMutablePointer<Float>) {
-        switch type {
-        case .f32:
-            dst.update(from: source.assumingMemoryBound(to: Float.self), count: count)
-        case .f16:
-            for i in 0..<count {
-                dst[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-            }
-        case .bf16:
-            for i in 0..<count {
-                dst[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
-            }
-        case .q8_0:
-            for b in 0..<(count / 32) {
-                let blk = source + 34 * b
-                let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                for j in 0..<32 { dst[32 * b + j] = d * Float(blk.load(fromByteOffset: 2 + j, as: Int8.self)) }
-            }
+        Kernels.decode(source, count: count, as: WeightType(type), into: dst)
+    }
+}
+
+extension WeightType {
+    /// The kernel layer's name for a file element type (same cases, same raw values).
+    init(_ t: ElementType) {
+        switch t {
+        case .f32: self = .f32
+        case .f16: self = .f16
+        case .bf16: self = .bf16
+        case .q8_0: self = .q8_0
         }
     }
 }
