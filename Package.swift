@@ -62,7 +62,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),
-        .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI"]),
     ]
 )
