@@ -20,7 +20,7 @@ struct FixtureTests {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static let fixtureNames = ["hf-sharded", "hf-f16", "hf-bf16", "llmc-bf16"]
+    static let fixtureNames = ["hf-sharded", "hf-f16", "hf-bf16", "llmc-bf16", "tf"]
 
     @Test(arguments: fixtureNames)
     func fixtureMatchesLibraryValues(_ name: String) throws {
