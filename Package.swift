@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
                 swiftSettings: fast),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "CJSONC"],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"],
