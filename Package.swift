@@ -10,6 +10,16 @@ import PackageDescription
 // size that comes from a file is checked before it reaches them.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
+// The kernels are compiled for the CPU this project runs and is tested on (AMD Zen 4: AVX-512,
+// F16C, FMA, VNNI). Without it Swift targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
+// SSE ops, `addProduct` a call to fmaf per lane (40x slower, measured), and every f16 conversion
+// a libcall. See README.md, "Kernels". Only the kernel target gets it; other CPUs: remove it.
+#if arch(x86_64)
+let kernelCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "znver4"], .when(platforms: [.linux]))]
+#else
+let kernelCPU: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "GPT2Kit",
     platforms: [.macOS(.v13)],
@@ -34,7 +44,7 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "CJSONC"],
                 swiftSettings: fast),
-        .target(name: "GPT2Kernels", swiftSettings: fast, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"],
                 swiftSettings: fast),
         .executableTarget(
@@ -50,8 +60,10 @@ let package = Package(
         .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
         .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"]),
-        .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: kernelCPU),
+        .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI"]),
     ]
 )

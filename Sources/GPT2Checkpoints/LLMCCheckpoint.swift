@@ -1,0 +1,141 @@
+import GPT2ModelFile
+import GPT2Tokenizer
+
+/// llm.c's model file (`gpt2_124M.bin`, written by `write_model` in llm.c's `train_gpt2.py`
+/// and read by `gpt2_build_from_checkpoint` in `train_gpt2.c`).
+///
+/// A header of 256 int32: magic 20240326, version (3 = fp32, 5 = bf16), max_seq_len, vocab_size,
+/// num_layers, num_heads, channels, padded_vocab_size; then all parameters back to back, each
+/// layer tensor stacked over the L layers, Linear weights `[out, in]`:
+/// wte [Vp,C], wpe [maxT,C], ln1w [L,C], ln1b [L,C], qkvw [L,3C,C], qkvb [L,3C],
+/// attprojw [L,C,C], attprojb [L,C], ln2w [L,C], ln2b [L,C], fcw [L,4C,C], fcb [L,4C],
+/// fcprojw [L,C,4C], fcprojb [L,C], lnfw [C], lnfb [C].
+/// llm.c uses the tanh GELU and LayerNorm epsilon 1e-5; the tokenizer is `gpt2_tokenizer.bin`
+/// beside the model.
+public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
+    public static let magic: Int32 = 20240326
+    public static let headerBytes = 256 * 4
+    public static let tokenizerFile = "gpt2_tokenizer.bin"
+
+    public let layout = CheckpointLayout.llmc
+    public let config: GPT2Config
+    public let vocabulary: Vocabulary?
+    public let sourceFiles: [String]
+    public let sourceTensors: [SourceTensorInfo]
+    public let table: TensorTable
+    public var tensors: [CanonicalTensorInfo] { table.infos }
+
+    /// `path`: the model file, or a directory holding one.
+    public init(path: String) throws {
+        let modelPath: String
+        if Paths.isDirectory(path) {
+            guard let m = Self.modelFile(inDirectory: path) else {
+                throw CheckpointError(.unknownLayout, file: path, "no llm.c model file (.bin with magic \(Self.magic)) here")
+            }
+            modelPath = m
+        } else {
+            modelPath = path
+        }
+        let file = try MappedFile(path: modelPath)
+        var r = file.reader()
+        let h = try (0..<8).map { try Int(r.i32("header[\($0)]")) }
+        guard h[0] == Int(Self.magic) else {
+            throw CheckpointError(.badMagic, file: modelPath, offset: 0,
+                                  "magic \(h[0]), expected \(Self.magic)",
+                                  hint: "not an llm.c model file (gpt2_tokenizer.bin has magic 20240328)")
+        }
+        let type: ElementType
+        switch h[1] {
+        case 3: type = .f32
+        case 5: type = .bf16
+        default:
+            throw CheckpointError(.unsupportedVersion, file: modelPath, offset: 4,
+                                  "version \(h[1]); known: 3 (fp32), 5 (bf16)",
+                                  hint: "re-export with llm.c's train_gpt2.py")
+        }
+        let (maxT, V, L, NH, C, Vp) = (h[2], h[3], h[4], h[5], h[6], h[7])
+        let config = GPT2Config(nLayer: L, nHead: NH, nEmbd: C, nCtx: maxT, vocabSize: V,
+                                paddedVocabSize: Vp, layerNormEpsilon: 1e-5, activation: .geluTanh)
+        try ConfigChecks.validate(config, file: modelPath)
+        self.config = config
+
+        // (llm.c name, stacked shape, canonical name of layer l / nil for unstacked)
+        let params: [(String, [Int], ((Int) -> String)?)] = [
+            ("wte", [Vp, C], nil), ("wpe", [maxT, C], nil),
+            ("ln1w", [L, C], TensorName.ln1Weight), ("ln1b", [L, C], TensorName.ln1Bias),
+            ("qkvw", [L, 3 * C, C], TensorName.qkvWeight), ("qkvb", [L, 3 * C], TensorName.qkvBias),
+            ("attprojw", [L, C, C], TensorName.attnProjWeight), ("attprojb", [L, C], TensorName.attnProjBias),
+            ("ln2w", [L, C], TensorName.ln2Weight), ("ln2b", [L, C], TensorName.ln2Bias),
+            ("fcw", [L, 4 * C, C], TensorName.fcWeight), ("fcb", [L, 4 * C], TensorName.fcBias),
+            ("fcprojw", [L, C, 4 * C], TensorName.mlpProjWeight), ("fcprojb", [L, C], TensorName.mlpProjBias),
+            ("lnfw", [C], nil), ("lnfb", [C], nil),
+        ]
+        let size = TensorTransforms.elementSize(type)!
+        var offset = Self.headerBytes
+        var infos: [SourceTensorInfo] = []
+        var byName: [String: TensorSource] = [:]
+        // ConfigChecks bounds every dimension, so these products cannot overflow.
+        for (name, shape, perLayer) in params {
+            let bytes = shape.reduce(1, *) * size
+            infos.append(SourceTensorInfo(name: name, shape: shape, type: type, offset: offset, file: modelPath))
+            if let perLayer {
+                let layerShape = Array(shape.dropFirst())
+                let layerBytes = bytes / L
+                for l in 0..<L {
+                    let start = offset + l * layerBytes
+                    byName[perLayer(l)] = TensorSource(
+                        info: CanonicalTensorInfo(name: perLayer(l), shape: layerShape, type: type),
+                        file: file, range: start..<(start + layerBytes))
+                }
+            } else {
+                let canonical: String
+                var info: CanonicalTensorInfo
+                var transform = TensorSource.Transform.none
+                let range = offset..<(offset + bytes)
+                switch name {
+                case "wte":
+                    canonical = TensorName.tokenEmbedding
+                    info = CanonicalTensorInfo(name: canonical, shape: [V, C], type: type)
+                    if Vp != V { transform = .leadingRows(rows: V, cols: C) }
+                case "wpe": canonical = TensorName.positionEmbedding; info = .init(name: canonical, shape: shape, type: type)
+                case "lnfw": canonical = TensorName.finalNormWeight; info = .init(name: canonical, shape: shape, type: type)
+                default: canonical = TensorName.finalNormBias; info = .init(name: canonical, shape: shape, type: type)
+                }
+                byName[canonical] = TensorSource(info: info, file: file, range: range, transform: transform)
+            }
+            offset += bytes
+        }
+        guard offset == file.count else {
+            let kind: CheckpointError.Kind = offset > file.count ? .truncated : .invalidOffset
+            throw CheckpointError(kind, file: modelPath, offset: min(offset, file.count),
+                                  "header implies \(offset) bytes, file has \(file.count)",
+                                  hint: offset > file.count ? "the file is truncated" : "trailing bytes: header and data disagree")
+        }
+        sourceTensors = infos
+        table = try TensorTable(config: config, byName: byName, file: modelPath)
+        let dir = Paths.directory(of: modelPath)
+        let tok = Paths.join(dir, Self.tokenizerFile)
+        if Paths.isFile(tok) {
+            vocabulary = try VocabularyBeside.load(file: tok)
+            sourceFiles = [modelPath, tok]
+        } else {
+            vocabulary = nil
+            sourceFiles = [modelPath]
+        }
+    }
+
+    public func load(_ name: String) throws -> TensorData { try table.load(name) }
+
+    /// Whether `path` starts with llm.c's model magic.
+    static func hasMagic(_ path: String) -> Bool {
+        guard Paths.isFile(path), let f = try? MappedFile(path: path) else { return false }
+        var r = f.reader()
+        return (try? r.i32()) == magic
+    }
+
+    /// The llm.c model file in `dir`: a `.bin` with the model magic (gpt2_124M.bin by default).
+    static func modelFile(inDirectory dir: String) -> String? {
+        Paths.list(dir).sorted().filter { $0.hasSuffix(".bin") && $0 != tokenizerFile }
+            .map { Paths.join(dir, $0) }.first(where: hasMagic)
+    }
+}

@@ -1,0 +1,138 @@
+import GPT2ModelFile
+import GPT2Tokenizer
+
+/// A Hugging Face GPT-2 in safetensors: `model.safetensors`, or shards
+/// `model-0000N-of-0000M.safetensors` listed by `model.safetensors.index.json`
+/// (`{"metadata": {...}, "weight_map": {tensor: shard file}}`), with `config.json` and the
+/// tokenizer (`vocab.json` + `merges.txt` or `tokenizer.json`) in the same directory.
+public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
+    public static let singleFile = "model.safetensors"
+    public static let indexFile = "model.safetensors.index.json"
+
+    public let layout = CheckpointLayout.safetensors
+    public let config: GPT2Config
+    public let vocabulary: Vocabulary?
+    public let sourceFiles: [String]
+    public let sourceTensors: [SourceTensorInfo]
+    public let table: TensorTable
+    public var tensors: [CanonicalTensorInfo] { table.infos }
+
+    /// `path`: a directory, a `.safetensors` file, or a `.safetensors.index.json` file.
+    public init(path: String) throws {
+        var weights = path
+        let dir: String
+        if Paths.isDirectory(path) {
+            dir = path
+            let index = Paths.join(dir, Self.indexFile)
+            weights = Paths.isFile(index) ? index : Paths.join(dir, Self.singleFile)
+        } else {
+            dir = Paths.directory(of: path)
+        }
+        let configPath = Paths.join(dir, "config.json")
+        guard Paths.isFile(configPath) else {
+            throw CheckpointError(.badConfig, file: configPath, "config.json not found beside the weights",
+                                  hint: "safetensors weights need the model's config.json in the same directory")
+        }
+        config = try HFConfig.load(path: configPath)
+
+        let files: [SafetensorsFile]
+        if weights.hasSuffix(".index.json") {
+            files = try Self.openShards(index: weights, dir: dir)
+            sourceFiles = [configPath, weights] + files.map(\.file.path)
+        } else {
+            files = [try SafetensorsFile(path: weights)]
+            sourceFiles = [configPath, weights]
+        }
+        var infos: [SourceTensorInfo] = []
+        var byName: [String: TensorSource] = [:]
+        var sourceKey: [String: String] = [:]
+        for f in files {
+            for e in f.entries {
+                infos.append(SourceTensorInfo(name: e.name, shape: e.shape, type: e.type,
+                                              offset: e.range.lowerBound, file: f.file.path))
+                guard let source = try Self.source(e, file: f.file, config: config) else { continue }
+                let name = source.info.name
+                if let other = sourceKey[name] {
+                    throw CheckpointError(.duplicateName, file: f.file.path, offset: e.range.lowerBound,
+                                          "\(e.name) and \(other) are both \(name)",
+                                          hint: "keep either the transformer.-prefixed keys or the bare ones")
+                }
+                sourceKey[name] = e.name
+                byName[name] = source
+            }
+        }
+        sourceTensors = infos
+        table = try TensorTable(config: config, byName: byName, file: weights,
+                                sourceName: { sourceKey[$0] ?? $0 })
+        vocabulary = try VocabularyBeside.load(dir: dir)
+    }
+
+    public func load(_ name: String) throws -> TensorData { try table.load(name) }
+
+    /// The canonical tensor an entry provides (nil for ignored buffers and a tied head).
+    static func source(_ e: SafetensorsFile.Entry, file: MappedFile, config: GPT2Config) throws -> TensorSource? {
+        guard let role = HFTensorNames.role(of: e.name) else {
+            throw CheckpointError(.unknownTensor, file: file.path, offset: e.range.lowerBound,
+                                  "\(e.name) is not a GPT-2 tensor",
+                                  hint: "expected GPT2LMHeadModel keys such as transformer.h.0.attn.c_attn.weight")
+        }
+        switch role {
+        case .buffer:
+            return nil
+        case .head:
+            if config.tiedHead { return nil }
+            return TensorSource(info: CanonicalTensorInfo(name: TensorName.head, shape: e.shape, type: e.type),
+                                file: file, range: e.range)
+        case let .tensor(name, conv1D):
+            if conv1D {
+                guard e.shape.count == 2 else {
+                    throw CheckpointError(.shapeMismatch, file: file.path, offset: e.range.lowerBound,
+                                          "\(e.name): Conv1D weight has shape \(e.shape), expected [in, out]")
+                }
+                return TensorSource(info: CanonicalTensorInfo(name: name, shape: [e.shape[1], e.shape[0]], type: e.type),
+                                    file: file, range: e.range,
+                                    transform: .transpose(rows: e.shape[0], cols: e.shape[1]))
+            }
+            return TensorSource(info: CanonicalTensorInfo(name: name, shape: e.shape, type: e.type),
+                                file: file, range: e.range)
+        }
+    }
+
+    /// Opens the shards an index names, checking that each tensor is where the index says.
+    static func openShards(index: String, dir: String) throws -> [SafetensorsFile] {
+        let json = try JSONTree.parse(fileAt: index, maxBytes: 64 << 20)
+        guard let map = json["weight_map"]?.objectValue else {
+            throw CheckpointError(.badJSON, file: index, "no weight_map object",
+                                  hint: "model.safetensors.index.json maps each tensor name to its shard file")
+        }
+        var shardOf: [String: String] = [:]
+        for (tensor, v) in map {
+            guard let shard = v.stringValue, Paths.isPlainFileName(shard) else {
+                throw CheckpointError(.badJSON, file: index, "weight_map[\(tensor)] is not a file name in this directory")
+            }
+            shardOf[tensor] = shard
+        }
+        var files: [SafetensorsFile] = []
+        for shard in Set(shardOf.values).sorted() {
+            let f = try SafetensorsFile(path: Paths.join(dir, shard))
+            for e in f.entries {
+                guard let expected = shardOf[e.name] else {
+                    throw CheckpointError(.unknownTensor, file: f.file.path, offset: e.range.lowerBound,
+                                          "\(e.name) is not listed in \(Paths.fileName(of: index))")
+                }
+                guard expected == shard else {
+                    throw CheckpointError(.duplicateName, file: f.file.path, offset: e.range.lowerBound,
+                                          "\(e.name) is in \(shard) but the index puts it in \(expected)",
+                                          hint: "a tensor name must be in exactly one shard")
+                }
+                shardOf[e.name] = nil
+            }
+            files.append(f)
+        }
+        if let missing = shardOf.keys.sorted().first {
+            throw CheckpointError(.missingTensor, file: index,
+                                  "\(missing) is listed but not found in its shard \(shardOf[missing]!)")
+        }
+        return files
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// How the next token is picked from the logits (nanoGPT `sample.py` semantics, plus top-p).
+public struct SamplingOptions: Sendable, Equatable {
+    /// 0 picks the argmax (greedy); otherwise logits are divided by it before the softmax.
+    public var temperature: Float
+    /// Keep only the k most likely tokens (ties with the k-th kept, as nanoGPT's
+    /// `logits[logits < v[:, [-1]]] = -inf`); nil or 0 keeps all.
+    public var topK: Int?
+    /// Nucleus: keep the smallest set of most likely tokens whose probability sum reaches p
+    /// (after top-k), as in Holtzman et al. 2019 and transformers' `TopPLogitsWarper`. 1 keeps all.
+    public var topP: Float
+    public var seed: UInt64
+
+    public init(temperature: Float = 0.8, topK: Int? = 200, topP: Float = 1, seed: UInt64 = 1337) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.seed = seed
+    }
+
+    /// Rejects values out of range with a message naming the option.
+    public func validate() throws {
+        guard temperature.isFinite, temperature >= 0 else {
+            throw RuntimeError.invalidOption("--temp must be a finite number >= 0, got \(temperature)")
+        }
+        if let k = topK, k < 0 {
+            throw RuntimeError.invalidOption("--top-k must be >= 0 (0 = off), got \(k)")
+        }
+        guard topP > 0, topP <= 1 else {
+            throw RuntimeError.invalidOption("--top-p must be in (0, 1], got \(topP)")
+        }
+    }
+}
+
+/// Picks tokens from logits. Holds its scratch buffers, so sampling allocates nothing per token.
+public struct Sampler {
+    public let options: SamplingOptions
+    private var rng: RandomSource
+    private var probs: [Float] = []
+    private var order: [Int32] = []
+
+    public init(options: SamplingOptions) throws {
+        try options.validate()
+        self.options = options
+        rng = RandomSource(seed: options.seed)
+    }
+
+    /// The index of the largest logit; the first one on ties (as `torch.argmax`).
+    public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        var best = 0
+        var m = -Float.infinity
+        for i in 0..<logits.count where logits[i] > m { m = logits[i]; best = i }
+        return best
+    }
+
+    public mutating func sample(_ logits: [Float]) -> Int {
+        logits.withUnsafeBufferPointer { sample($0) }
+    }
+
+    /// Next token id from the logits of one position.
+    public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        let v = logits.count
+        guard options.temperature > 0 else { return Self.argmax(logits) }
+        if probs.count != v { probs = [Float](repeating: 0, count: v); order = [] }
+        let invT = 1 / options.temperature
+        // Candidates: every id, or the top k of them.
+        var m = -Float.infinity
+        for x in logits { m = max(m, x) }
+        var threshold = -Float.infinity
+        if let k = options.topK, k > 0, k < v {
+            threshold = Self.kthLargest(logits, k, scratch: &probs)
+        }
+        // probs = softmax(logits / T) over the candidates (unnormalized weights first)
+        var sum: Double = 0
+        probs.withUnsafeMutableBufferPointer { p in
+            for i in 0..<v {
+                let e: Float = logits[i] >= threshold ? expf((logits[i] - m) * invT) : 0
+                p[i] = e
+                sum += Double(e)
+            }
+        }
+        var total = sum
+        if options.topP < 1 { total = nucleus(limit: Double(options.topP) * sum, sum: sum) }
+        // Inverse CDF with one uniform draw; walks ids in order (the set is what matters).
+        let r = rng.nextUnit() * total
+        var acc: Double = 0
+        var lastNonZero = 0
+        for i in 0..<v where probs[i] > 0 {
+            acc += Double(probs[i])
+            lastNonZero = i
+            if r < acc { return i }
+        }
+        return lastNonZero
+    }
+
+    /// The k-th largest value of `x` (k ≥ 1), by quickselect on a copy in `scratch`.
+    static func kthLargest(_ x: UnsafeBufferPointer<Float>, _ k: Int, scratch: inout [Float]) -> Float {
+        scratch.withUnsafeMutableBufferPointer { s in
+            for i in 0..<x.count { s[i] = x[i] }
+            var lo = 0, hi = x.count - 1, want = k - 1      // index in descending order
+            while lo < hi {
+                let pivot = s[(lo + hi) / 2]
+                var i = lo, j = hi
+                while i <= j {
+                    while s[i] > pivot { i += 1 }
+                    while s[j] < pivot { j -= 1 }
+                    if i <= j { s.swapAt(i, j); i += 1; j -= 1 }
+                }
+                if want <= j { hi = j } else if want >= i { lo = i } else { break }
+            }
+            return s[want]
+        }
+    }
+
+    /// Zeroes every weight outside the nucleus and returns the kept mass. Only weights above
+    /// `(1-p)·sum / V` can be in it (all the others together weigh less than `(1-p)·sum`), so
+    /// just those are sorted: a few hundred ids instead of 50257.
+    private mutating func nucleus(limit: Double, sum: Double) -> Double {
+        let v = probs.count
+        let cut = Float((sum - limit) / Double(v))
+        order.removeAll(keepingCapacity: true)
+        for i in 0..<v where probs[i] > cut { order.append(Int32(i)) }
+        order.sort { probs[Int($0)] > probs[Int($1)] || (probs[Int($0)] == probs[Int($1)] && $0 < $1) }
+        var acc: Double = 0
+        var kept = order.count
+        for (n, id) in order.enumerated() {
+            acc += Double(probs[Int(id)])
+            if acc >= limit { kept = n + 1; break }
+        }
+        var mass: Double = 0
+        for n in 0..<kept { mass += Double(probs[Int(order[n])]) }
+        // Everything not kept leaves the distribution.
+        for n in kept..<order.count { probs[Int(order[n])] = 0 }
+        for i in 0..<v where probs[i] <= cut { probs[i] = 0 }
+        return mass
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+import GPT2ModelFile
+@testable import GPT2Checkpoints
+
+/// The shared tiny GPT-2 (n_layer 2, n_head 4, n_embd 16, n_ctx 64, vocab 50257) written by
+/// the real libraries in each layout: every reader must produce the same config and the same
+/// canonical tensor values.
+@Suite(.enabled(if: TestPaths.tiny != nil, "../shared/checkpoints/tiny is absent"))
+struct TinyCheckpointTests {
+    let tiny = TestPaths.tiny ?? ""
+
+    func expectTinyConfig(_ c: GPT2Config) {
+        #expect(c.nLayer == 2)
+        #expect(c.nHead == 4)
+        #expect(c.nEmbd == 16)
+        #expect(c.nCtx == 64)
+        #expect(c.vocabSize == 50257)
+        #expect(c.layerNormEpsilon == 1e-5)
+        #expect(c.activation == .geluTanh)
+        #expect(c.bias)
+        #expect(c.tiedHead)
+    }
+
+    @Test func safetensorsConfigAndTensors() throws {
+        let ck = try CheckpointLoader.open(tiny + "/hf-safetensors")
+        #expect(ck.layout == .safetensors)
+        expectTinyConfig(ck.config)
+        #expect(ck.tensors.map(\.name) == TensorName.gpt2Tensors(ck.config).map(\.name))
+        // 2 layers × 12 + wte, wpe, ln_f.{weight,bias}: attn.bias buffers and lm_head are not stored.
+        #expect(ck.sourceTensors.count == 28)
+        let qkv = try ck.load("h.0.attn.qkv.weight")
+        #expect(qkv.shape == [48, 16])
+        #expect(qkv.type == .f32)
+    }
+
+    @Test func llmcConfig() throws {
+        let ck = try CheckpointLoader.open(tiny + "/llmc")
+        #expect(ck.layout == .llmc)
+        expectTinyConfig(ck.config)
+        #expect(ck.config.paddedVocabSize == 50304)
+        let wte = try ck.load("wte.weight")
+        #expect(wte.shape == [50257, 16])
+        #expect(wte.bytes.count == 50257 * 16 * 4)
+    }
+
+    @Test func sameTensorsAcrossLayouts() throws {
+        let hf = try CheckpointLoader.open(tiny + "/hf-safetensors")
+        let others = [try CheckpointLoader.open(tiny + "/llmc")]
+        for other in others {
+            #expect(other.tensors == hf.tensors)
+            for t in hf.tensors {
+                let a = try hf.load(t.name), b = try other.load(t.name)
+                #expect(a == b, "\(t.name) differs between \(hf.layout) and \(other.layout)")
+            }
+        }
+    }
+}
