@@ -6,9 +6,9 @@
 ///   appear; anything else (`os.system`, `builtins.eval`, …) is refused with
 ///   `PickleError.refusedGlobal` naming it. Nothing is ever imported or called.
 /// - REDUCE / NEWOBJ on an allowed global record an inert `PickleObject` (callee, args), except
-///   two pure data constructors that must be applied for the tree to make sense:
-///   `collections.OrderedDict` (becomes a dict that SETITEMS then fills) and `_codecs.encode(s,
-///   "latin1")` (how protocol 2 spells a bytes object).
+///   pure data constructors that must be applied for the tree to make sense, when the caller
+///   allows them: `collections.OrderedDict` (becomes a dict that SETITEMS then fills),
+///   `_codecs.encode(s, "latin1")` (how protocol 2 spells a bytes object) and `set(list)`.
 /// - BUILD on a dict (OrderedDict's instance attributes, e.g. torch's `_metadata`) is ignored;
 ///   on a recorded object it sets `state`.
 /// - EXT1/2/4, OBJ, NEWOBJ_EX, out-of-band buffers and protocol-0 quoted strings (STRING,
@@ -32,6 +32,12 @@ public enum PickleReader {
 
     static let orderedDict = PickleGlobal("collections", "OrderedDict")
     static let codecsEncode = PickleGlobal("_codecs", "encode")
+    /// `set(list)` / `frozenset(list)`: how protocols < 4 spell sets (`__builtin__` is the name
+    /// protocol 2 writes for Python 2 compatibility).
+    static let setConstructors: Set<PickleGlobal> = [
+        PickleGlobal("builtins", "set"), PickleGlobal("builtins", "frozenset"),
+        PickleGlobal("__builtin__", "set"), PickleGlobal("__builtin__", "frozenset"),
+    ]
 
     /// Reads one pickle that starts at `start`; returns its value and the offset after STOP.
     /// Offsets in errors are `baseOffset + position in bytes`.
@@ -205,6 +211,16 @@ struct PickleMachine {
                 out.append(UInt8(u.value))
             }
             return .leaf(.bytes(out))
+        }
+        if PickleReader.setConstructors.contains(g) {
+            let s = PickleBox(.set)
+            if let first = argv.first {
+                guard case .box(let l) = first, case .list = l.kind else {
+                    throw fail(.typeMismatch(opcode: op, expected: "a list", found: first.kindName))
+                }
+                s.items = l.items
+            }
+            return .box(s)
         }
         let b = PickleBox(.object(g))
         b.items = argv
