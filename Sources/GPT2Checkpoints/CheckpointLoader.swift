@@ -21,6 +21,12 @@ public enum CheckpointLoader {
                          : p.hasSuffix(".safetensors") || p.hasSuffix(".safetensors.index.json")
                  },
                  open: { try SafetensorsCheckpoint(path: $0) }),
+        Detector(describes: "model.ckpt.index + model.ckpt.data-* (+ hparams.json)",
+                 matches: { p in
+                     Paths.isDirectory(p) ? TFCheckpoint.prefix(inDirectory: p) != nil
+                         : TFCheckpoint.prefix(forFile: p) != nil
+                 },
+                 open: { try TFCheckpoint(path: $0) }),
         Detector(describes: "llm.c gpt2*.bin (magic 20240326)",
                  matches: { p in
                      Paths.isDirectory(p) ? LLMCCheckpoint.modelFile(inDirectory: p) != nil

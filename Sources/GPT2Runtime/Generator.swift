@@ -30,6 +30,8 @@ public struct GenerationStats: Sendable, Equatable {
     /// Whether the sample ended on the stop token.
     public var stoppedAtEOS = false
 
+    public init() {}
+
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0 }
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
 }

@@ -10,14 +10,21 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     /// (a state of all zeros is impossible this way).
     public init(seed: UInt64) {
         var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        self.init(state: (Self.splitMix64(&x), Self.splitMix64(&x), Self.splitMix64(&x), Self.splitMix64(&x)))
+    }
+
+    /// A generator with this exact state (tests compare with published vectors).
+    init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
+    /// SplitMix64: advances `x` and returns the next output.
+    static func splitMix64(_ x: inout UInt64) -> UInt64 {
+        x &+= 0x9E37_79B9_7F4A_7C15
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     @inline(__always)

@@ -1,8 +1,6 @@
 /// Everything that can go wrong between a model file and generated text, with the context a
 /// user needs to fix it (names, expected vs found, a hint).
 public enum RuntimeError: Error, Equatable, CustomStringConvertible {
-    /// The file's metadata names an architecture this runtime does not run.
-    case unsupportedArchitecture(String)
     /// A hyperparameter the forward pass cannot work with (e.g. n_embd not divisible by n_head).
     case invalidConfig(String)
     /// A tensor the config requires is not in the file.
@@ -26,8 +24,6 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unsupportedArchitecture(let a):
-            return "unsupported architecture '\(a)': this runtime runs 'gpt2' models only"
         case .invalidConfig(let m):
             return "invalid model config: \(m)"
         case .missingTensor(let n):

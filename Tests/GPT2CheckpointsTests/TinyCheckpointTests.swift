@@ -43,9 +43,18 @@ struct TinyCheckpointTests {
         #expect(wte.bytes.count == 50257 * 16 * 4)
     }
 
+    @Test func tensorflowConfigAndTensors() throws {
+        let ck = try CheckpointLoader.open(tiny + "/openai-tf")
+        #expect(ck.layout == .tensorflow)
+        expectTinyConfig(ck.config)
+        #expect(ck.sourceTensors.count == 28)
+        #expect(ck.sourceTensors.first { $0.name == "model/h0/attn/c_attn/w" }?.shape == [1, 16, 48])
+        #expect(try ck.load("h.1.mlp.proj.weight").shape == [16, 64])
+    }
+
     @Test func sameTensorsAcrossLayouts() throws {
         let hf = try CheckpointLoader.open(tiny + "/hf-safetensors")
-        let others = [try CheckpointLoader.open(tiny + "/llmc")]
+        let others = [try CheckpointLoader.open(tiny + "/llmc"), try CheckpointLoader.open(tiny + "/openai-tf")]
         for other in others {
             #expect(other.tensors == hf.tensors)
             for t in hf.tensors {

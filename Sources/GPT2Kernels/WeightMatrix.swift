@@ -1,0 +1,33 @@
+/// A weight matrix W[OUT, IN] (rows = output features, row-major, the canonical layout of the
+/// model file) in any WeightType, not owned: usually a view into the mapped model file.
+/// The owner of `base` must keep it alive while kernels run.
+public struct WeightMatrix: @unchecked Sendable {
+    public let base: UnsafeRawPointer
+    public let type: WeightType
+    /// OUT: number of rows.
+    public let rows: Int
+    /// IN: elements per row (a multiple of 32 for q8_0).
+    public let cols: Int
+
+    public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0 && (type != .q8_0 || cols % Q8_0.blockCount == 0),
+                     "bad weight matrix shape \(rows)x\(cols) for \(type)")
+        self.base = base
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+    }
+
+    /// Bytes per row.
+    public var rowBytes: Int { type.byteCount(elements: cols)! }
+
+    /// Address of row r.
+    @inline(__always)
+    public func row(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }
+
+    /// Decodes row r into dst[0..<cols] as f32 (embedding lookup, tests).
+    public func decodeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+        precondition(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
+        Kernels.decode(row(r), count: cols, as: type, into: dst)
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import GPT2ModelFile
+import GPT2Runtime
+import GPT2Tokenizer
+
+/// Options shared by `generate` and `perplexity`: which model file, how many cores.
+struct ModelOptions: ParsableArguments {
+    @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`.")
+    var model: String
+
+    @Option(help: "Cores to use (1 or 2 on this machine; up to 64).")
+    var threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+    }
+}
+
+/// A model file opened for running: weights, the model with its KV cache, the tokenizer.
+struct LoadedModel {
+    let model: GPT2Model
+    let tokenizer: Tokenizer
+    /// Seconds to open, validate and map the file (and decode compressed tensors).
+    let loadSeconds: Double
+    /// Element type of the big matrices (what the speed depends on).
+    let weightType: String
+
+    /// The file's embedded vocabulary, or the default GPT-2 one when it has none.
+    init(_ o: ModelOptions) throws {
+        let start = Clock.now()
+        let file = try ModelFile(path: o.model)
+        let weights = try GPT2Weights(modelFile: file, threads: o.threads)
+        model = try GPT2Model(weights: weights, threads: o.threads)
+        loadSeconds = Clock.now() - start
+        tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Vocabulary.loadDefault())
+        weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
+    }
+}
+
+enum Clock {
+    /// Monotonic seconds.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// Text from `-p`, `-f FILE` or standard input, as bytes (files may hold any bytes).
+enum TextInput {
+    static func read(text: String?, file: String?) throws -> [UInt8] {
+        if let text { return Array(text.utf8) }
+        if let file {
+            guard let d = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read '\(file)': no such file or not readable")
+            }
+            return [UInt8](d)
+        }
+        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    }
+}
+
+/// Writes straight to the file descriptors (no stdio buffer: generated text appears at once).
+enum Output {
+    static func out(_ s: String) { write(fd: STDOUT_FILENO, s) }
+    static func err(_ s: String) { write(fd: STDERR_FILENO, s) }
+
+    private static func write(fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { b in
+            var done = 0
+            while done < b.count {
+                let n = Glibc.write(fd, b.baseAddress! + done, b.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }             // closed pipe: nothing more to do
+                done += n
+            }
+        }
+    }
+
+    /// One-line JSON with sorted keys.
+    static func json(_ object: [String: Any]) throws -> String {
+        let d = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: d, as: UTF8.self)
+    }
+
+    /// Rounds for display/JSON (3 decimals).
+    static func r3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}

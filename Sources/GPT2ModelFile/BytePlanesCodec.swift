@@ -1,0 +1,196 @@
+/// The lossless `byteplanes-zstd` codec (FORMAT.md, "Codecs").
+///
+/// Trained float weights are nearly random in their mantissa bytes, but the byte holding the
+/// sign and high exponent bits (fp32 byte 3, bf16/f16 byte 1) takes few values: ~2.66 bits per
+/// byte on MiniLM (MEASURED.md). Splitting each element into byte planes and entropy-coding the
+/// planes separately (ZipNN's idea) gives 0.82 of fp32 where zstd on the interleaved bytes gives
+/// 0.915. Each plane of each chunk is stored zstd-compressed (level 1: on the exponent plane it
+/// beats levels 3 and 9) only when that saves at least `minimumSaving`; near-random planes stay
+/// raw and decode at memcpy speed.
+///
+/// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
+/// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
+/// Chunks are independent, so both cores decode and encode them.
+enum BytePlanesCodec {
+    /// 256 Ki elements: a 1 MiB fp32 chunk; one decoded plane (256 KiB) stays in L2.
+    static let defaultChunkElements = 1 << 18
+    static let maxChunkElements = 1 << 24
+    static let minimumSaving = 0.02
+    static let headerSize = 12
+    static let zstdFlag: UInt32 = 0x8000_0000
+
+    /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
+    static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
+                       level: Int32 = 1, threads: Int = defaultThreadCount) -> [UInt8] {
+        var body: [UInt8] = []
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, threads: threads) { body += $0 }
+        return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
+    }
+
+    /// The payload's header and plane table for the plane sizes `encode` returned.
+    static func header(chunkElements: Int, sizes: [UInt32], width: Int) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(chunkElements)); w.u32(UInt32(sizes.count / width)); w.u8(UInt8(width)); w.raw([0, 0, 0])
+        for s in sizes { w.u32(s) }
+        return w.bytes
+    }
+
+    static func headerSize(elements: Int, width: Int, chunkElements: Int = defaultChunkElements) -> Int {
+        headerSize + 4 * width * ((elements + chunkElements - 1) / chunkElements)
+    }
+
+    /// Streaming form: encodes a batch of chunks on `threads` threads, hands their plane bytes to
+    /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
+    /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
+    static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
+                                 level: Int32 = 1, threads: Int = defaultThreadCount,
+                                 emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
+        precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
+        precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
+        let elements = bytes.count / width
+        let chunks = (elements + chunkElements - 1) / chunkElements
+        var sizes = [UInt32](repeating: 0, count: chunks * width)
+        let t = max(1, threads)
+        let compressors = (0..<t).map { _ in ZstdCompressor() }
+        let batch = 2 * t
+        for first in stride(from: 0, to: chunks, by: batch) {
+            let count = min(batch, chunks - first)
+            var pieces = [[UInt8]](repeating: [], count: count)
+            pieces.withUnsafeMutableBufferPointer { piecesP in
+                sizes.withUnsafeMutableBufferPointer { sizesP in
+                    let pp = UncheckedSendable(piecesP), sp = UncheckedSendable(sizesP)
+                    parallelFor(count: count, threads: t) { w, j in
+                        let c = first + j
+                        let start = c * chunkElements, n = min(chunkElements, elements - start)
+                        let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
+                        let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
+                        defer { planes.deallocate() }
+                        split(src, width: width, count: n, into: planes)
+                        let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
+                        defer { z.deallocate() }
+                        var out: [UInt8] = []
+                        out.reserveCapacity(n * width)
+                        for k in 0..<width {
+                            let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
+                            if let m = compressors[w].compress(plane, into: z, level: level),
+                               Double(m) <= Double(n) * (1 - minimumSaving) {
+                                out += UnsafeRawBufferPointer(rebasing: z[0..<m])
+                                sp.value[c * width + k] = UInt32(m) | zstdFlag
+                            } else {
+                                out += plane
+                                sp.value[c * width + k] = UInt32(n)
+                            }
+                        }
+                        pp.value[j] = out
+                    }
+                }
+            }
+            for p in pieces { try emit(p) }
+        }
+        return sizes
+    }
+
+    /// Why a payload did not decode (turned into a `ModelFileError` by the caller).
+    struct DecodeError: Error {
+        var offset: Int          // within the payload
+        var expected: String
+        var found: String
+    }
+
+    /// Decodes a payload into `out` (exactly `elements * width` bytes) and returns the CRC32C of
+    /// the decoded bytes, computed per chunk while it is hot in cache and combined in order.
+    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int,
+                       into out: UnsafeMutableRawBufferPointer, threads: Int = defaultThreadCount) throws(DecodeError) -> UInt32 {
+        var r = ByteReader(payload)
+        guard let ce32 = r.u32(), let cc32 = r.u32(), let pw = r.u8(), let _ = r.take(3) else {
+            throw DecodeError(offset: 0, expected: "a \(headerSize)-byte chunk header", found: "\(payload.count) bytes")
+        }
+        let chunkElements = Int(ce32), chunks = Int(cc32)
+        guard chunkElements > 0, chunkElements <= maxChunkElements else {
+            throw DecodeError(offset: 0, expected: "chunk elements in 1...\(maxChunkElements)", found: "\(ce32)")
+        }
+        guard chunks == (elements + chunkElements - 1) / chunkElements else {
+            throw DecodeError(offset: 4, expected: "\((elements + chunkElements - 1) / chunkElements) chunks", found: "\(chunks)")
+        }
+        guard Int(pw) == width else {
+            throw DecodeError(offset: 8, expected: "\(width) planes", found: "\(pw)")
+        }
+        guard out.count == elements * width else {
+            throw DecodeError(offset: 0, expected: "\(elements * width) output bytes", found: "\(out.count)")
+        }
+        // Plane table: where each chunk starts, checked against the payload size.
+        let planeCount = chunks * width
+        guard let table = r.take(planeCount * 4) else {
+            throw DecodeError(offset: headerSize, expected: "\(planeCount) plane sizes", found: "\(payload.count) bytes")
+        }
+        var chunkStart = [Int](repeating: 0, count: chunks + 1)
+        var pos = headerSize + planeCount * 4
+        for c in 0..<chunks {
+            chunkStart[c] = pos
+            let n = min(chunkElements, elements - c * chunkElements)
+            for k in 0..<width {
+                let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
+                let len = Int(s & ~zstdFlag)
+                guard s & zstdFlag != 0 || len == n else {
+                    throw DecodeError(offset: headerSize + (c * width + k) * 4, expected: "raw plane of \(n) bytes", found: "\(len)")
+                }
+                guard let next = checkedAdd(pos, len), next <= payload.count else {
+                    throw DecodeError(offset: pos, expected: "plane inside the \(payload.count)-byte payload", found: "\(len) bytes at \(pos)")
+                }
+                pos = next
+            }
+        }
+        chunkStart[chunks] = pos
+        guard pos == payload.count else {
+            throw DecodeError(offset: pos, expected: "planes filling the payload", found: "\(payload.count - pos) bytes left over")
+        }
+        var crcs = [UInt32](repeating: 0, count: chunks)
+        var failures = [DecodeError?](repeating: nil, count: chunks)
+        let t = max(1, min(threads, chunks))
+        crcs.withUnsafeMutableBufferPointer { crcP in
+            failures.withUnsafeMutableBufferPointer { failP in
+                let decoders = (0..<t).map { _ in ZstdDecompressor() }
+                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: t * width * chunkElements, alignment: 64)
+                defer { scratch.deallocate() }
+                let cp = UncheckedSendable(crcP), fp = UncheckedSendable(failP)
+                parallelFor(count: chunks, threads: t) { w, c in
+                    let n = min(chunkElements, elements - c * chunkElements)
+                    var p = chunkStart[c]
+                    var planes: [UnsafeRawPointer] = []
+                    planes.reserveCapacity(width)
+                    for k in 0..<width {
+                        let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
+                        let len = Int(s & ~zstdFlag)
+                        let src = UnsafeRawBufferPointer(rebasing: payload[p..<(p + len)])
+                        if s & zstdFlag == 0 {
+                            planes.append(src.baseAddress!)
+                        } else {
+                            let dst = UnsafeMutableRawBufferPointer(
+                                rebasing: scratch[((w * width + k) * chunkElements)..<((w * width + k) * chunkElements + n)])
+                            switch decoders[w].decompress(src, into: dst) {
+                            case .success(let got) where got == n: planes.append(UnsafeRawPointer(dst.baseAddress!))
+                            case .success(let got):
+                                fp.value[c] = DecodeError(offset: p, expected: "plane of \(n) bytes", found: "\(got) bytes")
+                                return
+                            case .failure(let e):
+                                fp.value[c] = DecodeError(offset: p, expected: "a zstd frame", found: e.message)
+                                return
+                            }
+                        }
+                        p += len
+                    }
+                    let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
+                    merge(planes, width: width, count: n, into: dst.baseAddress!)
+                    cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
+                }
+            }
+        }
+        if let f = failures.lazy.compactMap({ $0 }).first { throw f }
+        var crc = crcs.first ?? CRC32C().value
+        for c in crcs.indices.dropFirst() {
+            let n = min(chunkElements, elements - c * chunkElements)
+            crc = CRC32C.combine(crc, crcs[c], lengthB: n * width)
+        }
+        return crc
+    }
+}

@@ -1,0 +1,151 @@
+/// OpenAI's GPT-2 files: `encoder.json` (token string → id, in the byte-level alphabet) and
+/// `vocab.bpe` (`#version: 0.2`, then one merge `left right` per line in rank order).
+///
+/// Ranks follow tiktoken's `data_gym_to_mergeable_bpe_ranks`: the 256 single bytes in
+/// `ByteLevelAlphabet.byteOfRank` order, then merge `i` makes rank `256 + i`. For GPT-2 this
+/// equals the id of every ordinary token, so `ranks` stays nil. A token that is neither a single
+/// byte nor made by a merge (GPT-2's `<|endoftext|>`) is a special token; those must come after
+/// all ordinary ids.
+extension Vocabulary {
+    public static func load(encoderJSON: String, vocabBPE: String) throws -> Vocabulary {
+        let jsonBytes = try FileBytes.read(encoderJSON)
+        let bpeBytes = try FileBytes.read(vocabBPE)
+
+        // 1. encoder.json → tokens by id.
+        var byID = TokensByID(path: encoderJSON)
+        var parser = StringIDObjectParser(path: encoderJSON, bytes: jsonBytes)
+        try parser.parse { key, id, offset in try byID.add(key, id: id, offset: offset) }
+        let all = try byID.finish()
+        let merges = MergesParser(path: vocabBPE, bytes: bpeBytes)
+        return try fromMergeList(
+            tokens: all, tokensPath: encoderJSON, mergesPath: vocabBPE,
+            forEachMerge: { body in try merges.forEachMerge { left, right, line, _ in try body(left, right, line) } },
+            unknownToken: { line, token in .unknownMergeToken(path: vocabBPE, line: line, token: token) })
+    }
+
+    /// Steps 2–3 of every merge-list format (encoder.json + vocab.bpe, vocab.json + merges.txt,
+    /// tokenizer.json): ranks from the merges, then specials from the unreachable tokens.
+    /// `forEachMerge` calls its body with (left, right, site) in rank order; `site` (a line or
+    /// an index) only goes into errors, through `unknownToken(site, tokenText)`. `addedTokens`
+    /// (tokenizer.json's added_tokens) are special whatever their bytes. Zero merges is an
+    /// error: BPE without merges would emit single bytes and look like it worked.
+    static func fromMergeList(tokens all: [[UInt8]], tokensPath encoderJSON: String, mergesPath vocabBPE: String,
+                              forEachMerge: ((([UInt8], [UInt8], Int) throws -> Void) throws -> Void),
+                              unknownToken: @escaping (Int, String) -> TokenizerError,
+                              addedTokens: [String: Int] = [:]) throws -> Vocabulary {
+        let table = try TokenTable(tokens: all)
+
+        // 2. vocab.bpe → rank of every token made by a merge.
+        var rankOfID = [UInt32](repeating: UInt32.max, count: all.count)
+        for (rank, b) in ByteLevelAlphabet.byteOfRank.enumerated() {
+            var byte = b
+            let id = table.withView { $0.lookup(&byte, 1) }
+            guard id != TokenTable.empty else {
+                throw TokenizerError.invalidVocabulary(
+                    "'\(encoderJSON)' has no token for byte 0x\(String(b, radix: 16)); byte-level BPE needs all 256")
+            }
+            rankOfID[Int(id)] = UInt32(rank)
+        }
+        var rank = 256
+        try forEachMerge { left, right, line in
+            defer { rank += 1 }
+            var merged = left
+            merged.append(contentsOf: right)
+            for (part, isMerged) in [(left, false), (right, false), (merged, true)] {
+                let id = table.withView { view in part.withUnsafeBufferPointer { view.lookup($0.baseAddress!, $0.count) } }
+                guard id != TokenTable.empty else {
+                    throw unknownToken(line, MergesParser.show(part))
+                }
+                if isMerged {
+                    guard rankOfID[Int(id)] == UInt32.max else {
+                        throw TokenizerError.duplicateToken(path: vocabBPE, token: MergesParser.show(part), id: Int(id))
+                    }
+                    rankOfID[Int(id)] = UInt32(rank)
+                }
+            }
+        }
+
+        // 3. Unreachable tokens are special; they must follow the ordinary ids.
+        let ordinaryCount = rankOfID.lastIndex(where: { $0 != UInt32.max }).map { $0 + 1 } ?? 0
+        // An added token among the ordinary ids is the clearer error (RoBERTa-style order).
+        if let (content, id) = addedTokens.filter({ $0.value < ordinaryCount }).min(by: { $0.value < $1.value }) {
+            throw TokenizerError.unsupportedVocabulary(path: encoderJSON,
+                problem: "special token '\(content)' has id \(id), among the \(ordinaryCount) ordinary ids",
+                hint: "GPT2Kit keeps special tokens after the ordinary ones, as GPT-2 does")
+        }
+        if let gap = rankOfID[..<ordinaryCount].firstIndex(of: UInt32.max) {
+            throw TokenizerError.badTokenID(
+                path: encoderJSON, id: gap,
+                expected: "a single byte or a merge result in vocab.bpe ('\(MergesParser.show(all[gap]))' is neither)")
+        }
+        guard rank > 256 else { throw TokenizerError.noMerges(path: vocabBPE) }
+        var specials: [String: Int] = [:]
+        for id in ordinaryCount..<all.count { specials[String(decoding: all[id], as: UTF8.self)] = id }
+        specials.merge(addedTokens) { _, added in added }
+        let ranks = Array(rankOfID[..<ordinaryCount])
+        let identity = ranks.enumerated().allSatisfy { UInt32($0.offset) == $0.element }
+        return Vocabulary(kind: .byteLevelBPE, tokens: Array(all[..<ordinaryCount]),
+                          ranks: identity ? nil : ranks, specialTokens: specials,
+                          eosID: specials["<|endoftext|>"])
+    }
+}
+
+/// Lines of vocab.bpe / merges.txt: an optional `#version` first line, then `left right` per
+/// line (one space), tokens in the byte-level alphabet; blank lines are ignored.
+struct MergesParser {
+    let path: String
+    let bytes: [UInt8]
+
+    /// `body(leftBytes, rightBytes, lineNumber, rank)`, rank = 256 + merge index.
+    func forEachMerge(_ body: ([UInt8], [UInt8], Int, Int) throws -> Void) throws {
+        var line = 0
+        var start = 0
+        var rank = 256
+        let n = bytes.count
+        while start < n {
+            line += 1
+            var end = start
+            while end < n, bytes[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start, bytes[stop - 1] == 0x0D { stop -= 1 }
+            defer { start = end + 1 }
+            if stop == start { continue }
+            if line == 1, bytes[start] == UInt8(ascii: "#") { continue }
+            guard let space = bytes[start..<stop].firstIndex(of: 0x20), space > start, space + 1 < stop,
+                  !bytes[(space + 1)..<stop].contains(0x20) else {
+                throw TokenizerError.malformed(path: path, offset: start, expected: "'left right' (two tokens, one space) on line \(line)",
+                                               found: "'\(String(decoding: bytes[start..<stop].prefix(80), as: UTF8.self))'")
+            }
+            let left = try decode(start, space, line)
+            let right = try decode(space + 1, stop, line)
+            try body(left, right, line, rank)
+            rank += 1
+        }
+    }
+
+    /// Byte-level alphabet text → bytes.
+    private func decode(_ from: Int, _ to: Int, _ line: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var i = from
+        try bytes.withUnsafeBufferPointer { buf in
+            while i < to {
+                let (scalar, length) = UTF8Scalar.decode(buf.baseAddress!, i, to)
+                let b = scalar.map { $0 < 324 ? ByteLevelAlphabet.byteOf[Int($0)] : -1 } ?? -1
+                guard b >= 0 else {
+                    throw TokenizerError.malformed(path: path, offset: i, expected: "a token in GPT-2's byte-level alphabet on line \(line)",
+                                                   found: scalar.map { "character U+\(String($0, radix: 16, uppercase: true))" } ?? "invalid UTF-8")
+                }
+                out.append(UInt8(b))
+                i += length
+            }
+        }
+        return out
+    }
+
+    /// Token bytes shown in the byte-level alphabet, as they appear in the files.
+    static func show(_ bytes: [UInt8]) -> String {
+        var s = ""
+        for b in bytes { s.unicodeScalars.append(Unicode.Scalar(ByteLevelAlphabet.scalarOf[Int(b)])!) }
+        return s
+    }
+}

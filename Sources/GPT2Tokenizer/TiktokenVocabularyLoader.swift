@@ -1,0 +1,90 @@
+/// tiktoken's rank file (`gpt2.tiktoken` = `r50k_base`): one `base64(token bytes) rank` per
+/// line. The rank is the id. The file has no special tokens; GPT-2's `<|endoftext|>` is added
+/// by the encoding definition, so by default it is added here as the id after the last rank.
+extension Vocabulary {
+    /// - Parameter specialTokens: the special tokens to add; `nil` means
+    ///   `["<|endoftext|>": tokenCount]` (tiktoken's `gpt2` / `r50k_base`).
+    public static func load(tiktoken path: String, specialTokens: [String: Int]? = nil) throws -> Vocabulary {
+        let bytes = try FileBytes.read(path)
+        var byID: [[UInt8]?] = []
+        var start = 0
+        var line = 0
+        let n = bytes.count
+        while start < n {
+            line += 1
+            var end = start
+            while end < n, bytes[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start, bytes[stop - 1] == 0x0D { stop -= 1 }
+            defer { start = end + 1 }
+            if stop == start { continue }
+            guard let space = bytes[start..<stop].firstIndex(of: 0x20) else {
+                throw TokenizerError.malformed(path: path, offset: start, expected: "'base64 rank' on line \(line)",
+                                               found: "no space")
+            }
+            guard let token = decodeBase64(bytes[start..<space]), !token.isEmpty else {
+                throw TokenizerError.malformed(path: path, offset: start, expected: "non-empty base64 token bytes on line \(line)",
+                                               found: "'\(String(decoding: bytes[start..<space].prefix(60), as: UTF8.self))'")
+            }
+            var rank = 0
+            var i = space + 1
+            guard i < stop else {
+                throw TokenizerError.malformed(path: path, offset: i, expected: "a rank on line \(line)", found: "end of line")
+            }
+            while i < stop {
+                let d = bytes[i]
+                guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9"), rank < 1 << 24 else {
+                    throw TokenizerError.malformed(path: path, offset: i, expected: "a decimal rank below 2^24 on line \(line)",
+                                                   found: "'\(String(decoding: bytes[(space + 1)..<stop].prefix(20), as: UTF8.self))'")
+                }
+                rank = rank * 10 + Int(d - UInt8(ascii: "0"))
+                i += 1
+            }
+            guard rank < 1 << 24 else {
+                throw TokenizerError.badTokenID(path: path, id: rank, expected: "a rank below 2^24")
+            }
+            if rank >= byID.count { byID.append(contentsOf: repeatElement(nil, count: rank + 1 - byID.count)) }
+            guard byID[rank] == nil else {
+                throw TokenizerError.duplicateToken(path: path, token: MergesParser.show(token), id: rank)
+            }
+            byID[rank] = token
+        }
+        if let hole = byID.firstIndex(where: { $0 == nil }) {
+            throw TokenizerError.badTokenID(path: path, id: hole, expected: "ranks 0..<\(byID.count) without gaps (rank \(hole) is missing)")
+        }
+        let tokens = byID.map { $0! }
+        let specials = specialTokens ?? ["<|endoftext|>": tokens.count]
+        return Vocabulary(kind: .byteLevelBPE, tokens: tokens, ranks: nil, specialTokens: specials,
+                          eosID: specials["<|endoftext|>"])
+    }
+
+    /// Standard base64 (with `=` padding) of a token; nil if not valid base64.
+    private static func decodeBase64(_ s: ArraySlice<UInt8>) -> [UInt8]? {
+        guard s.count % 4 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count / 4 * 3)
+        var acc: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for c in s {
+            let v: UInt32
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            case UInt8(ascii: "="): padding += 1; continue
+            default: return nil
+            }
+            if padding > 0 { return nil }   // data after padding
+            acc = acc << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        return padding <= 2 ? out : nil
+    }
+}

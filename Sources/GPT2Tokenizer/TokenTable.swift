@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte string → token id, an open-addressing hash table of our own (no `String` keys, no
+/// `[UInt8]` allocation per lookup): the BPE merge loop asks it "is `p[a..<b]` a token?" for
+/// every candidate pair, so a lookup is one hash of at most two 8-byte loads and usually one
+/// probe. The token bytes live once, flat, in `bytes` (also what `decodeBytes` copies from).
+struct TokenTable: Sendable {
+    struct Slot: Sendable {
+        var key: UInt64      // `TokenTable.key` of the token's bytes
+        var id: UInt32       // `TokenTable.empty` if the slot is free
+        var length: UInt32
+    }
+
+    static let empty = UInt32.max
+    private(set) var slots: [Slot]
+    private let mask: Int
+    /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`.
+    let bytes: [UInt8]
+    let starts: [Int]
+
+    /// `tokens[id]` are the bytes of token `id`; `skip(id)` leaves an id out of the lookup (it
+    /// still decodes), e.g. special tokens listed among the ordinary ones. Throws on an empty or
+    /// duplicate token.
+    init(tokens: [[UInt8]], skip: (Int) -> Bool = { _ in false }) throws {
+        var flat: [UInt8] = []
+        flat.reserveCapacity(tokens.count * 8)
+        var starts = [Int]()
+        starts.reserveCapacity(tokens.count + 1)
+        for t in tokens {
+            starts.append(flat.count)
+            flat.append(contentsOf: t)
+        }
+        starts.append(flat.count)
+        var capacity = 16
+        while capacity < tokens.count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
+        let mask = capacity - 1
+        var slots = [Slot](repeating: Slot(key: 0, id: TokenTable.empty, length: 0), count: capacity)
+        try flat.withUnsafeBufferPointer { fb in
+            for id in 0..<tokens.count where !skip(id) {
+                let length = starts[id + 1] - starts[id]
+                guard length > 0 else { throw TokenizerError.invalidVocabulary("token \(id) is empty") }
+                let p = fb.baseAddress! + starts[id]
+                let k = TokenTable.key(p, length)
+                var i = Int(truncatingIfNeeded: TokenTable.hash(k, p, length)) & mask
+                while slots[i].id != TokenTable.empty {
+                    let s = slots[i]
+                    if s.key == k, Int(s.length) == length,
+                       length <= 8 || memcmp(fb.baseAddress! + starts[Int(s.id)], p, length) == 0 {
+                        throw TokenizerError.duplicateToken(
+                            path: "<vocabulary>", token: String(decoding: tokens[id], as: UTF8.self), id: id)
+                    }
+                    i = (i + 1) & mask
+                }
+                slots[i] = Slot(key: k, id: UInt32(id), length: UInt32(length))
+            }
+        }
+        self.slots = slots
+        self.mask = mask
+        self.bytes = flat
+        self.starts = starts
+    }
+
+    /// A 64-bit key that, for length ≤ 8, is unique per byte string of that length.
+    @inline(__always)
+    static func key(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        let raw = UnsafeRawPointer(p)
+        if n >= 8 { return raw.loadUnaligned(as: UInt64.self) }
+        if n >= 4 {
+            let lo = UInt64(raw.loadUnaligned(as: UInt32.self))
+            let hi = UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return lo | hi << 32
+        }
+        return UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
+    }
+
+    @inline(__always)
+    static func hash(_ key: UInt64, _ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h = key &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
+        if n > 8 {
+            h ^= UnsafeRawPointer(p).loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) &* 0xC2B2_AE3D_27D4_EB4F
+        }
+        h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+}
+
+/// Raw-pointer view of a `TokenTable` for hot loops; valid only inside `withView`.
+struct TokenTableView {
+    let slots: UnsafePointer<TokenTable.Slot>
+    let mask: Int
+    let bytes: UnsafePointer<UInt8>
+    let starts: UnsafePointer<Int>
+
+    /// Id of the token whose bytes are `p[0..<n]`, or `TokenTable.empty`.
+    @inline(__always)
+    func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        let k = TokenTable.key(p, n)
+        var i = Int(truncatingIfNeeded: TokenTable.hash(k, p, n)) & mask
+        while true {
+            let s = slots[i]
+            if s.id == TokenTable.empty { return TokenTable.empty }
+            if s.key == k, Int(s.length) == n,
+               n <= 8 || memcmp(bytes + starts[Int(s.id)], p, n) == 0 {
+                return s.id
+            }
+            i = (i + 1) & mask
+        }
+    }
+}
+
+extension TokenTable {
+    @inline(__always)
+    func withView<R>(_ body: (TokenTableView) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer { s in
+            try bytes.withUnsafeBufferPointer { b in
+                try starts.withUnsafeBufferPointer { st in
+                    // `bytes` may be empty for an empty vocabulary; a dangling base is never read.
+                    try body(TokenTableView(slots: s.baseAddress!, mask: mask,
+                                            bytes: b.baseAddress ?? UnsafePointer(bitPattern: 1)!,
+                                            starts: st.baseAddress!))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// The immutable tables a `Tokenizer` encodes and decodes with, built once from a `Vocabulary`
+/// and shared (read-only) by copies of the tokenizer and by threads.
+final class TokenizerCore: Sendable {
+    let table: TokenTable
+    /// Id of each single byte (every byte must be a token for byte-level BPE to be total).
+    let byteIDs: [Int]
+    /// `ranks[id]` when the vocabulary's ranks differ from its ids.
+    let ranks: [UInt32]?
+    /// Number of ids (ordinary and special): valid ids are `0..<idCount` with a non-empty entry.
+    let idCount: Int
+    let preTokenizer = PreTokenizer()
+
+    init(_ vocabulary: Vocabulary) throws {
+        guard vocabulary.kind == .byteLevelBPE else {
+            throw TokenizerError.invalidVocabulary(
+                "kind '\(vocabulary.kind.rawValue)' is not byte-level BPE")
+        }
+        let ordinary = vocabulary.tokens.count
+        let count = vocabulary.count
+        // Ids of all tokens, specials included, so one flat table serves decoding. Ids that
+        // are neither stay empty (decoding them is an error).
+        var all = vocabulary.tokens
+        if count > ordinary { all.append(contentsOf: repeatElement([], count: count - ordinary)) }
+        var specialIDs = Set<Int>()
+        for (name, id) in vocabulary.specialTokens {
+            guard id >= 0 else {
+                throw TokenizerError.invalidVocabulary("special token '\(name)' has negative id \(id)")
+            }
+            specialIDs.insert(id)
+            if id >= ordinary { all[id] = Array(name.utf8) }
+        }
+        table = try TokenTable(tokens: all, skip: { $0 >= ordinary || specialIDs.contains($0) })
+        if let r = vocabulary.ranks {
+            guard r.count == ordinary else {
+                throw TokenizerError.invalidVocabulary("\(r.count) ranks for \(ordinary) tokens")
+            }
+            ranks = r
+        } else {
+            ranks = nil
+        }
+        var byteIDs = [Int](repeating: -1, count: 256)
+        table.withView { view in
+            for b in 0..<256 {
+                var byte = UInt8(b)
+                let id = view.lookup(&byte, 1)
+                if id != TokenTable.empty { byteIDs[b] = Int(id) }
+            }
+        }
+        if let missing = byteIDs.firstIndex(of: -1) {
+            throw TokenizerError.invalidVocabulary(
+                "no token for byte 0x\(String(missing, radix: 16)); byte-level BPE needs all 256")
+        }
+        self.byteIDs = byteIDs
+        idCount = count
+    }
+
+    func encode(_ buf: UnsafeBufferPointer<UInt8>) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(buf.count / 3 + 1)
+        encode(buf, into: &out)
+        return out
+    }
+
+    func encode(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [Int]) {
+        guard let base = buf.baseAddress, buf.count > 0 else { return }
+        let n = buf.count
+        table.withView { view in
+            byteIDs.withUnsafeBufferPointer { byteIDs in
+                withRanks { ranks in
+                    let bpe = BytePairEncoder(view: view, ranks: ranks)
+                    preTokenizer.split(base, n) { s, e in
+                        let length = e - s
+                        if length == 1 {
+                            out.append(byteIDs[Int(base[s])])
+                            return
+                        }
+                        let id = view.lookup(base + s, length)
+                        if id != TokenTable.empty {
+                            out.append(Int(id))
+                        } else {
+                            bpe.encode(base + s, length, into: &out)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func withRanks<R>(_ body: (UnsafePointer<UInt32>?) -> R) -> R {
+        guard let ranks else { return body(nil) }
+        return ranks.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    func decodeBytes(_ ids: [Int]) throws -> [UInt8] {
+        let starts = table.starts
+        var total = 0
+        for (position, id) in ids.enumerated() {
+            guard id >= 0, id < idCount, starts[id + 1] > starts[id] else {
+                throw TokenizerError.invalidTokenID(id: id, position: position, vocabularySize: idCount)
+            }
+            total += starts[id + 1] - starts[id]
+        }
+        return table.bytes.withUnsafeBufferPointer { src in
+            starts.withUnsafeBufferPointer { st in
+                [UInt8](unsafeUninitializedCapacity: total) { dst, initialized in
+                    var at = 0
+                    for id in ids {
+                        let s = st[id], length = st[id + 1] - s
+                        (dst.baseAddress! + at).update(from: src.baseAddress! + s, count: length)
+                        at += length
+                    }
+                    initialized = total
+                }
+            }
+        }
+    }
+}

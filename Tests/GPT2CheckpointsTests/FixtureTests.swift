@@ -1,0 +1,63 @@
+import Testing
+import GPT2ModelFile
+@testable import GPT2Checkpoints
+
+/// Fixtures written by `Tools/make-fixtures-hf-tf` with torch/safetensors and TensorFlow; the
+/// expected canonical tensors in `expected.json` were read back through those libraries.
+struct FixtureTests {
+    static let expected: JSONTree = {
+        (try? JSONTree.parse(fileAt: TestPaths.fixtures + "/expected.json")) ?? .null
+    }()
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static let fixtureNames = ["hf-sharded", "hf-f16", "hf-bf16", "llmc-bf16", "tf"]
+
+    @Test(arguments: fixtureNames)
+    func fixtureMatchesLibraryValues(_ name: String) throws {
+        let spec = try #require(Self.expected["fixtures"]?[name])
+        let ck = try CheckpointLoader.open(TestPaths.fixtures + "/" + name)
+        let c = ck.config
+        #expect(c.nLayer == spec["n_layer"]?.intValue)
+        #expect(c.nHead == spec["n_head"]?.intValue)
+        #expect(c.nEmbd == spec["n_embd"]?.intValue)
+        #expect(c.nCtx == spec["n_ctx"]?.intValue)
+        #expect(c.vocabSize == spec["vocab_size"]?.intValue)
+        #expect(c.paddedVocabSize == spec["padded_vocab_size"]?.intValue)
+        #expect(Double(c.layerNormEpsilon) == Double(Float(spec["layer_norm_epsilon"]?.doubleValue ?? 0)))
+        #expect(c.activation.rawValue == spec["activation"]?.stringValue)
+        let dtype = try #require(spec["dtype"]?.stringValue)
+        let tensors = try #require(Self.expected["tensors"]?[dtype]?.objectValue)
+        #expect(ck.tensors.count == tensors.count)
+        for (tname, t) in tensors {
+            let data = try ck.load(tname)
+            #expect(data.type.rawValue == dtype)
+            #expect(data.shape == t["shape"]?.arrayValue?.compactMap(\.intValue), "\(name) \(tname) shape")
+            #expect(Self.hex(data.bytes) == t["hex"]?.stringValue, "\(name) \(tname) values")
+        }
+    }
+
+    @Test func shardedIgnoresBuffersAndTiedHead() throws {
+        let ck = try SafetensorsCheckpoint(path: TestPaths.fixtures + "/hf-sharded")
+        #expect(ck.sourceTensors.contains { $0.name == "transformer.h.1.attn.bias" })
+        #expect(ck.sourceTensors.contains { $0.name == "lm_head.weight" })
+        #expect(!ck.tensors.contains { $0.name == "lm_head.weight" })
+        #expect(Set(ck.sourceTensors.compactMap(\.file)).count == 2)
+    }
+
+    @Test func openBySingleFileOrIndex() throws {
+        let a = try CheckpointLoader.open(TestPaths.fixtures + "/hf-sharded/model.safetensors.index.json")
+        let b = try CheckpointLoader.open(TestPaths.fixtures + "/hf-f16/model.safetensors")
+        let c = try CheckpointLoader.open(TestPaths.fixtures + "/llmc-bf16/gpt2.bin")
+        #expect(a.layout == .safetensors && b.layout == .safetensors && c.layout == .llmc)
+    }
+}

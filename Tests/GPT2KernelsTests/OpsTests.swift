@@ -1,0 +1,134 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import GPT2Kernels
+
+// Non-linear ops: fast vs Reference (Double), tolerances stated per test.
+
+private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {
+    var y = x
+    y.withUnsafeMutableBufferPointer { f($0.baseAddress!, $0.count) }
+    return y
+}
+
+@Test func vectorMathMatchesLibm() {
+    var xs: [Float] = stride(from: -100, through: 100, by: 0.0137).map { Float($0) }
+    xs += [0, -0, 1e-30, -1e-30, 88.5, -87, .infinity, -.infinity]
+    for x in xs {
+        let e = Kernels.exp16(SIMD16(repeating: x))[0], r = Float(exp(Double(x)))
+        if r.isInfinite || r < 0x1p-126 || x > 88.6 { #expect(e == r || abs(e - r) <= 0x1p-126 || x > 88.6) }   // flushes subnormals
+        else { #expect(abs(e - r) <= 4e-7 * r, "exp(\(x)) = \(e), libm \(r)") }
+        let t = Kernels.tanh16(SIMD16(repeating: x))[0]
+        #expect(abs(t - Float(tanh(Double(x)))) <= 2e-7, "tanh(\(x))")
+        let f = Kernels.erf16(SIMD16(repeating: x))[0]
+        #expect(abs(f - Float(erf(Double(x)))) <= 5e-7, "erf(\(x)) = \(f)")
+    }
+    #expect(Kernels.exp16(SIMD16(repeating: .nan))[0].isNaN)
+}
+
+@Test func geluMatchesReference() {
+    var rng = TestRNG(seed: 1)
+    let x = rng.floats(1003, scale: 8) + [0, -0, 20, -20, 1e-6]
+    // |Δ| <= 3e-7 (1 + |x|): the tanh/erf approximation error times 0.5 |x|, plus rounding.
+    for form in Kernels.GELU.allCases {
+        let fast = apply(x) { Kernels.gelu($0, count: $1, form: form) }
+        let ref = apply(x) { form == .tanh ? Reference.geluTanh($0, count: $1) : Reference.geluErf($0, count: $1) }
+        for i in x.indices { #expect(abs(fast[i] - ref[i]) <= 3e-7 * (1 + abs(x[i])), "\(form) gelu(\(x[i]))") }
+    }
+    // Known values (torch.nn.functional.gelu, approximate='none' / 'tanh', at x = 1):
+    // 0.8413447460685429 (= Φ(1)) and 0.8411919906082768.
+    #expect(abs(apply([1]) { Kernels.geluErf($0, count: $1) }[0] - 0.841_344_75) < 3e-7)
+    #expect(abs(apply([1]) { Kernels.geluTanh($0, count: $1) }[0] - 0.841_191_99) < 3e-7)
+}
+
+@Test func layerNormMatchesReference() {
+    for (T, C) in [(1, 768), (3, 50), (4, 7), (2, 1)] {
+        var rng = TestRNG(seed: UInt64(C))
+        let x = rng.floats(T * C, scale: 3).map { $0 + 5 }          // offset mean: tests centring
+        let w = rng.floats(C), b = rng.floats(C)
+        for useBias in [true, false] {
+            var fast = [Float](repeating: 0, count: T * C), ref = fast
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
+                fast.withUnsafeMutableBufferPointer { Kernels.layerNorm($0.baseAddress!, xp.baseAddress!, weight: wp.baseAddress!, bias: useBias ? bp.baseAddress! : nil, rows: T, channels: C, epsilon: 1e-5) }
+                ref.withUnsafeMutableBufferPointer { Reference.layerNorm($0.baseAddress!, xp.baseAddress!, weight: wp.baseAddress!, bias: useBias ? bp.baseAddress! : nil, rows: T, channels: C, epsilon: 1e-5) }
+            } } }
+            for i in fast.indices { #expect(abs(fast[i] - ref[i]) <= 2e-5 * (1 + abs(ref[i])), "T \(T) C \(C) i \(i)") }
+        }
+    }
+}
+
+@Test func softmaxArgmaxLogsumexp() {
+    for n in [1, 5, 16, 17, 1000, 50257] {
+        var rng = TestRNG(seed: UInt64(n))
+        let x = rng.floats(n, scale: 30)
+        let fast = apply(x) { Kernels.softmax($0, rows: 1, cols: $1) }
+        let ref = apply(x) { Reference.softmax($0, rows: 1, cols: $1) }
+        for i in x.indices { #expect(abs(fast[i] - ref[i]) <= 1e-6 * ref[i] + 1e-9) }
+        x.withUnsafeBufferPointer { p in
+            #expect(Kernels.argmax(p.baseAddress!, count: n) == Reference.argmax(p.baseAddress!, count: n))
+            let a = Kernels.logsumexp(p.baseAddress!, count: n), b = Reference.logsumexp(p.baseAddress!, count: n)
+            #expect(abs(a - b) <= 2e-6 * abs(b) + 1e-6, "n \(n): \(a) vs \(b)")
+        }
+    }
+    // Ties: the first maximum wins, as torch.argmax.
+    let tied: [Float] = [1, 3, 2, 3, 3]
+    #expect(tied.withUnsafeBufferPointer { Kernels.argmax($0.baseAddress!, count: 5) } == 1)
+    // Two rows at once, hand-derived: softmax([0, ln 3]) = [0.25, 0.75].
+    let two = apply([0, Float(log(3.0)), 0, 0]) { p, _ in Kernels.softmax(p, rows: 2, cols: 2) }
+    #expect(abs(two[0] - 0.25) < 1e-7 && abs(two[1] - 0.75) < 1e-7 && two[2] == 0.5 && two[3] == 0.5)
+}
+
+@Test func residualAdd() {
+    var rng = TestRNG(seed: 4)
+    let x = rng.floats(37), y = rng.floats(37)
+    var fast = y, ref = y
+    x.withUnsafeBufferPointer { xp in
+        fast.withUnsafeMutableBufferPointer { Kernels.add($0.baseAddress!, xp.baseAddress!, count: 37) }
+        ref.withUnsafeMutableBufferPointer { Reference.add($0.baseAddress!, xp.baseAddress!, count: 37) }
+    }
+    #expect(fast == ref && fast[36] == x[36] + y[36])
+}
+
+@Test func attentionMatchesReference() {
+    let pool = ThreadPool(threads: 2)
+    // (T, past, NH, HS): prompt (past 0), generation (T 1), awkward head sizes.
+    for (T, past, NH, HS) in [(5, 0, 2, 64), (1, 9, 3, 64), (7, 3, 2, 20), (1, 0, 1, 16), (4, 2, 4, 5)] {
+        let C = NH * HS, L = past + T
+        var rng = TestRNG(seed: UInt64(T * 100 + past))
+        // qkv as the c_attn output: [L, 3C] (only the last T rows are "new" queries).
+        let qkv = rng.floats(L * 3 * C, scale: 2)
+        var outs: [[Float]] = []
+        for mode in 0..<3 {
+            var out = [Float](repeating: .nan, count: T * C)
+            qkv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+                let b = p.baseAddress!, q = b + past * 3 * C
+                if mode == 0 { Reference.attention(o.baseAddress!, outStride: C, q: q, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS) }
+                else { Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS, pool: mode == 2 ? pool : nil) }
+            } }
+            outs.append(out)
+        }
+        for i in outs[0].indices { #expect(abs(outs[1][i] - outs[0][i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)") }
+        #expect(outs[1] == outs[2])
+    }
+    // Position 0 attends only to itself: the output is v_0 exactly.
+    let qkv: [Float] = [1, 2, 3, 4, 5, 6]       // C = 2, one head: q = (1,2), k = (3,4), v = (5,6)
+    var out = [Float](repeating: 0, count: 2)
+    qkv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+        Kernels.attention(o.baseAddress!, outStride: 2, q: p.baseAddress!, qStride: 6, k: p.baseAddress! + 2, kStride: 6, v: p.baseAddress! + 4, vStride: 6, rows: 1, past: 0, heads: 1, headSize: 2)
+    } }
+    #expect(out == [5, 6])
+}
+
+@Test func embeddingMatchesReference() {
+    for type in WeightType.allCases {
+        let wte = TestWeights(type, rows: 11, cols: 64, seed: 1), wpe = TestWeights(type, rows: 9, cols: 64, seed: 2)
+        let tokens = [3, 0, 10, 3]
+        var fast = [Float](repeating: 0, count: 4 * 64), ref = fast
+        wte.with { e in wpe.with { p in
+            fast.withUnsafeMutableBufferPointer { Kernels.embed($0.baseAddress!, tokens: tokens, wte: e, wpe: p, start: 5) }
+            ref.withUnsafeMutableBufferPointer { Reference.embed($0.baseAddress!, tokens: tokens, wte: e, wpe: p, start: 5) }
+        } }
+        #expect(fast == ref, "\(type)")
+    }
+}

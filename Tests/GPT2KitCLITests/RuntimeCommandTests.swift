@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import GPT2Checkpoints
+import GPT2ModelFile
+import GPT2Runtime
+import GPT2Tokenizer
+
+/// `gpt2kit generate` and `gpt2kit perplexity`, run as a process on model files written here.
+@Suite struct RuntimeCommandTests {
+    /// The gpt2kit binary beside the test bundle (`swift build --build-tests` builds both).
+    static let binary: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gpt2kit").path
+    }()
+
+    struct Run { let status: Int32; let stdout: String; let stderr: String; let signaled: Bool }
+
+    static func run(_ args: [String], stdin: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out; p.standardError = err; p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                   stderr: String(decoding: e, as: UTF8.self), signaled: p.terminationReason == .uncaughtSignal)
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "gpt2kit-cli-\(getpid())-\(name)"
+    }
+
+    /// A byte-level vocabulary of just the 256 bytes + `<|endoftext|>` = 256.
+    static let byteVocabulary = Vocabulary(tokens: (0..<256).map { [UInt8($0)] },
+                                           specialTokens: ["<|endoftext|>": 256], eosID: 256)
+
+    static let tinyConfig = GPT2Config(nLayer: 2, nHead: 2, nEmbd: 32, nCtx: 16, vocabSize: 257,
+                                       activation: .geluErf)
+
+    /// A random GPT-2 over the byte vocabulary (fixed seed), written as a model file.
+    static func writeTinyModel(_ path: String, architecture: String = "gpt2") throws {
+        var rng = RandomSource(seed: 99)
+        let w = try ModelFileWriter(path: path, metadata: ModelMetadata(
+            architecture: architecture, config: tinyConfig, vocabulary: byteVocabulary))
+        for (name, shape) in TensorName.gpt2Tensors(tinyConfig) {
+            let n = shape.reduce(1, *)
+            var values = (0..<n).map { _ in Float(rng.nextUnit() - 0.5) }
+            if name.hasSuffix("ln_1.weight") || name.hasSuffix("ln_2.weight") || name == "ln_f.weight" {
+                values = values.map { 1 + $0 }
+            }
+            let bytes = values.withUnsafeBytes { Array($0) }
+            try w.add(TensorData(name: name, shape: shape, type: .f32, bytes: bytes))
+        }
+        try w.finish()
+    }
+
+    static let tinyModel: String = {
+        let p = temporaryPath("tiny.gpt2")
+        try! writeTinyModel(p)
+        return p
+    }()
+
+    @Test func greedyJSONMatchesTheRuntime() throws {
+        let r = try Self.run(["generate", "-m", Self.tinyModel, "-p", "hello", "-n", "30", "--temp", "0",
+                              "--ignore-eos", "--json", "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let samples = j["samples"] as! [[String: Any]]
+        let ids = samples[0]["ids"] as! [Int]
+        // the same in-process: prompt "hello" = its 5 bytes, greedy, window slides at 16
+        let model = try GPT2Model(weights: try GPT2Weights(path: Self.tinyModel))
+        var s = try Sampler(options: SamplingOptions(temperature: 0))
+        var expected: [Int] = []
+        try Generator(model: model).generate(prompt: Array("hello".utf8).map(Int.init),
+                                             options: GenerationOptions(maxNewTokens: 30), sampler: &s) { expected.append($0) }
+        #expect(ids == expected)
+        #expect(j["prompt_ids"] as! [Int] == [104, 101, 108, 108, 111])
+        #expect(j["generated_tokens"] as! Int == 30)
+        for key in ["load_ms", "prompt_tok_per_s", "generation_tok_per_s", "time_to_first_token_ms", "prompt_ms", "generation_ms"] {
+            #expect((j[key] as? Double ?? -1) >= 0, "\(key)")
+        }
+    }
+
+    @Test func streamsTextAndTimings() throws {
+        let r = try Self.run(["generate", "-m", Self.tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
+                              "--ignore-eos"], stdin: "ab")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("ab"))
+        #expect(r.stdout.contains("\n---------------\nab"))
+        #expect(r.stderr.contains("tok/s"))
+        // same seed, same text
+        let again = try Self.run(["generate", "-m", Self.tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
+                                  "--ignore-eos"], stdin: "ab")
+        #expect(again.stdout == r.stdout)
+    }
+
+    @Test(arguments: [
+        (["-p", "x", "-n", "-1"], "-n must be >= 0"),
+        (["-p", "x", "--top-p", "0"], "--top-p must be in (0, 1]"),
+        (["-p", "x", "--top-p", "1.5"], "--top-p must be in (0, 1]"),
+        (["-p", "x", "--temp", "-1"], "--temp"),
+        (["-p", ""], "tokenizes to no tokens"),
+        (["-p", "0123456789abcdefg"], "longer than the model's context of 16"),
+        (["-p", "x", "--threads", "0"], "--threads"),
+    ])
+    func badGenerateInput(_ args: [String], _ message: String) throws {
+        let r = try Self.run(["generate", "-m", Self.tinyModel] + args)
+        #expect(r.status != 0)
+        #expect(!r.signaled)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test func badModelFiles() throws {
+        let text = Self.temporaryPath("text.txt")
+        FileManager.default.createFile(atPath: text, contents: Data(String(repeating: "not a model\n", count: 50).utf8))
+        let llama = Self.temporaryPath("llama.gpt2")
+        try Self.writeTinyModel(llama, architecture: "llama")
+        let cut = Self.temporaryPath("cut.gpt2")
+        let bytes = FileManager.default.contents(atPath: Self.tinyModel)!
+        FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
+        defer { for p in [text, llama, cut] { unlink(p) } }
+        for (path, message) in [(text, "GPT2Kit model file"), (llama, "llama"), (cut, "trunc"),
+                                (Self.temporaryPath("missing"), "No such file")] {
+            for cmd in [["generate", "-m", path, "-p", "x"], ["perplexity", "-m", path, "-f", text]] {
+                let r = try Self.run(cmd)
+                #expect(r.status != 0)
+                #expect(!r.signaled)
+                #expect(r.stderr.lowercased().contains(message.lowercased()), "\(cmd): \(r.stderr)")
+            }
+        }
+    }
+
+    @Test func perplexityMatchesTheRuntime() throws {
+        let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 2)
+        let r = try Self.run(["perplexity", "-m", Self.tinyModel, "--json"], stdin: text)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let model = try GPT2Model(weights: try GPT2Weights(path: Self.tinyModel))
+        let expected = try Perplexity.evaluate(model: model, tokens: Array(text.utf8).map(Int.init))
+        #expect(j["loss"] as! Double == expected.meanLoss)
+        #expect(j["windows"] as! Int == 6)                 // 89 predictions in windows of 16
+        #expect(j["predicted_tokens"] as! Int == text.utf8.count - 1)
+        let short = try Self.run(["perplexity", "-m", Self.tinyModel], stdin: "a")
+        #expect(short.status != 0 && short.stderr.contains("at least 2"))
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import GPT2ModelFile
+import GPT2Tokenizer
+
+@Test(arguments: [TensorCodec.raw, .bytePlanesZstd])
+func roundTripIsBitExact(codec: TensorCodec) throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let tensors = tinyTensors()
+    let path = try writeTinyModel(dir, codec: codec, tensors: tensors)
+    let f = try ModelFile(path: path)
+    #expect(f.config == tinyConfig)
+    #expect(f.vocabulary == tinyVocabulary)
+    #expect(f.metadata.provenance?.sourceLayout == "test")
+    #expect(f.tensors.map(\.name) == tensors.map(\.name))
+    for t in tensors {
+        #expect(try f.tensorData(t.name) == t)
+        let info = try #require(f.info(t.name))
+        #expect(info.offset % 4096 == 0)
+        #expect(info.checksum == CRC32C.checksum(t.bytes))
+        try f.withTensor(t.name) { v in #expect(v.isMapped == (info.codec == .raw)) }
+    }
+    try f.verifyAll()
+    try f.decodeAll()
+}
+
+@Test func rawTensorsAreReadInPlaceFromTheMapping() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let path = try writeTinyModel(dir)
+    let f = try ModelFile(path: path)
+    let bytes = readFile(path)
+    let info = try #require(f.info("wte.weight"))
+    try f.withTensor("wte.weight") { v in
+        #expect(v.isMapped)
+        #expect(Array(v.bytes) == Array(bytes[info.offset..<(info.offset + info.rawSize)]))
+        #expect(Int(bitPattern: v.bytes.baseAddress) % 4096 == 0)   // mapping is page aligned, offset too
+    }
+}
+
+@Test func compressedCodecRoundTripsManyChunksAndOddLengthsOnBothCores() throws {
+    // Trained-weight-like values: planes compress, many 256 Ki chunks, a ragged last chunk.
+    var g = SplitMix(seed: 11)
+    for (type, width) in [(ElementType.f32, 4), (.bf16, 2), (.f16, 2)] {
+        for n in [1, 15, 17, 1000, (1 << 18) * 2 + 5] {
+            var bytes = [UInt8](repeating: 0, count: n * width)
+            for i in 0..<n {
+                let f = g.weight(0.05)
+                if width == 4 { withUnsafeBytes(of: f.bitPattern.littleEndian) { for k in 0..<4 { bytes[4 * i + k] = $0[k] } } }
+                else { let h = UInt16(f.bitPattern >> 16); bytes[2 * i] = UInt8(h & 0xFF); bytes[2 * i + 1] = UInt8(h >> 8) }
+            }
+            for threads in [1, 2] {
+                let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: width, threads: threads) }
+                var out = [UInt8](repeating: 0, count: bytes.count)
+                let crc = try payload.withUnsafeBytes { p in
+                    try out.withUnsafeMutableBytes { o in try BytePlanesCodec.decode(p, width: width, elements: n, into: o, threads: threads) }
+                }
+                #expect(out == bytes, "\(type) n=\(n) threads=\(threads)")
+                #expect(crc == CRC32C.checksum(bytes))
+            }
+        }
+    }
+}
+
+@Test func splitAndMergeMatchTheScalarOracle() {
+    var g = SplitMix(seed: 5)
+    for width in [2, 4] {
+        for n in [0, 1, 16, 33, 100] {
+            let src = (0..<(n * width)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            var planes = [UInt8](repeating: 0, count: src.count)
+            src.withUnsafeBytes { s in planes.withUnsafeMutableBytes { BytePlanesCodec.split(s, width: width, count: n, into: $0) } }
+            #expect(planes == BytePlanesCodec.naiveSplit(src, width: width))
+            var back = [UInt8](repeating: 0, count: src.count)
+            planes.withUnsafeBytes { p in
+                back.withUnsafeMutableBytes { o in
+                    guard let base = p.baseAddress, let ob = o.baseAddress else { return }
+                    BytePlanesCodec.merge((0..<width).map { base + $0 * n }, width: width, count: n, into: ob)
+                }
+            }
+            #expect(back == src)
+        }
+    }
+}
+
+@Test func compressedCodecShrinksTrainedLikeWeightsAndStaysRawOnNoise() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var g = SplitMix(seed: 2)
+    let n = 100_000
+    let weights = TensorData(name: "w", shape: [n], type: .f32, bytes: floatBytes((0..<n).map { _ in g.weight(0.02) }))
+    let noise = TensorData(name: "noise", shape: [n], type: .f32, bytes: (0..<(4 * n)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+    let q = TensorData(name: "q", shape: [64], type: .q8_0, bytes: [UInt8](repeating: 1, count: 68))
+    let path = dir + "/c.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+    let a = try w.add(weights, codec: .bytePlanesZstd)
+    let b = try w.add(noise, codec: .bytePlanesZstd)
+    let c = try w.add(q, codec: .bytePlanesZstd)
+    try w.finish()
+    #expect(a.codec == .bytePlanesZstd && a.ratio < 0.9)
+    #expect(b.codec == .raw)          // did not pay: kept zero-copy
+    #expect(c.codec == .raw)          // q8_0 has no byte planes
+    let f = try ModelFile(path: path)
+    #expect(try f.tensorData("w") == weights)
+    #expect(try f.tensorData("noise") == noise)
+    #expect(try f.tensorData("q") == q)
+}
+
+@Test func metadataKeepsUnknownKeysAndNonGPT2TensorNames() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var m = tinyMetadata()
+    m.extra["general"] = .object(["name": .string("tiny \"test\"\n"), "n": .number(3)])
+    let path = dir + "/x.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: m)
+    try w.add(TensorData(name: "any/name with spaces", shape: [2, 0, 3], type: .f16, bytes: []))
+    try w.add(TensorData(name: "scalar", shape: [], type: .f32, bytes: [0, 0, 128, 63]))
+    try w.finish()
+    let f = try ModelFile(path: path)
+    #expect(f.metadata == m)
+    #expect(f.metadataJSON["general"]?["name"]?.stringValue == "tiny \"test\"\n")
+    #expect(try f.tensorData("scalar").bytes == [0, 0, 128, 63])
+    #expect(try f.tensorData("any/name with spaces").shape == [2, 0, 3])
+}
+
+@Test func writerLeavesNothingAtThePathUnlessFinished() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let path = dir + "/out.gpt2kit"
+    do {
+        let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+        try w.add(tinyTensors()[0])
+        #expect(FileManager.default.fileExists(atPath: w.temporaryPath))
+        // dropped without finish()
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+    let t = tinyTensors()[0]
+    try w.add(t)
+    expectError(.invalidArgument) { try w.add(t) }                                    // duplicate name
+    expectError(.invalidArgument) { try w.add(TensorData(name: "b", shape: [3], type: .f32, bytes: [1])) }
+    w.cancel()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    expectError(.io) { _ = try ModelFileWriter(path: dir + "/missing-dir/out.gpt2kit", metadata: tinyMetadata()) }
+}
+
+@Test func writingTheSameModelTwiceGivesTheSameBytes() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let a = try writeTinyModel(dir, name: "a", codec: .bytePlanesZstd)
+    let b = try writeTinyModel(dir, name: "b", codec: .bytePlanesZstd)
+    #expect(readFile(a) == readFile(b))
+}
+
+@Test func metadataGivenAtFinishFollowsTheTable() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let path = dir + "/late.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: nil)
+    for t in tinyTensors() { try w.add(t, codec: .bytePlanesZstd) }
+    try w.finish(metadata: tinyMetadata())
+    let f = try ModelFile(path: path)
+    #expect(f.metadata == tinyMetadata())
+    #expect(f.tensors.first?.offset == 4096)
+    for t in tinyTensors() { #expect(try f.tensorData(t.name) == t) }
+    // Metadata must be given exactly once.
+    let w2 = try ModelFileWriter(path: path + "2", metadata: nil)
+    expectError(.invalidArgument) { try w2.finish() }
+    #expect(!FileManager.default.fileExists(atPath: path + "2"))
+}

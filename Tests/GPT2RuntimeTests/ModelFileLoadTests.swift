@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import GPT2ModelFile
+@testable import GPT2Runtime
+
+/// Weights from a model file (raw tensors in place, compressed ones decoded) give exactly the
+/// logits of the same tensors handed over in memory; broken files fail with typed errors.
+@Suite struct ModelFileLoadTests {
+    static func temporaryPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "gpt2kit-runtime-\(getpid())-\(name)"
+    }
+
+    /// Writes the fixture variant's tensors (matrices re-encoded to `type`) to a model file.
+    static func write(_ v: FixtureModels.Variant, type: ElementType, codec: TensorCodec,
+                      architecture: String = "gpt2", to path: String) throws -> [ModelTensorInfo] {
+        let w = try ModelFileWriter(path: path, metadata: ModelMetadata(architecture: architecture, config: v.config))
+        for (name, _) in TensorName.gpt2Tensors(v.config) {
+            let t = v.tensors[name]!
+            try w.add(t.shape.count == 2 && type != .f32 ? FixtureModels.encode(t, as: type) : t, codec: codec)
+        }
+        try w.finish()
+        return w.tensors
+    }
+
+    static func logits(_ w: GPT2Weights, _ ids: [Int]) throws -> [[Float]] {
+        try ForwardPassTests.allLogits(try GPT2Model(weights: w), ids)
+    }
+
+    @Test(arguments: [(ElementType.f32, TensorCodec.raw), (.f32, .bytePlanesZstd), (.bf16, .bytePlanesZstd),
+                      (.f16, .raw), (.q8_0, .raw)])
+    func sameLogitsAsInMemory(_ type: ElementType, _ codec: TensorCodec) throws {
+        for name in FixtureModels.names {
+            let v = try FixtureModels.variant(name)
+            let path = Self.temporaryPath("\(name)-\(type)-\(codec).gpt2")
+            defer { unlink(path) }
+            let infos = try Self.write(v, type: type, codec: codec, to: path)
+            if type == .bf16 { #expect(infos.contains { $0.codec == .bytePlanesZstd }) }
+            let fromFile = try GPT2Weights(path: path, threads: 2)
+            let inMemory = try FixtureModels.weights(v, as: type)
+            #expect(try Self.logits(fromFile, v.ids) == Self.logits(inMemory, v.ids), "\(name) \(type) \(codec)")
+        }
+    }
+
+    @Test func rawTensorsAreNotCopied() throws {
+        let v = try FixtureModels.variant("bias_erf")
+        let path = Self.temporaryPath("zero-copy.gpt2")
+        defer { unlink(path) }
+        _ = try Self.write(v, type: .f32, codec: .raw, to: path)
+        let file = try ModelFile(path: path)
+        let w = try GPT2Weights(modelFile: file)
+        let mapped = try file.withTensor("h.0.attn.qkv.weight") { $0.bytes.baseAddress! }
+        #expect(w.blocks[0].qkv.base == mapped)
+    }
+
+    @Test func notAModelFile() throws {
+        let path = Self.temporaryPath("not-a-model.txt")
+        defer { unlink(path) }
+        FileManager.default.createFile(atPath: path, contents: Data(String(repeating: "hello world\n", count: 100).utf8))
+        #expect(throws: ModelFileError.self) { try GPT2Weights(path: path) }
+        #expect(throws: ModelFileError.self) { try GPT2Weights(path: Self.temporaryPath("does-not-exist")) }
+    }
+
+    @Test func truncatedModelFile() throws {
+        let v = try FixtureModels.variant("bias_erf")
+        let path = Self.temporaryPath("truncated.gpt2")
+        defer { unlink(path) }
+        _ = try Self.write(v, type: .f32, codec: .raw, to: path)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        for cut in [size - 1, size / 2, 100, 0] {
+            #expect(truncate(path, off_t(cut)) == 0)
+            #expect(throws: ModelFileError.self, "cut at \(cut)") { try GPT2Weights(path: path) }
+        }
+    }
+
+    @Test func unsupportedArchitecture() throws {
+        let v = try FixtureModels.variant("bias_erf")
+        let path = Self.temporaryPath("llama.gpt2")
+        defer { unlink(path) }
+        _ = try Self.write(v, type: .f32, codec: .raw, architecture: "llama", to: path)
+        do {
+            _ = try GPT2Weights(path: path)
+            Issue.record("a llama file was accepted")
+        } catch let e as ModelFileError {
+            #expect(e.kind == .unsupportedArchitecture)
+            #expect(e.description.contains("llama"))
+        }
+    }
+}
