@@ -145,7 +145,7 @@ struct TinyConversionTests {
             let f = try ModelFile(path: out)
             #expect(f.config.vocabSize == 50257 && f.config.nLayer == 2)
             #expect(f.vocabulary == ck.vocabulary)
-            if ck.vocabulary != nil { #expect(f.vocabulary?.tokens.count == 50257, "\(layout) tokenizer") }
+            if ck.vocabulary != nil { #expect(f.vocabulary?.count == 50257, "\(layout) tokenizer") }
             #expect(f.metadata.provenance?.sourceFiles.allSatisfy { $0.sha256.count == 64 } == true)
             files.append((layout, f))
         }
