@@ -12,39 +12,27 @@ extension Vocabulary {
         let bpeBytes = try FileBytes.read(vocabBPE)
 
         // 1. encoder.json → tokens by id.
-        var byID: [[UInt8]?] = []
-        byID.reserveCapacity(50257)
-        var textByID: [String?] = []
+        var byID = TokensByID(path: encoderJSON)
         var parser = StringIDObjectParser(path: encoderJSON, bytes: jsonBytes)
-        try parser.parse { key, id, offset in
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(key.count)
-            for scalar in key {
-                let b = scalar < 324 ? ByteLevelAlphabet.byteOf[Int(scalar)] : -1
-                guard b >= 0 else {
-                    throw TokenizerError.malformed(
-                        path: encoderJSON, offset: offset, expected: "a token in GPT-2's byte-level alphabet",
-                        found: "character U+\(String(scalar, radix: 16, uppercase: true))")
-                }
-                bytes.append(UInt8(b))
-            }
-            guard id < 1 << 24 else {
-                throw TokenizerError.badTokenID(path: encoderJSON, id: id, expected: "an id below 2^24")
-            }
-            if id >= byID.count {
-                byID.append(contentsOf: repeatElement(nil, count: id + 1 - byID.count))
-                textByID.append(contentsOf: repeatElement(nil, count: id + 1 - textByID.count))
-            }
-            guard byID[id] == nil else {
-                throw TokenizerError.duplicateToken(path: encoderJSON, token: String(decoding: bytes, as: UTF8.self), id: id)
-            }
-            byID[id] = bytes
-        }
-        if let hole = byID.firstIndex(where: { $0 == nil }) {
-            throw TokenizerError.badTokenID(path: encoderJSON, id: hole,
-                                            expected: "ids 0..<\(byID.count) without gaps (id \(hole) is missing)")
-        }
-        let all = byID.map { $0! }
+        try parser.parse { key, id, offset in try byID.add(key, id: id, offset: offset) }
+        let all = try byID.finish()
+        let merges = MergesParser(path: vocabBPE, bytes: bpeBytes)
+        return try fromMergeList(
+            tokens: all, tokensPath: encoderJSON, mergesPath: vocabBPE,
+            forEachMerge: { body in try merges.forEachMerge { left, right, line, _ in try body(left, right, line) } },
+            unknownToken: { line, token in .unknownMergeToken(path: vocabBPE, line: line, token: token) })
+    }
+
+    /// Steps 2–3 of every merge-list format (encoder.json + vocab.bpe, vocab.json + merges.txt,
+    /// tokenizer.json): ranks from the merges, then specials from the unreachable tokens.
+    /// `forEachMerge` calls its body with (left, right, site) in rank order; `site` (a line or
+    /// an index) only goes into errors, through `unknownToken(site, tokenText)`. `addedTokens`
+    /// (tokenizer.json's added_tokens) are special whatever their bytes. Zero merges is an
+    /// error: BPE without merges would emit single bytes and look like it worked.
+    static func fromMergeList(tokens all: [[UInt8]], tokensPath encoderJSON: String, mergesPath vocabBPE: String,
+                              forEachMerge: ((([UInt8], [UInt8], Int) throws -> Void) throws -> Void),
+                              unknownToken: @escaping (Int, String) -> TokenizerError,
+                              addedTokens: [String: Int] = [:]) throws -> Vocabulary {
         let table = try TokenTable(tokens: all)
 
         // 2. vocab.bpe → rank of every token made by a merge.
@@ -58,13 +46,15 @@ extension Vocabulary {
             }
             rankOfID[Int(id)] = UInt32(rank)
         }
-        try MergesParser(path: vocabBPE, bytes: bpeBytes).forEachMerge { left, right, line, rank in
+        var rank = 256
+        try forEachMerge { left, right, line in
+            defer { rank += 1 }
             var merged = left
             merged.append(contentsOf: right)
             for (part, isMerged) in [(left, false), (right, false), (merged, true)] {
                 let id = table.withView { view in part.withUnsafeBufferPointer { view.lookup($0.baseAddress!, $0.count) } }
                 guard id != TokenTable.empty else {
-                    throw TokenizerError.unknownMergeToken(path: vocabBPE, line: line, token: MergesParser.show(part))
+                    throw unknownToken(line, MergesParser.show(part))
                 }
                 if isMerged {
                     guard rankOfID[Int(id)] == UInt32.max else {
@@ -77,13 +67,21 @@ extension Vocabulary {
 
         // 3. Unreachable tokens are special; they must follow the ordinary ids.
         let ordinaryCount = rankOfID.lastIndex(where: { $0 != UInt32.max }).map { $0 + 1 } ?? 0
+        // An added token among the ordinary ids is the clearer error (RoBERTa-style order).
+        if let (content, id) = addedTokens.filter({ $0.value < ordinaryCount }).min(by: { $0.value < $1.value }) {
+            throw TokenizerError.unsupportedVocabulary(path: encoderJSON,
+                problem: "special token '\(content)' has id \(id), among the \(ordinaryCount) ordinary ids",
+                hint: "GPT2Kit keeps special tokens after the ordinary ones, as GPT-2 does")
+        }
         if let gap = rankOfID[..<ordinaryCount].firstIndex(of: UInt32.max) {
             throw TokenizerError.badTokenID(
                 path: encoderJSON, id: gap,
                 expected: "a single byte or a merge result in vocab.bpe ('\(MergesParser.show(all[gap]))' is neither)")
         }
+        guard rank > 256 else { throw TokenizerError.noMerges(path: vocabBPE) }
         var specials: [String: Int] = [:]
         for id in ordinaryCount..<all.count { specials[String(decoding: all[id], as: UTF8.self)] = id }
+        specials.merge(addedTokens) { _, added in added }
         let ranks = Array(rankOfID[..<ordinaryCount])
         let identity = ranks.enumerated().allSatisfy { UInt32($0.offset) == $0.element }
         return Vocabulary(kind: .byteLevelBPE, tokens: Array(all[..<ordinaryCount]),

@@ -20,6 +20,15 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case disallowedSpecialToken(token: String, byteOffset: Int)
     /// `decode` met an id that is neither an ordinary nor a special token.
     case invalidTokenID(id: Int, position: Int, vocabularySize: Int)
+    /// A merge (merges.txt line, tokenizer.json `model.merges[i]`) that cannot be applied:
+    /// `location` says where, `merge` is the merge as written, `problem` what is wrong with it.
+    case invalidMerge(path: String, location: String, merge: String, problem: String)
+    /// A merge list with no merges: without them BPE would only ever emit single bytes.
+    case noMerges(path: String)
+    /// A well-formed file whose content GPT2Kit cannot use as a GPT-2 byte-level BPE vocabulary.
+    case unsupportedVocabulary(path: String, problem: String, hint: String)
+    /// `Vocabulary.load(path:)` found no vocabulary format it knows at `path`.
+    case unrecognizedVocabulary(path: String, lookedFor: [String])
 
     public var description: String {
         switch self {
@@ -41,6 +50,14 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "the text contains the special token '\(token)' at byte \(offset), which is not allowed\nHINT: allow it to encode it as its id, or encode it as ordinary text"
         case let .invalidTokenID(id, position, size):
             return "token id \(id) at position \(position) is not in the vocabulary (\(size) ids)"
+        case let .invalidMerge(path, location, merge, problem):
+            return "'\(path)' \(location): merge '\(merge)': \(problem)\nHINT: the merges and the vocabulary must come from the same tokenizer, in rank order"
+        case let .noMerges(path):
+            return "'\(path)' has zero merges\nHINT: a byte-level BPE needs its merge list; the file is empty, cut short or not a BPE vocabulary"
+        case let .unsupportedVocabulary(path, problem, hint):
+            return "'\(path)': \(problem)\nHINT: \(hint)"
+        case let .unrecognizedVocabulary(path, lookedFor):
+            return "no vocabulary found at '\(path)'; looked for: \(lookedFor.joined(separator: "; "))\nHINT: pass a directory or file in one of these formats"
         }
     }
 }

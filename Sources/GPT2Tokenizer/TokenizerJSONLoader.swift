@@ -1,0 +1,106 @@
+/// Hugging Face `tokenizer.json` (the `tokenizers` library's single-file format), parsed with
+/// json-c.
+///
+/// Reads `model.vocab` (token → id), `model.merges` in either spelling — `"Ġ t"` strings
+/// (tokenizers < 0.20) or `["Ġ", "t"]` pairs (tokenizers ≥ 0.20) — and `added_tokens`, which
+/// become special tokens; ranks then follow as for encoder.json + vocab.bpe
+/// (`Vocabulary.fromMergeList`). Only GPT-2's kind of BPE is accepted: `model.type` "BPE", a
+/// ByteLevel pre-tokenizer without prefix space, no normalizer. Anything else would tokenize
+/// differently, so it is refused rather than silently giving other ids.
+extension Vocabulary {
+    public static func load(tokenizerJSON path: String) throws -> Vocabulary {
+        let json = try JSONDocument(bytes: FileBytes.read(path), path: path)
+        let root = json.rootNode
+        func refuse(_ problem: String, _ hint: String) -> TokenizerError {
+            .unsupportedVocabulary(path: path, problem: problem, hint: hint)
+        }
+        guard let model = root["model"], model.isObject else {
+            throw refuse("no \"model\" object", "is this a Hugging Face tokenizer.json?")
+        }
+        if let type = model["type"]?.string, type != "BPE" {
+            throw refuse("model.type is \"\(type)\"", "GPT2Kit reads byte-level BPE tokenizers (GPT-2 family) only")
+        }
+        if let normalizer = root["normalizer"], !normalizer.isNull {
+            throw refuse("it has a normalizer", "GPT-2's tokenizer has none; this one would give different ids")
+        }
+        if let pre = root["pre_tokenizer"], !pre.isNull {
+            guard pre["type"]?.string == "ByteLevel", pre["add_prefix_space"]?.bool != true,
+                  pre["use_regex"]?.bool != false else {
+                throw refuse("pre_tokenizer is not GPT-2's (ByteLevel, add_prefix_space false, use_regex true)",
+                             "this tokenizer would split text differently from GPT-2")
+            }
+        }
+
+        // model.vocab → token bytes by id.
+        guard let vocab = model["vocab"], vocab.isObject else {
+            throw refuse("model.vocab is not an object of token → id", "is this a BPE tokenizer.json?")
+        }
+        var byID = TokensByID(path: path)
+        try vocab.forEachMember { token, value in
+            guard let id = value?.int else {
+                throw refuse("model.vocab[\"\(token)\"] is \(value?.typeName ?? "null"), expected an integer id",
+                             "the file is corrupt")
+            }
+            try byID.add(token.unicodeScalars.lazy.map(\.value), id: id, offset: 0)
+        }
+        let tokens = try byID.finish()
+
+        // model.merges → byte pairs, in rank order.
+        guard let mergeNodes = model["merges"]?.array else {
+            throw refuse("no model.merges array", "a byte-level BPE needs its merge list")
+        }
+        var merges: [(left: [UInt8], right: [UInt8], text: String)] = []
+        merges.reserveCapacity(mergeNodes.count)
+        for (i, node) in mergeNodes.enumerated() {
+            func bad(_ text: String, _ problem: String) -> TokenizerError {
+                .invalidMerge(path: path, location: "model.merges[\(i)]", merge: text, problem: problem)
+            }
+            let left: String, right: String
+            if let s = node?.string {
+                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw bad(s, "expected two tokens separated by one space, e.g. \"Ġ t\"")
+                }
+                (left, right) = (String(parts[0]), String(parts[1]))
+            } else if let pair = node?.array, pair.count == 2, let l = pair[0]?.string, let r = pair[1]?.string {
+                (left, right) = (l, r)
+            } else {
+                throw bad(node?.typeName ?? "null", "a merge is a \"left right\" string or a [left, right] pair of strings")
+            }
+            guard let l = ByteLevelAlphabet.bytes(of: left), let r = ByteLevelAlphabet.bytes(of: right) else {
+                throw bad("\(left) \(right)", "a character is outside GPT-2's byte-level alphabet")
+            }
+            merges.append((l, r, "\(left) \(right)"))
+        }
+
+        var added: [String: Int] = [:]
+        for (i, node) in (root["added_tokens"]?.array ?? []).enumerated() {
+            guard let content = node?["content"]?.string, let id = node?["id"]?.int, id >= 0 else {
+                throw refuse("added_tokens[\(i)] needs a string \"content\" and a non-negative integer \"id\"",
+                             "the file is corrupt")
+            }
+            added[content] = id
+        }
+        return try fromMergeList(
+            tokens: tokens, tokensPath: path, mergesPath: path,
+            forEachMerge: { body in for (i, m) in merges.enumerated() { try body(m.left, m.right, i) } },
+            unknownToken: { i, token in
+                .invalidMerge(path: path, location: "model.merges[\(i)]", merge: merges[i].text,
+                              problem: "'\(token)' is not in model.vocab")
+            },
+            addedTokens: added)
+    }
+}
+
+extension ByteLevelAlphabet {
+    /// Byte-level alphabet text → bytes, or nil if a character is not in the alphabet.
+    static func bytes(of text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        for u in text.unicodeScalars {
+            let b = u.value < 324 ? byteOf[Int(u.value)] : -1
+            guard b >= 0 else { return nil }
+            out.append(UInt8(b))
+        }
+        return out
+    }
+}
