@@ -33,7 +33,9 @@ public enum CheckpointLoader {
                          : LLMCCheckpoint.hasMagic(p)
                  },
                  open: { try LLMCCheckpoint(path: $0) }),
-        // ckpt-torch: pytorch_model.bin and nanoGPT ckpt.pt detectors go here.
+        Detector(describes: "torch.save files: pytorch_model.bin (+ config.json), nanoGPT ckpt.pt (+ meta.pkl)",
+                 matches: { TorchCheckpoints.matches($0) },
+                 open: { try TorchCheckpoints.open($0) }),
     ]
 
     /// Opens the checkpoint at `path` (a file, or the directory holding it).
