@@ -42,9 +42,11 @@ let package = Package(
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
                 swiftSettings: fast),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "CJSONC"],
-                swiftSettings: fast),
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
+                exclude: ["READERS.md"], swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
+        // Kernel micro-benchmark (Tools/bench-kernels); not a product.
+        .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"], swiftSettings: fast + kernelCPU),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"],
                 swiftSettings: fast),
         .executableTarget(

@@ -31,6 +31,8 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         case badJSON
         /// Hyperparameters missing or invalid.
         case badConfig
+        /// The tokenizer beside the weights cannot be read.
+        case badTokenizer
         /// A stored checksum does not match the bytes.
         case checksumMismatch
         /// A structure (block, varint, protobuf, pickle...) is malformed.

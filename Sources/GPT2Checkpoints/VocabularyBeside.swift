@@ -1,20 +1,27 @@
 import GPT2Tokenizer
 
-/// The tokenizer files a checkpoint directory may hold beside its weights.
+/// The tokenizer a checkpoint directory holds beside its weights, read by GPT2Tokenizer's
+/// `Vocabulary.load(path:)` (tokenizer.json, vocab.json + merges.txt, encoder.json + vocab.bpe,
+/// gpt2_tokenizer.bin).
 enum VocabularyBeside {
-    /// Tokenizer files looked for, in order of preference.
-    static let candidates = ["tokenizer.json", "vocab.json", "encoder.json", "gpt2_tokenizer.bin"]
+    /// Files whose presence means the directory has a tokenizer.
+    static let markers = ["tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe",
+                          "gpt2_tokenizer.bin"]
 
-    /// The vocabulary found in `dir`, nil when it holds no tokenizer file.
+    /// The vocabulary found in `dir`, nil when it holds no tokenizer file; an error when one is
+    /// there but cannot be read (a broken tokenizer must not silently disappear from a model).
     static func load(dir: String) throws -> Vocabulary? {
-        guard candidates.contains(where: { Paths.isFile(Paths.join(dir, $0)) }) else { return nil }
-        // Vocabulary.load(path:) (GPT2Tokenizer) is wired in when it lands on main.
-        return nil
+        guard markers.contains(where: { Paths.isFile(Paths.join(dir, $0)) }) else { return nil }
+        return try load(file: dir)
     }
 
-    /// The vocabulary in one tokenizer file.
-    static func load(file: String) throws -> Vocabulary? {
-        // Vocabulary.load(path:) (GPT2Tokenizer) is wired in when it lands on main.
-        return nil
+    /// The vocabulary in one tokenizer file (or directory).
+    static func load(file: String) throws -> Vocabulary {
+        do {
+            return try Vocabulary.load(path: file)
+        } catch {
+            throw CheckpointError(.badTokenizer, file: file, "cannot read the tokenizer: \(error)",
+                                  hint: "fix or remove the tokenizer files beside the weights")
+        }
     }
 }

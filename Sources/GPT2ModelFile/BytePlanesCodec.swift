@@ -19,51 +19,75 @@ enum BytePlanesCodec {
     static let headerSize = 12
     static let zstdFlag: UInt32 = 0x8000_0000
 
-    /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload.
+    /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
                        level: Int32 = 1, threads: Int = defaultThreadCount) -> [UInt8] {
+        var body: [UInt8] = []
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, threads: threads) { body += $0 }
+        return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
+    }
+
+    /// The payload's header and plane table for the plane sizes `encode` returned.
+    static func header(chunkElements: Int, sizes: [UInt32], width: Int) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(chunkElements)); w.u32(UInt32(sizes.count / width)); w.u8(UInt8(width)); w.raw([0, 0, 0])
+        for s in sizes { w.u32(s) }
+        return w.bytes
+    }
+
+    static func headerSize(elements: Int, width: Int, chunkElements: Int = defaultChunkElements) -> Int {
+        headerSize + 4 * width * ((elements + chunkElements - 1) / chunkElements)
+    }
+
+    /// Streaming form: encodes a batch of chunks on `threads` threads, hands their plane bytes to
+    /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
+    /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
+    static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
+                                 level: Int32 = 1, threads: Int = defaultThreadCount,
+                                 emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
         let elements = bytes.count / width
         let chunks = (elements + chunkElements - 1) / chunkElements
-        var pieces = [[UInt8]](repeating: [], count: chunks)
         var sizes = [UInt32](repeating: 0, count: chunks * width)
-        pieces.withUnsafeMutableBufferPointer { piecesP in
-            sizes.withUnsafeMutableBufferPointer { sizesP in
-                let compressors = (0..<max(1, threads)).map { _ in ZstdCompressor() }
-                let pp = UncheckedSendable(piecesP), sp = UncheckedSendable(sizesP)
-                parallelFor(count: chunks, threads: threads) { w, c in
-                    let start = c * chunkElements, n = min(chunkElements, elements - start)
-                    let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
-                    var out: [UInt8] = []
-                    let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
-                    defer { planes.deallocate() }
-                    split(src, width: width, count: n, into: planes)
-                    let bound = ZstdCompressor.bound(n)
-                    let z = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 64)
-                    defer { z.deallocate() }
-                    for k in 0..<width {
-                        let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                        if let m = compressors[w].compress(plane, into: z, level: level),
-                           Double(m) <= Double(n) * (1 - minimumSaving) {
-                            out += UnsafeRawBufferPointer(rebasing: z[0..<m])
-                            sp.value[c * width + k] = UInt32(m) | zstdFlag
-                        } else {
-                            out += plane
-                            sp.value[c * width + k] = UInt32(n)
+        let t = max(1, threads)
+        let compressors = (0..<t).map { _ in ZstdCompressor() }
+        let batch = 2 * t
+        for first in stride(from: 0, to: chunks, by: batch) {
+            let count = min(batch, chunks - first)
+            var pieces = [[UInt8]](repeating: [], count: count)
+            pieces.withUnsafeMutableBufferPointer { piecesP in
+                sizes.withUnsafeMutableBufferPointer { sizesP in
+                    let pp = UncheckedSendable(piecesP), sp = UncheckedSendable(sizesP)
+                    parallelFor(count: count, threads: t) { w, j in
+                        let c = first + j
+                        let start = c * chunkElements, n = min(chunkElements, elements - start)
+                        let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
+                        let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
+                        defer { planes.deallocate() }
+                        split(src, width: width, count: n, into: planes)
+                        let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
+                        defer { z.deallocate() }
+                        var out: [UInt8] = []
+                        out.reserveCapacity(n * width)
+                        for k in 0..<width {
+                            let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
+                            if let m = compressors[w].compress(plane, into: z, level: level),
+                               Double(m) <= Double(n) * (1 - minimumSaving) {
+                                out += UnsafeRawBufferPointer(rebasing: z[0..<m])
+                                sp.value[c * width + k] = UInt32(m) | zstdFlag
+                            } else {
+                                out += plane
+                                sp.value[c * width + k] = UInt32(n)
+                            }
                         }
+                        pp.value[j] = out
                     }
-                    pp.value[c] = out
                 }
             }
+            for p in pieces { try emit(p) }
         }
-        var w = ByteWriter()
-        w.u32(UInt32(chunkElements)); w.u32(UInt32(chunks)); w.u8(UInt8(width)); w.raw([0, 0, 0])
-        for s in sizes { w.u32(s) }
-        var payload = w.bytes
-        payload.reserveCapacity(payload.count + pieces.reduce(0) { $0 + $1.count })
-        for p in pieces { payload += p }
-        return payload
+        return sizes
     }
 
     /// Why a payload did not decode (turned into a `ModelFileError` by the caller).

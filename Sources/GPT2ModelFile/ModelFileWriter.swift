@@ -9,7 +9,9 @@ import Glibc
 /// writer) removes the temporary file.
 ///
 /// Layout written: header (placeholder until `finish`), metadata, zero padding to the
-/// alignment, payloads each at a multiple of the alignment, the tensor table.
+/// alignment, payloads each at a multiple of the alignment, the tensor table. When the
+/// metadata is only known at the end (e.g. provenance hashes computed while converting), pass
+/// nil to `init` and the metadata to `finish`: it then follows the table.
 public final class ModelFileWriter {
     public let path: String
     public let temporaryPath: String
@@ -17,12 +19,12 @@ public final class ModelFileWriter {
     public private(set) var tensors: [ModelTensorInfo] = []
     private var fd: Int32
     private var position = 0
-    private let metadataBytes: [UInt8]
+    private let metadataBytes: [UInt8]?
     private let dataOffset: Int
     private var names = Set<String>()
     private var finished = false
 
-    public init(path: String, metadata: ModelMetadata, alignment: Int = 4096) throws(ModelFileError) {
+    public init(path: String, metadata: ModelMetadata?, alignment: Int = 4096) throws(ModelFileError) {
         guard alignment >= 64, alignment <= 1 << 20, alignment & (alignment - 1) == 0 else {
             throw ModelFileError(.invalidArgument, file: path, expected: "a power-of-two alignment in 64...1048576",
                                  found: "\(alignment)", hint: "use the default 4096")
@@ -41,12 +43,14 @@ public final class ModelFileWriter {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.fd = fd
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        TemporaryFiles.register(temporaryPath)
         fchmod(fd, 0o644)
-        metadataBytes = metadata.json.serialized()
-        let metaEnd = FileHeader.size + metadataBytes.count
+        let meta = metadata?.json.serialized()
+        metadataBytes = meta
+        let metaEnd = FileHeader.size + (meta?.count ?? 0)
         dataOffset = alignUp(metaEnd, alignment)!
         try write([UInt8](repeating: 0, count: FileHeader.size))
-        try write(metadataBytes)
+        if let meta { try write(meta) }
         try write([UInt8](repeating: 0, count: dataOffset - metaEnd))
     }
 
@@ -60,6 +64,7 @@ public final class ModelFileWriter {
         finished = true
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temporaryPath)
+        TemporaryFiles.unregister(temporaryPath)
     }
 
     /// Appends one tensor. `codec` is a request: `.bytePlanesZstd` applies to f32/f16/bf16 only,
@@ -97,12 +102,23 @@ public final class ModelFileWriter {
         var used = TensorCodec.raw
         var stored = raw
         if codec == .bytePlanesZstd, let width = type.floatWidth, raw > 0 {
-            let payload = BytePlanesCodec.encode(bytes, width: width, threads: threads)
-            // Compression that does not pay (e.g. random weights) stays raw: zero-copy wins.
-            if payload.count < raw {
-                try write(payload)
+            // Streamed: header placeholder, planes as chunks finish, then the real header.
+            let elements = raw / width
+            try write([UInt8](repeating: 0, count: BytePlanesCodec.headerSize(elements: elements, width: width)))
+            let sizes = try BytePlanesCodec.encode(bytes, width: width, threads: threads) { (piece) throws(ModelFileError) in
+                try write(piece)
+            }
+            if position - offset < raw {
+                let h = BytePlanesCodec.header(chunkElements: BytePlanesCodec.defaultChunkElements, sizes: sizes, width: width)
+                try pwriteAll(h, at: offset)
                 used = .bytePlanesZstd
-                stored = payload.count
+                stored = position - offset
+            } else {
+                // Compression that does not pay (e.g. random weights) stays raw: zero-copy wins.
+                guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset), ftruncate(fd, off_t(offset)) == 0 else {
+                    let e = ioError("rewinding"); cancel(); throw e
+                }
+                position = offset
             }
         }
         if used == .raw { try write(bytes) }
@@ -113,11 +129,18 @@ public final class ModelFileWriter {
         return info
     }
 
-    /// Writes the table and header, syncs, and renames the file into place.
-    public func finish() throws(ModelFileError) {
+    /// Writes the table (and the metadata if it was not given to `init`) and the header, syncs,
+    /// and renames the file into place.
+    public func finish(metadata late: ModelMetadata? = nil) throws(ModelFileError) {
         guard !finished else {
             throw ModelFileError(.invalidArgument, file: path, expected: "an open writer", found: "finished or cancelled",
                                  hint: "call finish once")
+        }
+        guard (metadataBytes == nil) != (late == nil) else {
+            let e = ModelFileError(.invalidArgument, file: path, expected: "metadata given either to init or to finish",
+                                   found: late == nil ? "neither" : "both", hint: "a bug in the caller")
+            cancel()
+            throw e
         }
         do throws(ModelFileError) {
             let dataEnd = max(position, dataOffset)
@@ -125,10 +148,18 @@ public final class ModelFileWriter {
             for t in tensors { table += t.encoded() }
             try write(table)
             var h = FileHeader()
+            let meta: [UInt8]
+            if let late {
+                meta = late.json.serialized()
+                h.metadataOffset = UInt64(position)
+                try write(meta)
+            } else {
+                meta = metadataBytes!
+                h.metadataOffset = UInt64(FileHeader.size)
+            }
             h.alignment = UInt32(alignment)
             h.tensorCount = UInt32(tensors.count)
-            h.metadataOffset = UInt64(FileHeader.size)
-            h.metadataSize = UInt64(metadataBytes.count)
+            h.metadataSize = UInt64(meta.count)
             h.dataOffset = UInt64(dataOffset)
             h.dataSize = UInt64(dataEnd - dataOffset)
             h.tableOffset = UInt64(dataEnd)
@@ -136,17 +167,16 @@ public final class ModelFileWriter {
             h.fileSize = UInt64(position)
             var crc = CRC32C()
             h.encoded(withCRC: false).withUnsafeBytes { crc.update($0) }
-            metadataBytes.withUnsafeBytes { crc.update($0) }
+            meta.withUnsafeBytes { crc.update($0) }
             table.withUnsafeBytes { crc.update($0) }
             h.crc = crc.value
-            let hb = h.encoded()
-            let n = hb.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-            guard n == hb.count else { throw ioError("writing the header") }
+            try pwriteAll(h.encoded(), at: 0)
             guard fsync(fd) == 0 else { throw ioError("syncing") }
             guard close(fd) == 0 else { fd = -1; throw ioError("closing") }
             fd = -1
             guard rename(temporaryPath, path) == 0 else { throw ioError("renaming to the output path") }
             finished = true
+            TemporaryFiles.unregister(temporaryPath)
         } catch {
             cancel()
             throw error
@@ -156,6 +186,11 @@ public final class ModelFileWriter {
     private func ioError(_ what: String) -> ModelFileError {
         ModelFileError(.io, file: path, offset: position, expected: "success \(what)", found: String(cString: strerror(errno)),
                        hint: "check free disk space and permissions of the output directory")
+    }
+
+    private func pwriteAll(_ bytes: [UInt8], at offset: Int) throws(ModelFileError) {
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard n == bytes.count else { let e = ioError("writing at \(offset)"); cancel(); throw e }
     }
 
     private func write(_ bytes: [UInt8]) throws(ModelFileError) {

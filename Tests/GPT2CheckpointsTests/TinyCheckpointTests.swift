@@ -52,6 +52,21 @@ struct TinyCheckpointTests {
         #expect(try ck.load("h.1.mlp.proj.weight").shape == [16, 64])
     }
 
+    /// The tokenizer beside each layout is GPT-2's: 50257 ids, `<|endoftext|>` = 50256, and the
+    /// same token bytes whichever file it came from (tokenizer.json, encoder.json + vocab.bpe,
+    /// gpt2_tokenizer.bin).
+    @Test(arguments: ["hf-safetensors", "openai-tf", "llmc"])
+    func tokenizerBesideWeights(_ layout: String) throws {
+        let ck = try CheckpointLoader.open(tiny + "/" + layout)
+        let v = try #require(ck.vocabulary)
+        #expect(v.count == 50257)
+        #expect(v.tokens.count >= 50256)
+        #expect(v.tokens[0] == Array("!".utf8))            // id 0 is "!" (bytes_to_unicode order)
+        #expect(v.tokens[31373] == Array("hello".utf8))    // tiktoken: "hello world" -> [31373, 995]
+        #expect(v.tokens[995] == Array(" world".utf8))
+        #expect(ck.sourceFiles.allSatisfy { !$0.isEmpty })
+    }
+
     @Test func sameTensorsAcrossLayouts() throws {
         let hf = try CheckpointLoader.open(tiny + "/hf-safetensors")
         let others = [try CheckpointLoader.open(tiny + "/llmc"), try CheckpointLoader.open(tiny + "/openai-tf")]

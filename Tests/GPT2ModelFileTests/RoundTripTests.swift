@@ -145,3 +145,19 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     let b = try writeTinyModel(dir, name: "b", codec: .bytePlanesZstd)
     #expect(readFile(a) == readFile(b))
 }
+
+@Test func metadataGivenAtFinishFollowsTheTable() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let path = dir + "/late.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: nil)
+    for t in tinyTensors() { try w.add(t, codec: .bytePlanesZstd) }
+    try w.finish(metadata: tinyMetadata())
+    let f = try ModelFile(path: path)
+    #expect(f.metadata == tinyMetadata())
+    #expect(f.tensors.first?.offset == 4096)
+    for t in tinyTensors() { #expect(try f.tensorData(t.name) == t) }
+    // Metadata must be given exactly once.
+    let w2 = try ModelFileWriter(path: path + "2", metadata: nil)
+    expectError(.invalidArgument) { try w2.finish() }
+    #expect(!FileManager.default.fileExists(atPath: path + "2"))
+}

@@ -1,0 +1,69 @@
+import GPT2Kernels
+import GPT2ModelFile
+
+/// Which element type each tensor gets in the model file, and the conversion itself.
+///
+/// Policy: with no `--dtype`, every tensor keeps its source type (lossless, bit-exact). With a
+/// dtype, matrices (2-D: embeddings, linear weights) take it; vectors (LayerNorm parameters,
+/// biases: < 0.1 % of the bytes) stay f32, which the runtime uses directly. q8_0 quantizes
+/// blocks of 32 along a row, so a matrix whose row length is not a multiple of 32 stays f32.
+public enum ConverterDType {
+    public static func target(shape: [Int], source: ElementType, requested: ElementType?) -> ElementType {
+        guard let requested else { return source }
+        guard shape.count == 2 else { return .f32 }
+        if requested == .q8_0 && shape[1] % 32 != 0 { return .f32 }
+        return requested
+    }
+
+    /// `d` converted to `type` (round to nearest even for f16/bf16; ggml's Q8_0 for q8_0).
+    /// f32 → narrower converts in place, 64 Ki elements at a time through a small scratch
+    /// buffer (the output never overtakes the input), so peak memory stays one tensor.
+    public static func convert(_ d: TensorData, to type: ElementType) -> TensorData {
+        if d.type == type { return d }
+        var d = d
+        let n = d.elementCount ?? 0
+        if d.type != .f32 {
+            var f = [UInt8](repeating: 0, count: n * 4)
+            let from = WeightType(rawValue: d.type.rawValue)!
+            d.bytes.withUnsafeBytes { s in
+                f.withUnsafeMutableBytes { o in
+                    guard n > 0 else { return }
+                    Kernels.decode(s.baseAddress!, count: n, as: from, into: o.baseAddress!.assumingMemoryBound(to: Float.self))
+                }
+            }
+            d.bytes = f
+            d.type = .f32
+            if type == .f32 { return d }
+        }
+        let to = WeightType(rawValue: type.rawValue)!
+        let block = 1 << 16
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: to.byteCount(elements: block)!, alignment: 64)
+        defer { scratch.deallocate() }
+        d.bytes.withUnsafeMutableBytes { b in
+            guard let base = b.baseAddress else { return }
+            var i = 0
+            while i < n {
+                let m = min(block, n - i)
+                Kernels.encode((base + 4 * i).assumingMemoryBound(to: Float.self), count: m, as: to, into: scratch)
+                (base + to.byteCount(elements: i)!).copyMemory(from: scratch, byteCount: to.byteCount(elements: m)!)
+                i += m
+            }
+        }
+        d.bytes.removeLast(d.bytes.count - type.byteCount(elements: n)!)
+        d.type = type
+        return d
+    }
+
+    /// Values of `d` as f32 (for error statistics).
+    static func floats(_ d: TensorData) -> [Float] {
+        let n = d.elementCount ?? 0
+        var out = [Float](repeating: 0, count: n)
+        guard n > 0 else { return out }
+        d.bytes.withUnsafeBytes { s in
+            out.withUnsafeMutableBufferPointer {
+                Kernels.decode(s.baseAddress!, count: n, as: WeightType(rawValue: d.type.rawValue)!, into: $0.baseAddress!)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,122 @@
+// KernelBench: throughput of the GPT2Kernels hot kernels on GPT-2 124M shapes.
+// Run through Tools/bench-kernels (release build). Prints one line per measurement:
+//   matvec <type> threads=<n>: <GB/s> GB/s, <implied tok/s> tok/s (all 49 matrices of a token)
+//   matmul <type> threads=<n> T=128: <GFLOP/s>, <implied prompt tok/s>
+//   pool dispatch threads=2: <ns> per run
+// Best of several repetitions (the machine is shared and noisy).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import GPT2Kernels
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// GPT-2 124M linear layers, [OUT, IN]: per layer qkv, attn proj, fc, mlp proj; then the tied head.
+let C = 768, V = 50257, layers = 12
+let layerShapes = [(3 * C, C), (C, C), (4 * C, C), (C, 4 * C)]
+let allShapes = Array(repeating: layerShapes, count: layers).flatMap { $0 } + [(V, C)]
+
+var args = CommandLine.arguments.dropFirst()
+var types: [WeightType] = [.f32, .f16, .bf16, .q8_0]
+var threadCounts = [1, 2]
+var reps = 5
+var what: Set<String> = ["matvec", "matmul", "pool"]
+var resident = false
+while let a = args.popFirst() {
+    switch a {
+    case "--types": types = args.popFirst()!.split(separator: ",").map { WeightType(rawValue: String($0))! }
+    case "--threads": threadCounts = args.popFirst()!.split(separator: ",").map { Int($0)! }
+    case "--reps": reps = Int(args.popFirst()!)!
+    case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
+    case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,pool]"); exit(64)
+    }
+}
+
+/// Random weights for every matrix of the model, encoded in `type` (one allocation each).
+func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableRawPointer, WeightMatrix)] {
+    var seed: UInt32 = 1
+    let tmp = UnsafeMutablePointer<Float>.allocate(capacity: V * C)
+    defer { tmp.deallocate() }
+    return shapes.map { (out, inn) in
+        for i in 0..<out * inn { seed = seed &* 1_664_525 &+ 1_013_904_223; tmp[i] = Float(Int32(bitPattern: seed) >> 8) * 0x1p-27 }
+        let bytes = type.byteCount(elements: out * inn)!
+        let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        Kernels.encode(tmp, count: out * inn, as: type, into: p)
+        return (p, WeightMatrix(base: p, type: type, rows: out, cols: inn))
+    }
+}
+
+/// v with one decimal (no Foundation here).
+func f1(_ v: Double) -> String {
+    let r = (v * 10).rounded()
+    return "\(Int(r) / 10).\(abs(Int(r)) % 10)"
+}
+
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Best wall time of n runs; `lastCPU` gets the calling thread's CPU time of that run (on a
+/// shared machine, wall time includes time other processes held the core).
+nonisolated(unsafe) var lastCPU = 0.0
+func best(_ n: Int, _ body: () -> Void) -> Double {
+    var b = Double.infinity
+    for _ in 0..<n {
+        let t0 = now(), c0 = cpuNow()
+        body()
+        let t = now() - t0
+        if t < b { b = t; lastCPU = cpuNow() - c0 }
+    }
+    return b
+}
+
+let x = UnsafeMutablePointer<Float>.allocate(capacity: 128 * 4 * C)
+for i in 0..<128 * 4 * C { x[i] = Float(i % 17) * 0.01 - 0.08 }
+let y = UnsafeMutablePointer<Float>.allocate(capacity: 128 * V)
+
+for type in types {
+    let ws = makeWeights(type, resident ? [(C, C), (C, C)] : allShapes)
+    let bytes = ws.reduce(0) { $0 + $1.1.rows * $1.1.rowBytes }
+    for threads in threadCounts {
+        let pool = ThreadPool(threads: threads)
+        if what.contains("matvec") {
+            let inner = resident ? 200 : 1
+            let t = best(reps) { for _ in 0..<inner { for (_, w) in ws { Kernels.matvec(y, x, w, bias: nil, pool: pool) } } } / Double(inner)
+            let gbs = Double(bytes) / t / 1e9, mb = Double(bytes) / 1e6
+            let cpu = threads == 1 ? " [by CPU time: \(f1(Double(bytes) / (lastCPU / Double(inner)) / 1e9)) GB/s]" : ""
+            print("matvec \(type.rawValue) threads=\(threads): \(f1(gbs)) GB/s, \(f1(1 / t)) tok/s (\(f1(mb)) MB of weights per token)\(cpu)")
+        }
+        if what.contains("matmul") {
+            let T = 128
+            let layerWs = ws.dropLast()
+            let flops = 2.0 * Double(T) * Double(layerWs.reduce(0) { $0 + $1.1.rows * $1.1.cols })
+            let inner = resident ? 20 : 1
+            let t = best(max(1, reps / 2)) {
+                for _ in 0..<inner { for (_, w) in layerWs { Kernels.matmul(y, x, w, bias: nil, rows: T, pool: pool) } }
+            } / Double(inner)
+            let cpuT = lastCPU / Double(inner)
+            let head = best(reps) { Kernels.matvec(y, x, ws.last!.1, bias: nil, pool: pool) }
+            let gf = flops / t / 1e9, tps = Double(T) / (t + head)
+            let cpu = threads == 1 ? " [by CPU time: \(f1(flops / cpuT / 1e9)) GFLOP/s]" : ""
+            print("matmul \(type.rawValue) threads=\(threads) T=\(T): \(f1(gf)) GFLOP/s, \(f1(tps)) prompt tok/s (12 layers' matmuls + 1 head matvec)\(cpu)")
+        }
+    }
+    for (p, _) in ws { p.deallocate() }
+}
+
+if what.contains("pool") {
+    for threads in threadCounts where threads > 1 {
+        let pool = ThreadPool(threads: threads)
+        let n = 200_000
+        let t = best(3) { for _ in 0..<n { pool.run { _ in } } }
+        print("pool dispatch threads=\(threads): \(f1(t / Double(n) * 1e9)) ns per run (empty task, workers spinning)")
+    }
+}

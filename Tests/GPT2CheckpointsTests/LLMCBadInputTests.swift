@@ -1,0 +1,57 @@
+import Testing
+@testable import GPT2Checkpoints
+
+/// Hostile llm.c model files: typed errors, never a crash.
+struct LLMCBadInputTests {
+    let good: [UInt8] = (try? BadInput.read(TestPaths.fixtures + "/llmc-bf16/gpt2.bin")) ?? []
+
+    func withHeader(_ i: Int, _ v: Int32) -> [UInt8] {
+        var b = good
+        withUnsafeBytes(of: v.littleEndian) { for k in 0..<4 { b[4 * i + k] = $0[k] } }
+        return b
+    }
+
+    func open(_ bytes: [UInt8], in dir: String, name: String = "gpt2.bin") throws {
+        try BadInput.write(dir + "/" + name, bytes)
+        _ = try LLMCCheckpoint(path: dir + "/" + name)
+    }
+
+    @Test func headerErrors() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        try open(good, in: dir)
+        let cases: [(String, [UInt8], CheckpointError.Kind)] = [
+            ("bad magic", withHeader(0, 20240328), .badMagic),
+            ("version 4", withHeader(1, 4), .unsupportedVersion),
+            ("version 3 with bf16 data (size disagrees)", withHeader(1, 3), .truncated),
+            ("n_layer 0", withHeader(4, 0), .badConfig),
+            ("negative vocab", withHeader(3, -1), .badConfig),
+            ("huge layers", withHeader(4, Int32.max), .badConfig),
+            ("padded vocab below vocab", withHeader(7, 10), .badConfig),
+            ("n_head does not divide", withHeader(5, 3), .badConfig),
+            ("trailing bytes", good + [0, 0], .invalidOffset),
+        ]
+        for (note, bytes, kind) in cases {
+            BadInput.expectError([kind], note) { try open(bytes, in: dir, name: "c.bin") }
+        }
+    }
+
+    @Test func truncatedAtManyOffsets() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        for n in Array(0..<40) + Array(stride(from: 40, to: good.count, by: 17)) {
+            BadInput.expectError([.truncated, .badMagic], "cut at \(n)") {
+                try open(Array(good[..<n]), in: dir, name: "cut\(n).bin")
+            }
+        }
+    }
+
+    @Test func directoryWithoutModelFile() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        try BadInput.write(dir + "/notes.bin", [1, 2, 3, 4, 5])
+        let e = BadInput.expectError([.unknownLayout], "no model") { _ = try CheckpointLoader.open(dir) }
+        #expect(e?.hint?.contains("safetensors") == true)
+        #expect(e?.hint?.contains("20240326") == true)
+    }
+}
