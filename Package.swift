@@ -57,6 +57,9 @@ let package = Package(
             ],
             swiftSettings: fast),
 
+        // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
+        .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"], swiftSettings: fast),
+
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
