@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
-                exclude: ["READERS.md"], swiftSettings: fast),
+                exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"], swiftSettings: fast + kernelCPU),

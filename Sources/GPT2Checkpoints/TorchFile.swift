@@ -50,6 +50,14 @@ struct TorchFile {
         try self.init(file: MappedFile(path: path))
     }
 
+    /// A file whose pickle was parsed elsewhere (tests feed mutated pickles this way).
+    init(file: MappedFile, format: Format, root: PickleValue, storages: [String: Range<Int>]) {
+        self.file = file
+        self.format = format
+        self.root = root
+        self.storages = storages
+    }
+
     init(file: MappedFile) throws {
         self.file = file
         if ZipArchive.hasMagic(file) {
