@@ -69,6 +69,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
+                    resources: [.copy("Fixtures")]),
     ]
 )
