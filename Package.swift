@@ -11,7 +11,8 @@ import PackageDescription
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 // The kernels are compiled for the CPU this project runs and is tested on (AMD EPYC, family 26
-// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
+// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift
+// targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
 // SSE ops, `addProduct` a call to fmaf per lane (40x slower, measured), and every f16 conversion
 // a libcall. See README.md, "Kernels". Only the kernel target gets it; other CPUs: remove it.
 #if arch(x86_64)
