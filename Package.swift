@@ -11,7 +11,8 @@ import PackageDescription
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 // The kernels are compiled for the CPU this project runs and is tested on (AMD EPYC, family 26
-// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
+// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift
+// targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
 // SSE ops, `addProduct` a call to fmaf per lane (40x slower, measured), and every f16 conversion
 // a libcall. See README.md, "Kernels". Only the kernel target gets it; other CPUs: remove it.
 #if arch(x86_64)
@@ -69,6 +70,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
+                    resources: [.copy("Fixtures")]),
     ]
 )
