@@ -40,7 +40,10 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
 
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
+        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
+        // back to its table version elsewhere.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 swiftSettings: fast),
@@ -56,6 +59,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
+
+        // Tools/bench-format's measuring executable (not a product; built by the script).
+        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"],
+                          swiftSettings: fast),
 
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
                     resources: [.copy("Fixtures")]),
