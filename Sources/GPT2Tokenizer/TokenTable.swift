@@ -18,7 +18,7 @@ struct TokenTable: Sendable {
     static let empty = UInt32.max
     private(set) var slots: [Slot]
     private let mask: Int
-    /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`.
+    /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`, then 16 zero bytes.
     let bytes: [UInt8]
     let starts: [Int]
 
@@ -35,6 +35,7 @@ struct TokenTable: Sendable {
             flat.append(contentsOf: t)
         }
         starts.append(flat.count)
+        flat.append(contentsOf: repeatElement(0, count: 16))   // slack for 16-byte copies
         var capacity = 16
         while capacity < tokens.count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
         let mask = capacity - 1
