@@ -1,19 +1,37 @@
 /// The unpickler's working objects. Python containers are mutable and shared through the memo
 /// (a dict is PUT into the memo empty, then filled by SETITEMS; a later GET must see the
-/// filled dict), so lists, dicts, sets and objects live in reference boxes while the pickle
-/// runs, and `PickleFreezer` turns the finished graph into the immutable `PickleValue` tree.
-indirect enum PickleNode {
+/// filled dict), so containers live in reference boxes while the pickle runs, and
+/// `PickleFreezer` turns the finished graph into the immutable `PickleValue` tree.
+///
+/// Tuples and persistent ids are boxes too, though immutable: then every nested structure is
+/// made of boxes, and `PickleBox.teardown` can take a hostile graph apart iteratively (a chain
+/// of a million nested tuples would otherwise be released recursively and overflow the stack).
+enum PickleNode {
     case leaf(PickleValue)          // scalars, str, bytes, globals: already immutable
-    case tuple([PickleNode])
     case box(PickleBox)
-    case persistent(PickleNode)
+
+    static func tuple(_ items: [PickleNode]) -> PickleNode {
+        let b = PickleBox(.tuple)
+        b.items = items
+        return .box(b)
+    }
+
+    static func persistent(_ pid: PickleNode) -> PickleNode {
+        let b = PickleBox(.persistent)
+        b.items = [pid]
+        return .box(b)
+    }
+
+    /// Items of a tuple node, nil for anything else.
+    var tupleItems: [PickleNode]? {
+        if case .box(let b) = self, case .tuple = b.kind { return b.items }
+        return nil
+    }
 
     var kindName: String {
         switch self {
         case .leaf(let v): return v.kindName
-        case .tuple: return "tuple"
         case .box(let b): return b.kindName
-        case .persistent: return "persistent id"
         }
     }
 }
@@ -41,7 +59,7 @@ enum PickleKey: Hashable {
 }
 
 final class PickleBox {
-    enum Kind { case list, dict, set, object(PickleGlobal) }
+    enum Kind { case list, dict, set, tuple, persistent, object(PickleGlobal) }
     let kind: Kind
     var items: [PickleNode] = []          // list/set items, dict keys, object args
     var values: [PickleNode] = []         // dict values
@@ -55,7 +73,26 @@ final class PickleBox {
         case .list: return "list"
         case .dict: return "dict"
         case .set: return "set"
+        case .tuple: return "tuple"
+        case .persistent: return "persistent id"
         case .object(let g): return "\(g) object"
+        }
+    }
+
+    /// Empties every box reachable from `roots` with a work list instead of recursion, which
+    /// also breaks the reference cycles a pickle can build (a list appended to itself).
+    /// A shared box is emptied once; later visits find nothing left to do.
+    static func teardown(_ roots: [PickleNode]) {
+        var work = roots
+        while let n = work.popLast() {
+            guard case .box(let b) = n else { continue }
+            work.append(contentsOf: b.items)
+            work.append(contentsOf: b.values)
+            if let s = b.state { work.append(s) }
+            b.items = []
+            b.values = []
+            b.keyIndex = [:]
+            b.state = nil
         }
     }
 
@@ -103,13 +140,11 @@ struct PickleFreezer {
         switch node {
         case .leaf(let v):
             return v
-        case .tuple(let items):
-            return .tuple(try items.map { try freeze($0, depth: depth + 1) })
-        case .persistent(let pid):
-            return .persistent(try freeze(pid, depth: depth + 1))
         case .box(let b):
             let items = try b.items.map { try freeze($0, depth: depth + 1) }
             switch b.kind {
+            case .tuple: return .tuple(items)
+            case .persistent: return .persistent(items[0])
             case .list: return .list(items)
             case .set: return .set(items)
             case .dict:

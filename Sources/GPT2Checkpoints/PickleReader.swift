@@ -44,7 +44,10 @@ public enum PickleReader {
     public static func read(_ bytes: UnsafeRawBufferPointer, at start: Int = 0, baseOffset: Int = 0,
                             policy: Policy) throws -> (value: PickleValue, end: Int) {
         var m = PickleMachine(bytes: bytes, pos: start, baseOffset: baseOffset, policy: policy)
+        var roots: [PickleNode] = []
+        defer { PickleBox.teardown(roots + m.stack + Array(m.memo.values)) }
         let root = try m.run()
+        roots.append(root)
         var f = PickleFreezer(maxDepth: policy.maxDepth, maxNodes: policy.maxNodes, offset: baseOffset + m.pos)
         return (try f.freeze(root), m.pos)
     }
@@ -179,7 +182,7 @@ struct PickleMachine {
         guard case .leaf(.global(let g)) = callee else {
             throw fail(.typeMismatch(opcode: op, expected: "an allowed global", found: callee.kindName))
         }
-        guard case .tuple(let argv) = args else {
+        guard let argv = args.tupleItems else {
             throw fail(.typeMismatch(opcode: op, expected: "an argument tuple", found: args.kindName))
         }
         if g == PickleReader.orderedDict {
@@ -189,7 +192,7 @@ struct PickleMachine {
                     throw fail(.typeMismatch(opcode: op, expected: "a list of pairs", found: first.kindName))
                 }
                 for pair in l.items {
-                    guard case .tuple(let kv) = pair, kv.count == 2 else {
+                    guard let kv = pair.tupleItems, kv.count == 2 else {
                         throw fail(.typeMismatch(opcode: op, expected: "a (key, value) pair", found: pair.kindName))
                     }
                     d.setItem(kv[0], kv[1])

@@ -139,6 +139,20 @@ struct PickleReaderTests {
         #expect(Self.refusal(p, policy: Self.plain) == .limitExceeded(what: "nesting depth (or a cyclic structure)", limit: 256))
     }
 
+    @Test func deepChainsAreTornDownWithoutRecursion() {
+        // 200k nested tuples / persistent ids / lists: refused at the depth limit, and the
+        // half-built graph is released iteratively (recursive release would overflow the stack).
+        let n = 200_000
+        let tuples: [UInt8] = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: n) + [0x2E]
+        let pids: [UInt8] = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x51, count: n) + [0x2E]
+        let lists: [UInt8] = [0x80, 0x02] + [UInt8](repeating: 0x5D, count: n) + [UInt8](repeating: 0x61, count: n - 1) + [0x2E]
+        for p in [tuples, pids, lists] {
+            #expect(Self.refusal(p, policy: Self.plain) == .limitExceeded(what: "nesting depth (or a cyclic structure)", limit: 256))
+        }
+        // Same chains cut short of STOP: the error is different, the teardown the same.
+        #expect(Self.refusal(Array(lists.dropLast()), policy: Self.plain) == .missingStop)
+    }
+
     @Test func truncatedAtEveryOffset() throws {
         // Every proper prefix of real pickles is refused with a typed error (never a crash,
         // never a silently shorter value).

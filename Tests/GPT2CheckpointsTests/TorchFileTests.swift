@@ -167,6 +167,41 @@ struct TorchFileTests {
         #expect(try kind { $0.removeLast(22) } == .corrupt)
     }
 
+    @Test func legacyHeaderAndRecordErrors() throws {
+        let b = try Self.bytes("views-legacy.pt")
+        // Offsets of the five pickles, found with the reader itself.
+        var ends: [Int] = []
+        try b.withUnsafeBytes { raw in
+            var pos = 0
+            for _ in 0..<5 {
+                pos = try PickleReader.read(raw, at: pos, policy: TorchFile.policy).end
+                ends.append(pos)
+            }
+        }
+        func kind(_ mutate: (inout [UInt8]) -> Void) throws -> CheckpointError.Kind? {
+            var c = b
+            mutate(&c)
+            return try Self.withTemp(c) { p in
+                do { _ = try TorchFile(path: p); return nil } catch let e as CheckpointError { return e.kind }
+            }
+        }
+        #expect(try kind { _ in } == nil)
+        // Protocol version 1001 (BININT2 at pickle 2) -> 1002.
+        #expect(b[ends[0] + 2] == 0x4D && b[ends[0] + 3] == 0xE9)
+        #expect(try kind { $0[ends[0] + 3] = 0xEA } == .unsupportedVersion)
+        // sys_info little_endian True -> False.
+        let le = Array("little_endian".utf8)
+        let at = (ends[1]..<ends[2]).first { Array(b[$0..<$0 + le.count]) == le }! + le.count + 2   // skip BINPUT n
+        #expect(b[at] == 0x88)
+        #expect(try kind { $0[at] = 0x89 } == .unsupported)
+        // First storage record's element count one larger than the pickle declares.
+        #expect(try kind { $0[ends[4]] &+= 1 } == .shapeMismatch)
+        // Element count so large the bytes cannot be there.
+        #expect(try kind { $0[ends[4] + 6] = 0x7F } != nil)
+        // Not the magic number at all.
+        #expect(try kind { $0[5] ^= 1 } == .badMagic)
+    }
+
     @Test func notATorchFile() throws {
         _ = try Self.withTemp(Array("hello, this is not a checkpoint".utf8)) { p in
             #expect { _ = try TorchFile(path: p) } throws: { ($0 as? CheckpointError)?.kind == .badMagic }

@@ -38,6 +38,12 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
     }
     // Known values (torch.nn.functional.gelu, approximate='none' / 'tanh', at x = 1):
     // 0.8413447460685429 (= Φ(1)) and 0.8411919906082768.
+    // Split between threads: identical to one thread.
+    let pool = ThreadPool(threads: 2)
+    let big = rng.floats(40_000, scale: 6)
+    for form in Kernels.GELU.allCases {
+        #expect(apply(big) { Kernels.gelu($0, count: $1, form: form, pool: pool) } == apply(big) { Kernels.gelu($0, count: $1, form: form) })
+    }
     #expect(abs(apply([1]) { Kernels.geluErf($0, count: $1) }[0] - 0.841_344_75) < 3e-7)
     #expect(abs(apply([1]) { Kernels.geluTanh($0, count: $1) }[0] - 0.841_191_99) < 3e-7)
 }
