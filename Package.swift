@@ -10,8 +10,9 @@ import PackageDescription
 // size that comes from a file is checked before it reaches them.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
-// The kernels are compiled for the CPU this project runs and is tested on (AMD Zen 4: AVX-512,
-// F16C, FMA, VNNI). Without it Swift targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
+// The kernels are compiled for the CPU this project runs and is tested on (AMD EPYC, family 26
+// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift
+// targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
 // SSE ops, `addProduct` a call to fmaf per lane (40x slower, measured), and every f16 conversion
 // a libcall. See README.md, "Kernels". Only the kernel target gets it; other CPUs: remove it.
 #if arch(x86_64)
@@ -40,10 +41,13 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
 
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
+        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
+        // back to its table version elsewhere.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
-                swiftSettings: fast),
+                exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"], swiftSettings: fast + kernelCPU),
@@ -57,6 +61,12 @@ let package = Package(
             ],
             swiftSettings: fast),
 
+        // Tools/bench-format's measuring executable (not a product; built by the script).
+        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"],
+                          swiftSettings: fast),
+        // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
+        .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"], swiftSettings: fast),
+
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
@@ -66,6 +76,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"]),
+        .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
+                    resources: [.copy("Fixtures")]),
     ]
 )

@@ -33,12 +33,15 @@ public enum CheckpointLoader {
                          : LLMCCheckpoint.hasMagic(p)
                  },
                  open: { try LLMCCheckpoint(path: $0) }),
-        // ckpt-torch: pytorch_model.bin and nanoGPT ckpt.pt detectors go here.
+        Detector(describes: "torch.save files: pytorch_model.bin (+ config.json), nanoGPT ckpt.pt (+ meta.pkl)",
+                 matches: { TorchCheckpoints.matches($0) },
+                 open: { try TorchCheckpoints.open($0) }),
     ]
 
-    /// Opens the checkpoint at `path` (a file, or the directory holding it).
+    /// Opens the checkpoint at `path` (a file, or the directory holding it, or a TensorFlow
+    /// checkpoint prefix such as `models/124M/model.ckpt`).
     public static func open(_ path: String) throws -> any Checkpoint {
-        guard Paths.isDirectory(path) || Paths.isFile(path) else {
+        guard Paths.isDirectory(path) || Paths.isFile(path) || Paths.isFile(path + ".index") else {
             throw CheckpointError(.io, file: path, "no such file or directory")
         }
         if let d = detectors.first(where: { $0.matches(path) }) {

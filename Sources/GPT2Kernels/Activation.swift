@@ -38,11 +38,16 @@ extension Kernels {
     /// The GELU form a model uses.
     public enum GELU: String, Sendable, CaseIterable { case tanh, erf }
 
-    public static func gelu(_ x: UnsafeMutablePointer<Float>, count n: Int, form: GELU) {
-        switch form {
-        case .tanh: geluTanh(x, count: n)
-        case .erf: geluErf(x, count: n)
+    /// The GELU form a model uses, in place over n values; with a pool, large n (the prompt's
+    /// T x 4C) is split between the threads in 16-aligned chunks (same results either way).
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count n: Int, form: GELU, pool: ThreadPool? = nil) {
+        let one = { (r: Range<Int>) in
+            switch form {
+            case .tanh: geluTanh(x + r.lowerBound, count: r.count)
+            case .erf: geluErf(x + r.lowerBound, count: r.count)
+            }
         }
+        if let pool, pool.threadCount > 1, n >= 16_384 { pool.parallelFor(n, align: 16, one) } else { one(0..<n) }
     }
 
     /// y[i] += x[i] (residual connection), n values.

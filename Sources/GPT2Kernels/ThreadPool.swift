@@ -1,8 +1,11 @@
-// A tiny fork-join pool for the 2 cores: the caller runs part 0, persistent worker threads run
-// parts 1..<n. Generation dispatches ~50 kernels per token, so a dispatch must cost microseconds,
-// not the ~20-50 µs of waking a parked thread: workers spin on an atomic generation counter for
-// a while (spinLimit) after each task and only then park on a condition variable.
-// Dispatch overhead (Tools/bench-kernels): see README.md "Kernels".
+// A tiny fork-join pool for the 2 cores. A task is cut into parts; the caller and the
+// persistent worker threads claim parts from one atomic ticket until none is left, so
+//  - a dispatch costs an atomic store + claims, not a thread wake-up (~20-50 µs): workers spin
+//    on the ticket for a while (spinLimit) after each task and only then park;
+//  - on a loaded machine a descheduled worker does not stall the caller: whatever the worker has
+//    not claimed yet, the caller runs itself (parallelFor cuts work into 4 parts per thread).
+// Generation calls ~50 kernels per token. Dispatch cost: README.md "Kernels".
+// Results never depend on which thread ran a part, so 1 and 2 threads give identical output.
 
 #if canImport(Glibc)
 import Glibc
@@ -10,17 +13,20 @@ import Glibc
 import Synchronization
 
 public final class ThreadPool: @unchecked Sendable {
-    /// Number of parts a task is split into (the caller + threadCount - 1 workers).
+    /// Threads working on a task: the caller + threadCount - 1 workers.
     public let threadCount: Int
 
-    // State shared with the workers. `generation` counts dispatched tasks; `pending` counts
-    // workers that have not finished the current one; `sleepers` how many may be parked.
-    private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    // ticket = generation << 32 | next unclaimed part. A claim is a compare-exchange on it, so
+    // a worker that is late by a whole task can never claim a part of the wrong generation.
+    private let ticket = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
+    // Written by the caller only while no part of the previous task can still be claimed; read
+    // by a worker only after it claimed a part (so it cannot change under it).
     private var task: ((Int) -> Void)? = nil
+    private let parts = Atomic<Int>(0)
     // Heap-allocated: pthread objects must not move, and `&property` is not a stable address.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -28,30 +34,30 @@ public final class ThreadPool: @unchecked Sendable {
     /// Spin iterations (each one atomic load) before a worker parks: ~100 µs here.
     private let spinLimit: Int
 
-    /// `threads` >= 1 parts per task (1: everything runs on the caller, no worker thread).
+    /// `threads` >= 1 (1: everything runs on the caller, no worker thread).
     public init(threads: Int = 2, spinLimit: Int = 200_000) {
-        precondition(threads >= 1, "a thread pool needs at least one thread")
+        require(threads >= 1, "a thread pool needs at least one thread")
         threadCount = threads
         self.spinLimit = spinLimit
         mutex.initialize(to: pthread_mutex_t()); cond.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
-        for part in 1..<threads {
-            let ctx = Unmanaged.passRetained(WorkerContext(pool: self, part: part)).toOpaque()
+        for _ in 1..<threads {
+            let ctx = Unmanaged.passRetained(WorkerContext(pool: self)).toOpaque()
             var tid = pthread_t()
             let rc = pthread_create(&tid, nil, { raw in
                 let c = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                c.pool.workerLoop(part: c.part)
+                c.pool.workerLoop()
                 return nil
             }, ctx)
-            precondition(rc == 0, "pthread_create failed: \(rc)")
+            require(rc == 0, "pthread_create failed: \(rc)")
             workers.append(tid)
         }
     }
 
     deinit {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        ticket.add(1 << 32, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex)
         for t in workers { pthread_join(t, nil) }
         pthread_mutex_destroy(mutex)
@@ -59,32 +65,41 @@ public final class ThreadPool: @unchecked Sendable {
         mutex.deallocate(); cond.deallocate()
     }
 
-    /// Runs body(part) for part in 0..<threadCount, part 0 on the calling thread; returns when
-    /// all parts are done. Not reentrant: call it from one thread at a time.
-    public func run(_ body: @escaping (Int) -> Void) {
-        if threadCount == 1 { body(0); return }
+    /// Runs body(part) once for every part in 0..<parts, on the caller and the workers; returns
+    /// when all are done. Not reentrant: one caller at a time (checked).
+    public func run(parts n: Int, _ body: @escaping (Int) -> Void) {
+        if threadCount == 1 || n <= 1 { for p in 0..<n { body(p) }; return }
+        require(n < 1 << 31, "too many parts")
         // Two callers at once (or a task dispatching into its own pool) would corrupt the
         // counters: fail loudly instead. One pool per concurrent user.
-        precondition(busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged,
-                     "ThreadPool.run called while the pool is busy (concurrent or nested use)")
+        let claimed = busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        require(claimed, "ThreadPool.run called while the pool is busy (concurrent or nested use)")
         defer { busy.store(false, ordering: .releasing) }
         task = body
-        pending.store(threadCount - 1, ordering: .sequentiallyConsistent)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        parts.store(n, ordering: .relaxed)
+        finished.store(0, ordering: .relaxed)
+        let generation = (ticket.load(ordering: .relaxed) >> 32) + 1
+        ticket.store(generation << 32, ordering: .sequentiallyConsistent)      // publishes task
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex)
         }
-        body(0)
-        while pending.load(ordering: .acquiring) > 0 {}
+        claimParts(generation)
+        while finished.load(ordering: .acquiring) < n {}
         task = nil
     }
 
-    /// Splits 0..<n into threadCount contiguous ranges whose bounds are multiples of `align`
-    /// (the last may end at n) and runs body(range) on each; empty ranges are skipped.
+    /// Runs body(part) for part in 0..<threadCount.
+    public func run(_ body: @escaping (Int) -> Void) { run(parts: threadCount, body) }
+
+    /// Splits 0..<n into contiguous ranges whose bounds are multiples of `align` (the last may
+    /// end at n), 4 per thread so a stalled thread's share is picked up by the others, and runs
+    /// body(range) on each; empty ranges are skipped.
     public func parallelFor(_ n: Int, align: Int = 1, _ body: @escaping (Range<Int>) -> Void) {
-        let parts = threadCount
-        if parts == 1 || n <= align { if n > 0 { body(0..<n) }; return }
-        run { part in
+        if n <= 0 { return }
+        let units = (n + align - 1) / align
+        let parts = min(units, threadCount == 1 ? 1 : 4 * threadCount)
+        if parts <= 1 { body(0..<n); return }
+        run(parts: parts) { part in
             let r = ThreadPool.chunk(n, part: part, of: parts, align: align)
             if !r.isEmpty { body(r) }
         }
@@ -98,11 +113,25 @@ public final class ThreadPool: @unchecked Sendable {
         return lo..<hi
     }
 
-    private func workerLoop(part: Int) {
+    /// Claims and runs parts of `generation` until none is left (or a newer task started).
+    private func claimParts(_ generation: Int) {
+        while true {
+            let t = ticket.load(ordering: .acquiring)
+            if t >> 32 != generation { return }
+            let part = t & 0xFFFF_FFFF
+            if part >= parts.load(ordering: .relaxed) { return }
+            if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
+                task!(part)
+                finished.add(1, ordering: .releasing)
+            }
+        }
+    }
+
+    private func workerLoop() {
         var seen = 0
         while true {
             var spins = 0
-            var g = generation.load(ordering: .acquiring)
+            var g = ticket.load(ordering: .acquiring) >> 32
             while g == seen {
                 spins += 1
                 if spins >= spinLimit {
@@ -110,19 +139,18 @@ public final class ThreadPool: @unchecked Sendable {
                     // dispatcher either sees us and signals, or we see its new generation.
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen {
+                    while ticket.load(ordering: .sequentiallyConsistent) >> 32 == seen {
                         pthread_cond_wait(cond, mutex)
                     }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     pthread_mutex_unlock(mutex)
                     spins = 0
                 }
-                g = generation.load(ordering: .acquiring)
+                g = ticket.load(ordering: .acquiring) >> 32
             }
             seen = g
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            task?(part)
-            pending.subtract(1, ordering: .releasing)
+            claimParts(g)
         }
     }
 }
@@ -131,6 +159,5 @@ private final class WorkerContext {
     // Unowned: the pool's deinit joins the workers, so it outlives them; a strong reference
     // would keep the pool (and its threads) alive forever.
     unowned(unsafe) let pool: ThreadPool
-    let part: Int
-    init(pool: ThreadPool, part: Int) { self.pool = pool; self.part = part }
+    init(pool: ThreadPool) { self.pool = pool }
 }

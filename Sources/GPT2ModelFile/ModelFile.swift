@@ -97,6 +97,16 @@ public final class ModelFile: @unchecked Sendable {
         munmap(UnsafeMutableRawPointer(mutating: base), fileSize)
     }
 
+    /// Whether `path` is a regular file starting with the model file magic (cheap: reads 8 bytes).
+    public static func hasMagic(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var b = [UInt8](repeating: 0, count: 8)
+        let n = b.withUnsafeMutableBytes { read(fd, $0.baseAddress, 8) }
+        return n == 8 && b == FileHeader.magic
+    }
+
     public func info(_ name: String) -> ModelTensorInfo? { index[name].map { tensors[$0] } }
 
     /// Calls `body` with the tensor's decoded bytes: the mapping itself for raw tensors, memory

@@ -43,6 +43,7 @@ public final class ModelFileWriter {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.fd = fd
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        TemporaryFiles.register(temporaryPath)
         fchmod(fd, 0o644)
         let meta = metadata?.json.serialized()
         metadataBytes = meta
@@ -63,6 +64,7 @@ public final class ModelFileWriter {
         finished = true
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temporaryPath)
+        TemporaryFiles.unregister(temporaryPath)
     }
 
     /// Appends one tensor. `codec` is a request: `.bytePlanesZstd` applies to f32/f16/bf16 only,
@@ -174,6 +176,7 @@ public final class ModelFileWriter {
             fd = -1
             guard rename(temporaryPath, path) == 0 else { throw ioError("renaming to the output path") }
             finished = true
+            TemporaryFiles.unregister(temporaryPath)
         } catch {
             cancel()
             throw error

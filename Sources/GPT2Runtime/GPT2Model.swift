@@ -1,3 +1,4 @@
+import GPT2Kernels
 import GPT2ModelFile
 
 /// A GPT-2 ready to run: the weights, a KV cache and the scratch buffers of one sequence.
@@ -16,32 +17,35 @@ public final class GPT2Model {
     /// Positions in the KV cache (the sequence so far), at most `config.nCtx`.
     public private(set) var count = 0
 
-    let pool: ComputePool
+    /// The kernels' fork-join pool (nil with one thread: everything runs on the caller).
+    let pool: ThreadPool?
     private let cache: KVCache
-    private let x, h, qkv, y, f, scores: UnsafeMutablePointer<Float>
+    private let x, h, qkv, y, f: UnsafeMutablePointer<Float>
     private let logitsBuffer: UnsafeMutablePointer<Float>
-    /// Rows of logits computed at once when every position's logits are wanted.
-    static let logitsChunk = 8
+    /// Rows of logits computed at once when every position's logits are wanted: enough rows
+    /// that the matmul's packing of the 50257-row head is amortized (packing it costs about as
+    /// much as 8 rows of products), few enough for a 13 MB buffer.
+    let logitsChunk: Int
 
     public init(weights: GPT2Weights, threads: Int = 1) throws {
         guard (1...64).contains(threads) else {
             throw RuntimeError.invalidOption("threads must be in 1...64, got \(threads)")
         }
         self.weights = weights
-        pool = ComputePool(threads: threads)
+        pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let c = weights.config, n = c.nCtx, e = c.nEmbd
+        logitsChunk = min(64, n)
         cache = KVCache(layers: c.nLayer, nCtx: n, channels: e)
         x = .allocate(capacity: n * e)                  // residual stream (T, C)
         h = .allocate(capacity: n * e)                  // normalized input of a sublayer (T, C)
         qkv = .allocate(capacity: n * 3 * e)            // (T, 3C)
         y = .allocate(capacity: n * e)                  // attention output / sublayer output (T, C)
         f = .allocate(capacity: n * 4 * e)             // MLP hidden (T, 4C)
-        scores = .allocate(capacity: n * threads)      // attention row per thread (nCtx)
-        logitsBuffer = .allocate(capacity: Self.logitsChunk * c.vocabSize)  // (chunk, V)
+        logitsBuffer = .allocate(capacity: logitsChunk * c.vocabSize)  // (chunk, V)
     }
 
     deinit {
-        for p in [x, h, qkv, y, f, scores, logitsBuffer] { p.deallocate() }
+        for p in [x, h, qkv, y, f, logitsBuffer] { p.deallocate() }
     }
 
     /// Forgets the sequence (the cache is simply overwritten from position 0).
@@ -62,7 +66,7 @@ public final class GPT2Model {
     }
 
     /// Appends `tokens` and calls `body(i, logits)` with the logits (V) of every new position i,
-    /// in order, computed `logitsChunk` rows at a time (a 1024-token window never needs a
+    /// in order, computed up to 64 rows at a time (a 1024-token window never needs a
     /// 1024 × 50257 buffer). Perplexity and the parity tests use it.
     public func append(_ tokens: [Int], eachLogits body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         try withoutActuallyEscaping(body) { body in
@@ -96,53 +100,54 @@ public final class GPT2Model {
         for id in tokens where id < 0 || id >= c.vocabSize {
             throw RuntimeError.tokenOutOfRange(id: id, vocabSize: c.vocabSize)
         }
-        let w = weights
+        let w = weights, pool = self.pool
+        let nh = c.nHead, hs = e / nh, eps = c.layerNormEpsilon
+        let gelu: Kernels.GELU = c.activation == .geluErf ? .erf : .tanh
         // x = wte[tokens] + wpe[p0..<p0+T]                                        (T, C)
         for i in 0..<t {
-            let row = x + i * e
-            Dequantize.toFloat32(type: w.tokenEmbedding.type,
-                                 source: w.tokenEmbedding.base + tokens[i] * w.tokenEmbedding.rowBytes,
-                                 count: e, into: row)
-            let pos = w.positionEmbedding.base + (p0 + i) * e
-            for k in 0..<e { row[k] += pos[k] }
+            w.tokenEmbedding.decodeRow(tokens[i], into: x + i * e)
+            w.positionEmbedding.decodeRow(p0 + i, into: h)
+            Kernels.add(x + i * e, h, count: e)
         }
         for (l, b) in w.blocks.enumerated() {
             // --- attention sublayer: x = x + proj(attn(ln_1(x)))
-            Ops.layerNorm(h, x, rows: t, channels: e, b.ln1Weight, b.ln1Bias, eps: c.layerNormEpsilon)  // (T, C)
-            Ops.linear(qkv, h, rows: t, b.qkv, b.qkvBias, pool: pool)                   // (T, 3C) = q | k | v
+            Kernels.layerNorm(h, x, weight: b.ln1Weight.base, bias: b.ln1Bias?.base,
+                              rows: t, channels: e, epsilon: eps)                          // (T, C)
+            Kernels.matmul(qkv, h, b.qkv, bias: b.qkvBias?.base, rows: t, pool: pool)      // (T, 3C) = q | k | v
             let keys = cache.keys(l), values = cache.values(l)
             for i in 0..<t {                                                             // cache[p0+i] = k, v (C)
                 (keys + (p0 + i) * e).update(from: qkv + i * 3 * e + e, count: e)
                 (values + (p0 + i) * e).update(from: qkv + i * 3 * e + 2 * e, count: e)
             }
-            Attention.forward(out: y, qkv: qkv, rows: t, start: p0, keys: keys, values: values,
-                              channels: e, heads: c.nHead, scores: scores)             // (T, C)
-            Ops.linear(h, y, rows: t, b.attnProj, b.attnProjBias, pool: pool)           // (T, C)
-            for k in 0..<(t * e) { x[k] += h[k] }                                        // residual (T, C)
+            Kernels.attention(y, outStride: e, q: qkv, qStride: 3 * e, k: keys, kStride: e,
+                              v: values, vStride: e, rows: t, past: p0, heads: nh, headSize: hs,
+                              pool: pool)                                                // (T, C), per head (T, HS)
+            Kernels.matmul(h, y, b.attnProj, bias: b.attnProjBias?.base, rows: t, pool: pool)  // (T, C)
+            Kernels.add(x, h, count: t * e)                                              // residual (T, C)
             // --- MLP sublayer: x = x + proj(gelu(fc(ln_2(x))))
-            Ops.layerNorm(h, x, rows: t, channels: e, b.ln2Weight, b.ln2Bias, eps: c.layerNormEpsilon)  // (T, C)
-            Ops.linear(f, h, rows: t, b.fc, b.fcBias, pool: pool)                       // (T, 4C)
-            Ops.gelu(f, count: t * 4 * e, c.activation)                                  // (T, 4C)
-            Ops.linear(h, f, rows: t, b.mlpProj, b.mlpProjBias, pool: pool)             // (T, C)
-            for k in 0..<(t * e) { x[k] += h[k] }                                        // residual (T, C)
+            Kernels.layerNorm(h, x, weight: b.ln2Weight.base, bias: b.ln2Bias?.base,
+                              rows: t, channels: e, epsilon: eps)                          // (T, C)
+            Kernels.matmul(f, h, b.fc, bias: b.fcBias?.base, rows: t, pool: pool)          // (T, 4C)
+            Kernels.gelu(f, count: t * 4 * e, form: gelu)                                // (T, 4C)
+            Kernels.matmul(h, f, b.mlpProj, bias: b.mlpProjBias?.base, rows: t, pool: pool)  // (T, C)
+            Kernels.add(x, h, count: t * e)                                              // residual (T, C)
         }
         count = p0 + t
         // --- head: logits = ln_f(x) · wteᵀ, only for the rows wanted
+        let lnf = w.finalNormWeight.base, lnfBias = w.finalNormBias?.base
         switch wanted {
         case .none:
             return
         case .last:
-            let last = x + (t - 1) * e
-            Ops.layerNorm(h, last, rows: 1, channels: e, w.finalNormWeight, w.finalNormBias,
-                          eps: c.layerNormEpsilon)                                       // (1, C)
-            Ops.linear(logitsBuffer, h, rows: 1, w.head, nil, pool: pool)               // (1, V)
+            Kernels.layerNorm(h, x + (t - 1) * e, weight: lnf, bias: lnfBias,
+                              rows: 1, channels: e, epsilon: eps)                          // (1, C)
+            Kernels.matvec(logitsBuffer, h, w.head, bias: nil, pool: pool)               // (1, V)
         case .all(let body):
-            Ops.layerNorm(h, x, rows: t, channels: e, w.finalNormWeight, w.finalNormBias,
-                          eps: c.layerNormEpsilon)                                       // (T, C)
+            Kernels.layerNorm(h, x, weight: lnf, bias: lnfBias, rows: t, channels: e, epsilon: eps)  // (T, C)
             var i = 0
             while i < t {
-                let n = min(Self.logitsChunk, t - i)
-                Ops.linear(logitsBuffer, h + i * e, rows: n, w.head, nil, pool: pool)   // (n, V)
+                let n = min(logitsChunk, t - i)
+                Kernels.matmul(logitsBuffer, h + i * e, w.head, bias: nil, rows: n, pool: pool)  // (n, V)
                 for r in 0..<n {
                     try body(i + r, UnsafeBufferPointer(start: logitsBuffer + r * c.vocabSize,
                                                         count: c.vocabSize))

@@ -1,3 +1,4 @@
+import GPT2Kernels
 import GPT2ModelFile
 
 /// The parameters of one transformer block, as typed views (see `TensorName` for the layout).
@@ -19,7 +20,7 @@ struct BlockWeights: @unchecked Sendable {
 public final class GPT2Weights: @unchecked Sendable {
     public let config: GPT2Config
     let tokenEmbedding: WeightMatrix          // wte [V, C], any element type
-    let positionEmbedding: WeightVector       // wpe [nCtx * C], f32
+    let positionEmbedding: WeightMatrix       // wpe [nCtx, C], any element type
     let blocks: [BlockWeights]
     let finalNormWeight: WeightVector, finalNormBias: WeightVector?
     let head: WeightMatrix                    // lm_head [V, C], or wte when tied
@@ -93,15 +94,15 @@ public final class GPT2Weights: @unchecked Sendable {
             if t == .q8_0 && cols % 32 != 0 {
                 throw RuntimeError.unsupportedType(name: name, type: "q8_0 with \(cols) columns")
             }
-            return WeightMatrix(type: t, rows: rows, cols: cols, base: p)
+            return WeightMatrix(base: p, type: WeightType(t), rows: rows, cols: cols)
         }
-        // Vectors (and wpe) become f32: the kernels add and scale with them directly.
+        // Vectors become f32: the kernels add and scale with them directly.
         func vector(_ name: String, _ shape: [Int]) throws -> WeightVector {
             let (t, p) = try fetch(name, shape)
             let n = shape.reduce(1, *)
             if t == .f32 { return WeightVector(count: n, base: p.assumingMemoryBound(to: Float.self)) }
             let dst = arena.allocate(bytes: n * 4).bindMemory(to: Float.self, capacity: n)
-            Dequantize.toFloat32(type: t, source: p, count: n, into: dst)
+            Kernels.decode(p, count: n, as: WeightType(t), into: dst)
             return WeightVector(count: n, base: UnsafePointer(dst))
         }
         func optVector(_ name: String, _ n: Int) throws -> WeightVector? {
@@ -110,7 +111,7 @@ public final class GPT2Weights: @unchecked Sendable {
 
         let n = c.nEmbd
         tokenEmbedding = try matrix(TensorName.tokenEmbedding, c.vocabSize, n)
-        positionEmbedding = try vector(TensorName.positionEmbedding, [c.nCtx, n])
+        positionEmbedding = try matrix(TensorName.positionEmbedding, c.nCtx, n)
         var blocks: [BlockWeights] = []
         for l in 0..<c.nLayer {
             blocks.append(BlockWeights(

@@ -1,17 +1,25 @@
 /// tiktoken's byte-pair merge for one piece: start from single bytes, repeatedly merge the
 /// adjacent pair whose concatenated bytes have the lowest rank (leftmost on ties), until no
-/// adjacent pair is a token. Output ids of the final parts.
+/// adjacent pair is a token; the final parts are the ids. This is the *pure* merge process
+/// (no whole-piece lookup: `TokenizerCore` does that first, as tiktoken does).
 ///
-/// Two algorithms, picked by piece length (as tiktoken does): a linear scan over a small parts
-/// array for short pieces (O(n²) but tiny n, no allocation), and a binary heap over a linked list
-/// for long pieces, O(n log n), so 1 MB of `a` or of random letters is linear-time.
+/// Algorithm by length: a linear scan over a small parts array for short pieces (O(n²), tiny n,
+/// no allocation, fastest below ~`heapThreshold` bytes), a binary heap over a linked list above,
+/// O(n log n). Pieces of thousands of bytes go through `ChunkedMerge`, which keeps the heap small.
 struct BytePairEncoder {
     let view: TokenTableView
     /// `ranks[id]`, or nil when rank == id (GPT-2).
     let ranks: UnsafePointer<UInt32>?
-    /// Pieces at least this long use the heap (below it the scan is faster; measured in
-    /// Tools/bench-tokenizer).
-    static let heapThreshold = 128
+    /// Rank of every 2-byte string, `pairRanks[b0 << 8 | b1]` (UInt32.max if not a token): the
+    /// first round of every merge asks n - 1 of these, and a 256 KB array stays in cache where
+    /// the 2 MB hash table does not (random a–z: +40% measured).
+    let pairRanks: UnsafePointer<UInt32>
+    static let heapThreshold = 64
+
+    @inline(__always)
+    func bytePairRank(_ p: UnsafePointer<UInt8>) -> UInt32 {
+        pairRanks[Int(p[0]) << 8 | Int(p[1])]
+    }
 
     @inline(__always)
     func rank(_ id: UInt32) -> UInt32 {
@@ -20,138 +28,155 @@ struct BytePairEncoder {
         return id
     }
 
-    /// Appends the ids of piece `p[0..<n]` (n ≥ 2, not itself a token) to `out`.
     @inline(__always)
-    func encode(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int]) {
-        if n < BytePairEncoder.heapThreshold {
-            encodeShort(p, n, into: &out)
-        } else {
-            encodeLong(p, n, into: &out)
-        }
+    func pairRank(_ p: UnsafePointer<UInt8>, _ length: Int) -> UInt32 {
+        rank(view.lookup(p, length))
     }
 
-    /// Linear scan: `starts[k]` is the first byte of part k (`starts[count] == n`), `pairRank[k]`
+    /// Length in bytes of token `id`.
+    @inline(__always)
+    func length(_ id: UInt32) -> Int { view.starts[Int(id) + 1] - view.starts[Int(id)] }
+
+    /// Writes the ids of the pure merge of `p[0..<n]` (n ≥ 1) to `ids` (room for n); returns
+    /// their count.
+    func merge(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
+        if n == 1 { ids[0] = view.lookup(p, 1); return 1 }
+        return n < BytePairEncoder.heapThreshold ? mergeShort(p, n, ids) : mergeHeap(p, n, ids)
+    }
+
+    /// Linear scan: `starts[k]` is the first byte of part k (`starts[count] == n`), `ranks[k]`
     /// the rank of merging part k with part k + 1.
-    func encodeShort(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int]) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { pairRank in
-                for k in 0...n { starts[k] = k }
-                for k in 0..<(n - 1) { pairRank[k] = rank(view.lookup(p + k, 2)) }
+    func mergeShort(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n + 1) { startsBuf in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ranksBuf in
+                let starts = startsBuf.baseAddress!, pr = ranksBuf.baseAddress!
+                for k in 0...n { starts[k] = Int32(k) }
+                for k in 0..<(n - 1) { pr[k] = bytePairRank(p + k) }
                 var count = n
                 while count > 1 {
                     var best = UInt32.max
                     var at = 0
-                    for k in 0..<(count - 1) where pairRank[k] < best {
-                        best = pairRank[k]
+                    for k in 0..<(count - 1) where pr[k] < best {
+                        best = pr[k]
                         at = k
                     }
                     if best == UInt32.max { break }
-                    // Merge part `at` with `at + 1`: drop start `at + 1`.
-                    for k in (at + 1)..<count { starts[k] = starts[k + 1] }
-                    for k in (at + 1)..<max(at + 1, count - 2) { pairRank[k] = pairRank[k + 1] }
+                    // Merge part `at` with `at + 1`: drop start `at + 1` and pair rank `at + 1`.
+                    (starts + at + 1).update(from: starts + at + 2, count: count - at - 1)
+                    if at + 2 < count - 1 { (pr + at + 1).update(from: pr + at + 2, count: count - at - 3) }
                     count -= 1
-                    if at + 1 < count {
-                        pairRank[at] = rank(view.lookup(p + starts[at], starts[at + 2] - starts[at]))
-                    } else {
-                        pairRank[at] = UInt32.max
-                    }
+                    let s = Int(starts[at])
+                    pr[at] = at + 1 < count ? pairRank(p + s, Int(starts[at + 2]) - s) : UInt32.max
                     if at > 0 {
-                        pairRank[at - 1] = rank(view.lookup(p + starts[at - 1], starts[at + 1] - starts[at - 1]))
+                        let q = Int(starts[at - 1])
+                        pr[at - 1] = pairRank(p + q, Int(starts[at + 1]) - q)
                     }
                 }
                 for k in 0..<count {
-                    out.append(Int(view.lookup(p + starts[k], starts[k + 1] - starts[k])))
+                    let s = Int(starts[k])
+                    ids[k] = view.lookup(p + s, Int(starts[k + 1]) - s)
                 }
+                return count
             }
         }
     }
 
-    /// Heap + linked list: parts are identified by their first byte; `next[s]` is the start of
-    /// the following part (n at the end), `prev[s]` the previous (-1). Heap entries are
-    /// `rank << 32 | start`, so the minimum is the lowest rank, then the leftmost. An entry is
+    /// Heap + linked list: parts are named by their first byte; `next[s]` is the start of the
+    /// following part (n at the end), `prev[s]` the previous (-1). Heap entries are
+    /// `rank << 32 | start`: the minimum is the lowest rank, then the leftmost. An entry is
     /// stale (skipped) when its part is gone or its pair's rank changed.
-    func encodeLong(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int]) {
-        var next = [Int](unsafeUninitializedCapacity: n) { b, c in
-            for i in 0..<n { b[i] = i + 1 }
-            c = n
-        }
-        var prev = [Int](unsafeUninitializedCapacity: n) { b, c in
-            for i in 0..<n { b[i] = i - 1 }
-            c = n
-        }
-        var pairRank = [UInt32](repeating: UInt32.max, count: n)
-        var heap = MinHeap()
-        heap.reserve(n)
-        for s in 0..<(n - 1) {
-            let r = rank(view.lookup(p + s, 2))
-            pairRank[s] = r
-            if r != UInt32.max { heap.push(UInt64(r) << 32 | UInt64(s)) }
-        }
-        while let top = heap.pop() {
-            let r = UInt32(top >> 32)
-            let s = Int(top & 0xFFFF_FFFF)
-            if pairRank[s] != r { continue }   // stale
-            // Merge part s with its successor t.
-            let t = next[s]
-            let u = next[t]
-            next[s] = u
-            if u < n { prev[u] = s }
-            pairRank[t] = UInt32.max           // t is gone
-            prev[t] = -2
-            // New pair (s, u) and (prev(s), s).
-            if u < n {
-                let nr = rank(view.lookup(p + s, next[u] - s))
-                pairRank[s] = nr
-                if nr != UInt32.max { heap.push(UInt64(nr) << 32 | UInt64(s)) }
-            } else {
-                pairRank[s] = UInt32.max
+    func mergeHeap(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n) { links in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ranksBuf in
+                // Each merge pushes at most 2 entries: 3n bounds the heap.
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 3 * n) { heapBuf in
+                    let next = links.baseAddress!, prev = links.baseAddress! + n
+                    let pr = ranksBuf.baseAddress!
+                    var heap = PointerMinHeap(heapBuf.baseAddress!)
+                    for s in 0..<n {
+                        next[s] = Int32(s + 1)
+                        prev[s] = Int32(s - 1)
+                    }
+                    pr[n - 1] = UInt32.max
+                    for s in 0..<(n - 1) {
+                        let r = bytePairRank(p + s)
+                        pr[s] = r
+                        if r != UInt32.max { heap.push(UInt64(r) << 32 | UInt64(s)) }
+                    }
+                    while heap.count > 0 {
+                        let top = heap.pop()
+                        let r = UInt32(truncatingIfNeeded: top >> 32)
+                        let s = Int(truncatingIfNeeded: top & 0xFFFF_FFFF)
+                        if pr[s] != r { continue }   // stale
+                        let t = Int(next[s])          // merge part s with its successor t
+                        let u = Int(next[t])
+                        next[s] = Int32(u)
+                        if u < n { prev[u] = Int32(s) }
+                        pr[t] = UInt32.max
+                        if u < n {
+                            let nr = pairRank(p + s, Int(next[u]) - s)
+                            pr[s] = nr
+                            if nr != UInt32.max { heap.push(UInt64(nr) << 32 | UInt64(s)) }
+                        } else {
+                            pr[s] = UInt32.max
+                        }
+                        let q = Int(prev[s])
+                        if q >= 0 {
+                            let nr = pairRank(p + q, u - q)
+                            pr[q] = nr
+                            if nr != UInt32.max { heap.push(UInt64(nr) << 32 | UInt64(q)) }
+                        }
+                    }
+                    var count = 0
+                    var s = 0
+                    while s < n {
+                        let e = Int(next[s])
+                        ids[count] = view.lookup(p + s, e - s)
+                        count += 1
+                        s = e
+                    }
+                    return count
+                }
             }
-            let q = prev[s]
-            if q >= 0 {
-                let nr = rank(view.lookup(p + q, u - q))
-                pairRank[q] = nr
-                if nr != UInt32.max { heap.push(UInt64(nr) << 32 | UInt64(q)) }
-            }
-        }
-        var s = 0
-        while s < n {
-            out.append(Int(view.lookup(p + s, next[s] - s)))
-            s = next[s]
         }
     }
 }
 
-/// Binary min-heap of `UInt64` (rank << 32 | position).
-struct MinHeap {
-    private var items: [UInt64] = []
+/// Binary min-heap of `UInt64` over caller-owned storage (no allocation, no bounds checks).
+struct PointerMinHeap {
+    let items: UnsafeMutablePointer<UInt64>
+    private(set) var count = 0
 
-    mutating func reserve(_ n: Int) { items.reserveCapacity(n) }
+    init(_ storage: UnsafeMutablePointer<UInt64>) { items = storage }
 
+    @inline(__always)
     mutating func push(_ x: UInt64) {
-        items.append(x)
-        var i = items.count - 1
+        var i = count
+        count += 1
         while i > 0 {
             let parent = (i - 1) >> 1
-            if items[parent] <= x { break }
-            items[i] = items[parent]
+            let v = items[parent]
+            if v <= x { break }
+            items[i] = v
             i = parent
         }
         items[i] = x
     }
 
-    mutating func pop() -> UInt64? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if items.isEmpty { return top }
+    /// Removes and returns the minimum; `count` must be > 0.
+    @inline(__always)
+    mutating func pop() -> UInt64 {
+        let top = items[0]
+        count -= 1
+        let last = items[count]
         var i = 0
-        let count = items.count
         while true {
-            let l = 2 * i + 1
-            if l >= count { break }
-            let r = l + 1
-            let c = (r < count && items[r] < items[l]) ? r : l
-            if items[c] >= last { break }
-            items[i] = items[c]
+            var c = 2 * i + 1
+            if c >= count { break }
+            if c + 1 < count, items[c + 1] < items[c] { c += 1 }
+            let v = items[c]
+            if v >= last { break }
+            items[i] = v
             i = c
         }
         items[i] = last

@@ -18,7 +18,7 @@ struct TokenTable: Sendable {
     static let empty = UInt32.max
     private(set) var slots: [Slot]
     private let mask: Int
-    /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`.
+    /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`, then 16 zero bytes.
     let bytes: [UInt8]
     let starts: [Int]
 
@@ -26,15 +26,20 @@ struct TokenTable: Sendable {
     /// still decodes), e.g. special tokens listed among the ordinary ones. Throws on an empty or
     /// duplicate token.
     init(tokens: [[UInt8]], skip: (Int) -> Bool = { _ in false }) throws {
+        var total = 0
+        for t in tokens { total += t.count }
         var flat: [UInt8] = []
-        flat.reserveCapacity(tokens.count * 8)
+        flat.reserveCapacity(total + 16)
         var starts = [Int]()
         starts.reserveCapacity(tokens.count + 1)
-        for t in tokens {
-            starts.append(flat.count)
-            flat.append(contentsOf: t)
+        tokens.withUnsafeBufferPointer { all in
+            for i in 0..<all.count {
+                starts.append(flat.count)
+                flat.append(contentsOf: all[i])
+            }
         }
         starts.append(flat.count)
+        flat.append(contentsOf: repeatElement(0, count: 16))   // slack for 16-byte copies
         var capacity = 16
         while capacity < tokens.count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
         let mask = capacity - 1

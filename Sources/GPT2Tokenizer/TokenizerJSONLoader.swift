@@ -41,7 +41,7 @@ extension Vocabulary {
                 throw refuse("model.vocab[\"\(token)\"] is \(value?.typeName ?? "null"), expected an integer id",
                              "the file is corrupt")
             }
-            try byID.add(token.unicodeScalars.lazy.map(\.value), id: id, offset: 0)
+            try byID.add(token.unicodeScalars.map(\.value), id: id, offset: 0)
         }
         let tokens = try byID.finish()
 
@@ -49,7 +49,7 @@ extension Vocabulary {
         guard let mergeNodes = model["merges"]?.array else {
             throw refuse("no model.merges array", "a byte-level BPE needs its merge list")
         }
-        var merges: [(left: [UInt8], right: [UInt8], text: String)] = []
+        var merges: [(pair: [UInt8], leftCount: Int, text: String)] = []
         merges.reserveCapacity(mergeNodes.count)
         for (i, node) in mergeNodes.enumerated() {
             func bad(_ text: String, _ problem: String) -> TokenizerError {
@@ -70,7 +70,7 @@ extension Vocabulary {
             guard let l = ByteLevelAlphabet.bytes(of: left), let r = ByteLevelAlphabet.bytes(of: right) else {
                 throw bad("\(left) \(right)", "a character is outside GPT-2's byte-level alphabet")
             }
-            merges.append((l, r, "\(left) \(right)"))
+            merges.append((l + r, l.count, "\(left) \(right)"))
         }
 
         var added: [String: Int] = [:]
@@ -83,7 +83,9 @@ extension Vocabulary {
         }
         return try fromMergeList(
             tokens: tokens, tokensPath: path, mergesPath: path,
-            forEachMerge: { body in for (i, m) in merges.enumerated() { try body(m.left, m.right, i) } },
+            forEachMerge: { body in
+                for (i, m) in merges.enumerated() { try m.pair.withUnsafeBufferPointer { try body($0, m.leftCount, i) } }
+            },
             unknownToken: { i, token in
                 .invalidMerge(path: path, location: "model.merges[\(i)]", merge: merges[i].text,
                               problem: "'\(token)' is not in model.vocab")

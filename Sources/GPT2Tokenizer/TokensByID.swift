@@ -12,16 +12,23 @@ struct TokensByID {
 
     /// Adds token `id` spelled by `scalars`; `offset` (byte position in the file, when known)
     /// goes into errors.
-    mutating func add<S: Sequence<UInt32>>(_ scalars: S, id: Int, offset: Int) throws {
-        var bytes: [UInt8] = []
-        for scalar in scalars {
-            let b = scalar < 324 ? ByteLevelAlphabet.byteOf[Int(scalar)] : -1
-            guard b >= 0 else {
-                throw TokenizerError.malformed(
-                    path: path, offset: offset, expected: "a token in GPT-2's byte-level alphabet",
-                    found: "character U+\(String(scalar, radix: 16, uppercase: true))")
+    mutating func add(_ scalars: [UInt32], id: Int, offset: Int) throws {
+        // One exactly-sized array per token, filled in place: this loop runs 50,257 times
+        // at every start of `gpt2kit`.
+        var bad: UInt32?
+        let byteOf = ByteLevelAlphabet.byteOf   // one lazy-global check, not one per scalar
+        let bytes = [UInt8](unsafeUninitializedCapacity: scalars.count) { out, n in
+            for (i, scalar) in scalars.enumerated() {
+                let b = scalar < 324 ? byteOf[Int(scalar)] : -1
+                guard b >= 0 else { bad = scalar; break }
+                out[i] = UInt8(truncatingIfNeeded: b)
+                n = i + 1
             }
-            bytes.append(UInt8(b))
+        }
+        if let bad {
+            throw TokenizerError.malformed(
+                path: path, offset: offset, expected: "a token in GPT-2's byte-level alphabet",
+                found: "character U+\(String(bad, radix: 16, uppercase: true))")
         }
         guard id >= 0, id < 1 << 24 else {
             throw TokenizerError.badTokenID(path: path, id: id, expected: "an id in 0..<2^24")

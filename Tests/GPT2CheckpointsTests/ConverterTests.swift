@@ -145,7 +145,10 @@ struct TinyConversionTests {
             let f = try ModelFile(path: out)
             #expect(f.config.vocabSize == 50257 && f.config.nLayer == 2)
             #expect(f.vocabulary == ck.vocabulary)
-            if ck.vocabulary != nil { #expect(f.vocabulary?.count == 50257, "\(layout) tokenizer") }
+            if let v = f.vocabulary {
+                #expect(v.count == 50257 && v.eosID == 50256, "\(layout) tokenizer")
+                #expect(v.tokens[31373] == Array("hello".utf8), "\(layout) tokenizer")   // tiktoken: "hello" = 31373
+            }
             #expect(f.metadata.provenance?.sourceFiles.allSatisfy { $0.sha256.count == 64 } == true)
             files.append((layout, f))
         }

@@ -111,6 +111,37 @@ struct SafetensorsBadInputTests {
         try BadInput.openAndLoad(same)
     }
 
+    /// `tie_word_embeddings: false`: lm_head.weight becomes a canonical tensor, and is required.
+    @Test func untiedHead() throws {
+        let head = (0..<(64 * 8 * 2)).map { UInt8(truncatingIfNeeded: $0) }
+        let dir = try rewrittenF16 { $0.append(("lm_head.weight", "F16", [64, 8], head)) }
+        defer { TestPaths.cleanup(dir) }
+        var config = String(decoding: try BadInput.read(dir + "/config.json"), as: UTF8.self)
+        config = config.replacingOccurrences(of: #""tie_word_embeddings": true"#, with: #""tie_word_embeddings": false"#)
+        try BadInput.write(dir + "/config.json", Array(config.utf8))
+        let ck = try SafetensorsCheckpoint(path: dir)
+        #expect(!ck.config.tiedHead)
+        #expect(ck.tensors.last?.name == "lm_head.weight")
+        let t = try ck.load("lm_head.weight")
+        #expect(t.shape == [64, 8] && t.bytes == head)
+        let noHead = try rewrittenF16 { _ in }
+        defer { TestPaths.cleanup(noHead) }
+        try BadInput.write(noHead + "/config.json", Array(config.utf8))
+        BadInput.expectError([.missingTensor], "untied without lm_head") { _ = try SafetensorsCheckpoint(path: noHead) }
+    }
+
+    /// A tokenizer with more ids (300, GPT2TokenizerTests' tiny BPE) than the model has rows (64).
+    @Test func tokenizerLargerThanModel() throws {
+        let dir = try BadInput.copy(fixture: "hf-f16")
+        defer { TestPaths.cleanup(dir) }
+        let tok = TestPaths.packageRoot + "/Tests/GPT2TokenizerTests/Fixtures/tiny-bpe"
+        for f in ["vocab.json", "merges.txt"] { try BadInput.write(dir + "/" + f, try BadInput.read(tok + "/" + f)) }
+        let e = BadInput.expectError([.badTokenizer], "300 ids, 64 rows") { _ = try SafetensorsCheckpoint(path: dir) }
+        #expect(e?.message.contains("300") == true)
+        unlink(dir + "/merges.txt")
+        BadInput.expectError([.badTokenizer], "vocab.json without merges.txt") { _ = try SafetensorsCheckpoint(path: dir) }
+    }
+
     @Test func configErrors() throws {
         let cases: [(String, CheckpointError.Kind)] = [
             (#"{"n_layer":2,"n_head":2,"n_positions":16,"vocab_size":64}"#, .badConfig),

@@ -1,0 +1,69 @@
+import Glibc
+
+/// Buffered output to standard output or to a file. A file is written as a temporary file
+/// beside it and renamed into place by `finish()`, so an error half-way leaves no partial file
+/// (the temporary one is removed in `deinit` if `finish()` never ran).
+final class ByteSink {
+    private let fd: Int32
+    private let path: String?      // final path when writing a file
+    private let tempPath: String?
+    private var buffer: [UInt8] = []
+    private var finished = false
+    static let flushBytes = 1 << 20
+
+    /// `path == nil` or "-" writes to standard output.
+    init(path: String?) throws {
+        guard let path, path != "-" else {
+            fd = 1; self.path = nil; tempPath = nil
+            buffer.reserveCapacity(Self.flushBytes)
+            return
+        }
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard made >= 0 else { throw TokenIOError.cannotWrite(path: path, errno: errno) }
+        fd = made
+        self.path = path
+        tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        buffer.reserveCapacity(Self.flushBytes)
+    }
+
+    deinit {
+        // Standard output keeps what was produced before an error, as a stream would.
+        if path == nil { try? flush() }
+        if path != nil {
+            close(fd)
+            if !finished, let tempPath { unlink(tempPath) }
+        }
+    }
+
+    var name: String { path ?? "standard output" }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.flushBytes { try flush() }
+    }
+
+    func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+    func flush() throws {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TokenIOError.cannotWrite(path: name, errno: errno)
+            }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered and, for a file, moves it into place.
+    func finish() throws {
+        try flush()
+        guard let path, let tempPath else { return }
+        fchmod(fd, 0o644)
+        guard rename(tempPath, path) == 0 else { throw TokenIOError.cannotWrite(path: path, errno: errno) }
+        finished = true
+    }
+}

@@ -1,0 +1,84 @@
+import GPT2Tokenizer
+
+/// What `tokenize` does with special-token text such as `<|endoftext|>` in its input.
+enum SpecialTextPolicy: Sendable {
+    /// Refuse it (the default): silently encoding it either way would surprise someone.
+    case refuse
+    /// `--allow-special`: encode it as the special token (tiktoken `allowed_special="all"`).
+    case allow
+    /// `--special-as-text`: encode it as ordinary text (tiktoken `encode_ordinary`).
+    case asText
+}
+
+/// Encodes one piece of the input (cut at a safe split point, so pieces encode independently)
+/// and formats its ids. Runs on worker threads: it only reads shared state.
+struct PieceEncoder: Sendable {
+    let tokenizer: Tokenizer
+    let format: TokenOutputFormat
+    let special: SpecialTextPolicy
+    let lossy: Bool
+
+    /// A piece's output, or where in the piece it failed.
+    struct Result {
+        var output: [UInt8] = []
+        var count = 0
+        var failure: Failure?
+    }
+
+    enum Failure {
+        case invalidUTF8(offset: Int)                 // byte offset within the piece
+        case special(token: String, offset: Int)      // byte offset within the piece
+        case u16(id: Int, index: Int)                 // index among the piece's ids
+        case encoder(Error)
+    }
+
+    func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result {
+        var result = Result()
+        let text: String
+        if let valid = String(validating: bytes, as: UTF8.self) {
+            text = valid
+        } else if lossy {
+            // Replacement follows Unicode's "maximal subpart" practice, as Python's
+            // errors="replace" does; pieces are cut at ASCII bytes, which end any bad sequence,
+            // so replacing per piece equals replacing the whole input.
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            result.failure = .invalidUTF8(offset: firstInvalidUTF8Offset(bytes))
+            return result
+        }
+        let ids: [Int]
+        do {
+            switch special {
+            case .asText: ids = tokenizer.encodeOrdinary(text)
+            case .allow: ids = try tokenizer.encode(text, allowedSpecial: .all)
+            case .refuse: ids = try tokenizer.encode(text)
+            }
+        } catch let TokenizerError.disallowedSpecialToken(token, offset) {
+            result.failure = .special(token: token, offset: offset)
+            return result
+        } catch {
+            result.failure = .encoder(error)
+            return result
+        }
+        result.count = ids.count
+        if let bad = format.append(ids, to: &result.output, tokenizer: tokenizer) {
+            result.failure = .u16(id: ids[bad], index: bad)
+        }
+        return result
+    }
+}
+
+/// Offset of the first byte that does not start a well-formed UTF-8 sequence (only called on
+/// input already known to be invalid).
+func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    var parser = Unicode.UTF8.ForwardParser()
+    var it = bytes.makeIterator()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &it) {
+        case .valid(let s): offset += s.count
+        case .error: return offset
+        case .emptyInput: return offset
+        }
+    }
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Temporary files of writers in progress, removed if the process is interrupted.
+///
+/// `ModelFileWriter` already removes its temporary file on errors and when dropped; a signal
+/// (Ctrl-C, `kill`) skips both. `TemporaryFiles.installSignalCleanup()` (the CLI calls it)
+/// makes SIGINT/SIGTERM/SIGHUP unlink the registered paths, then die of the same signal.
+/// The handler only calls async-signal-safe functions (`unlink`, `signal`, `raise`) on
+/// NUL-terminated copies made in advance.
+public enum TemporaryFiles {
+    static let slots = 8
+    static let slotBytes = 4096
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: slots * slotBytes)
+        p.initialize(repeating: 0, count: slots * slotBytes)
+        return p
+    }()
+
+    public static func installSignalCleanup() {
+        _ = table
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            signal(s) { sig in
+                for i in 0..<TemporaryFiles.slots where TemporaryFiles.table[i * TemporaryFiles.slotBytes] != 0 {
+                    unlink(TemporaryFiles.table + i * TemporaryFiles.slotBytes)
+                }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    static func register(_ path: String) {
+        let bytes = Array(path.utf8)
+        guard bytes.count < slotBytes else { return }
+        for i in 0..<slots where table[i * slotBytes] == 0 {
+            let slot = table + i * slotBytes
+            for (k, b) in bytes.enumerated().dropFirst() { slot[k] = CChar(bitPattern: b) }
+            slot[bytes.count] = 0
+            slot[0] = CChar(bitPattern: bytes[0])   // written last: the slot is complete when non-zero
+            return
+        }
+    }
+
+    static func unregister(_ path: String) {
+        for i in 0..<slots where table[i * slotBytes] != 0 && String(cString: table + i * slotBytes) == path {
+            table[i * slotBytes] = 0
+        }
+    }
+}

@@ -1,5 +1,0 @@
-/// TEMPORARY stand-in for GPT2Kernels' thread pool until it lands: how many cores to use.
-final class ComputePool: @unchecked Sendable {
-    let threads: Int
-    init(threads: Int) { self.threads = threads }
-}
