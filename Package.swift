@@ -41,7 +41,10 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
 
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
+        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
+        // back to its table version elsewhere.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
@@ -58,6 +61,9 @@ let package = Package(
             ],
             swiftSettings: fast),
 
+        // Tools/bench-format's measuring executable (not a product; built by the script).
+        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"],
+                          swiftSettings: fast),
         // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
         .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"], swiftSettings: fast),
 

@@ -49,7 +49,9 @@ extension Vocabulary {
             rankOfID[Int(id)] = UInt32(rank)
         }
         var rank = 256
+        // One view and a raw rank array for the whole loop: no captured-array box per merge.
         try table.withView { view in
+          try rankOfID.withUnsafeMutableBufferPointer { rankOfID in
             try forEachMerge { pair, leftCount, line in
                 defer { rank += 1 }
                 let base = pair.baseAddress!
@@ -66,6 +68,7 @@ extension Vocabulary {
                 }
                 rankOfID[Int(id)] = UInt32(rank)
             }
+          }
         }
 
         // 3. Unreachable tokens are special; they must follow the ordinary ids.
@@ -133,11 +136,12 @@ struct MergesParser {
 
     /// Byte-level alphabet text → bytes, appended to `out`.
     private func decode(_ from: Int, _ to: Int, _ line: Int, into out: inout [UInt8]) throws {
+        let byteOf = ByteLevelAlphabet.byteOf   // one lazy-global check per token, not per byte
         var i = from
         try bytes.withUnsafeBufferPointer { buf in
             while i < to {
                 let (scalar, length) = UTF8Scalar.decode(buf.baseAddress!, i, to)
-                let b = scalar.map { $0 < 324 ? ByteLevelAlphabet.byteOf[Int($0)] : -1 } ?? -1
+                let b = scalar.map { $0 < 324 ? byteOf[Int($0)] : -1 } ?? -1
                 guard b >= 0 else {
                     throw TokenizerError.malformed(path: path, offset: i, expected: "a token in GPT-2's byte-level alphabet on line \(line)",
                                                    found: scalar.map { "character U+\(String($0, radix: 16, uppercase: true))" } ?? "invalid UTF-8")
