@@ -11,7 +11,8 @@ import PackageDescription
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 // The kernels are compiled for the CPU this project runs and is tested on (AMD EPYC, family 26
-// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
+// = Zen 5; `znver4` code: AVX-512, F16C, FMA, VNNI, all present there). Without it Swift
+// targets baseline x86-64 (SSE2): SIMD16<Float> becomes four
 // SSE ops, `addProduct` a call to fmaf per lane (40x slower, measured), and every f16 conversion
 // a libcall. See README.md, "Kernels". Only the kernel target gets it; other CPUs: remove it.
 #if arch(x86_64)
@@ -40,7 +41,10 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
 
         .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd"],
+        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
+        // back to its table version elsewhere.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
@@ -57,6 +61,9 @@ let package = Package(
             ],
             swiftSettings: fast),
 
+        // Tools/bench-format's measuring executable (not a product; built by the script).
+        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"],
+                          swiftSettings: fast),
         // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
         .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"], swiftSettings: fast),
 

@@ -14,8 +14,9 @@ import GPT2Tokenizer
 ///   (and an untied head) are dropped; `paddedVocabSize` records the stored size.
 /// - The optimizer state is parsed (it must not be hostile either) and otherwise ignored.
 /// - Tokenizer: `meta.pkl` beside the checkpoint (character level), else the `vocabulary`
-///   the caller passes (nanoGPT uses GPT-2's BPE, which the checkpoint does not contain).
-///   Without either, a stored vocabulary of 50304 is taken as GPT-2's 50257 padded.
+///   the caller passes, else for a stored vocabulary of 50304 / 50257 GPT-2's BPE (what
+///   nanoGPT trains with; `Vocabulary.loadDefault()`), which the checkpoint does not contain.
+///   Without a tokenizer, 50304 stored rows are taken as GPT-2's 50257 padded.
 public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
     public static let fileName = "ckpt.pt"
     public static let gpt2VocabSize = 50257
@@ -59,8 +60,14 @@ public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
         if Paths.isFile(metaPath) {
             vocab = try NanoGPTMeta.load(path: metaPath)
             files.append(metaPath)
-        } else {
+        } else if let given {
             vocab = given
+        } else if stored == Self.gpt2PaddedVocabSize || stored == Self.gpt2VocabSize {
+            // nanoGPT's own GPT-2 runs: its tokenizer is tiktoken's gpt2, GPT2Kit's default
+            // vocabulary (nil when no default is installed; the caller can still pass one).
+            vocab = try? Vocabulary.loadDefault()
+        } else {
+            vocab = nil
         }
         let real = vocab?.count ?? (stored == Self.gpt2PaddedVocabSize ? Self.gpt2VocabSize : stored)
         guard real <= stored else {

@@ -22,6 +22,8 @@ struct TorchFile {
     let root: PickleValue
     /// Byte range in `file` of each storage, by key.
     let storages: [String: Range<Int>]
+    /// CRC-32 of each storage member (zip layout only; the legacy layout has none).
+    var storageCRC: [String: UInt32] = [:]
 
     var path: String { file.path }
 
@@ -82,6 +84,7 @@ struct TorchFile {
             let prefix = archive + "/data/"
             for e in zip.entries where e.name.hasPrefix(prefix) {
                 storages[String(e.name.dropFirst(prefix.count))] = e.range
+                storageCRC[String(e.name.dropFirst(prefix.count))] = e.crc32
             }
             self.storages = storages
             format = .zip(archive: archive)

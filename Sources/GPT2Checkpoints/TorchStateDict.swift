@@ -60,6 +60,21 @@ struct TorchStateDict {
         let size = t.storage.type.elementSize
         let start = file.start(of: t)
         let range = start..<(start + t.count * size)   // validated against the storage by TorchFile.tensor
+        // A tensor that is its whole zip member (every parameter but a tied one) gets the
+        // member's CRC-32 checked on load, as the TF reader checks crc32c: a flipped bit in a
+        // storage is an error, not a silently different model.
+        var verify: (@Sendable (UnsafeRawBufferPointer) throws -> Void)?
+        if let crc = file.storageCRC[t.storage.key], file.storages[t.storage.key] == range {
+            let (path, key) = (file.path, item.key)
+            verify = { bytes in
+                let found = CRC32.checksum(bytes)
+                guard found == crc else {
+                    throw CheckpointError(.checksumMismatch, file: path, offset: range.lowerBound,
+                                          "\(key): storage CRC-32 \(String(found, radix: 16)), the zip directory says \(String(crc, radix: 16))",
+                                          hint: "the file is corrupt; download it again")
+                }
+            }
+        }
         // A 2-D view whose strides are [1, rows]: contiguous bytes of the [cols, rows] transpose.
         let transposedView = t.shape.count == 2 && !t.isContiguous && t.stride == [1, t.shape[0]]
         guard t.isContiguous || transposedView else {
@@ -73,7 +88,7 @@ struct TorchStateDict {
                                       "\(item.key): cannot keep \(keep) rows of \(t.shape)")
             }
             return TensorSource(info: CanonicalTensorInfo(name: name, shape: [keep, t.shape[1]], type: type),
-                                file: file.file, range: range, transform: .leadingRows(rows: keep, cols: t.shape[1]))
+                                file: file.file, range: range, transform: .leadingRows(rows: keep, cols: t.shape[1]), verify: verify)
         }
         if transposed {
             guard t.shape.count == 2 else {
@@ -84,11 +99,11 @@ struct TorchStateDict {
             // A transposed view of an [out, in] matrix is already canonical bytes.
             let transform: TensorSource.Transform = transposedView ? .none : .transpose(rows: t.shape[0], cols: t.shape[1])
             return TensorSource(info: CanonicalTensorInfo(name: name, shape: shape, type: type),
-                                file: file.file, range: range, transform: transform)
+                                file: file.file, range: range, transform: transform, verify: verify)
         }
         let transform: TensorSource.Transform = transposedView ? .transpose(rows: t.shape[1], cols: t.shape[0]) : .none
         return TensorSource(info: CanonicalTensorInfo(name: name, shape: t.shape, type: type),
-                            file: file.file, range: range, transform: transform)
+                            file: file.file, range: range, transform: transform, verify: verify)
     }
 
     /// Same storage, offset, size and stride: one tensor saved under two names (a tied head).

@@ -20,10 +20,11 @@ extension Kernels {
     public static func matmul(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                               bias: UnsafePointer<Float>?, rows T: Int, pool: ThreadPool? = nil) {
         if T == 0 || w.rows == 0 { return }
-        if T == 1 || w.cols == 0 { 
+        if T == 1 || w.cols == 0 {
             for t in 0..<T { matvec(y + t * w.rows, x + t * w.cols, w, bias: bias, pool: pool) }
             return
         }
+        if T <= multiVectorMax { matvecMulti(y, x, w, bias, T, pool: pool); return }
         let IN = w.cols, tBlocks = (T + tileCols - 1) / tileCols
         let xt = UnsafeMutablePointer<Float>.allocate(capacity: tBlocks * tileCols * IN)
         defer { xt.deallocate() }

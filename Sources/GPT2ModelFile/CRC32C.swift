@@ -1,12 +1,17 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli): reflected polynomial 0x82F63B78, initial value and final xor
 /// 0xFFFFFFFF. The checksum of the model file's header and of every decoded tensor, and the one
 /// TensorFlow's checkpoint bundles and LevelDB-style tables store (masked: see `masked`).
 ///
 /// Check value (CRC catalogue, "CRC-32/ISCSI"): `CRC32C.checksum("123456789") == 0xE3069283`.
 ///
-/// `update` uses slicing-by-8: eight 256-entry tables let one loop step consume 8 bytes with
-/// independent lookups, instead of one dependent lookup per byte. `naiveUpdate` (bit at a time)
-/// is the test oracle.
+/// `update` uses the CPU's CRC-32C instruction when there is one (x86-64 SSE4.2, C target
+/// CCRC32C), as three interleaved streams over large buffers joined by `combine`; otherwise
+/// slicing-by-8: eight 256-entry tables let one loop step consume 8 bytes with independent
+/// lookups instead of one dependent lookup per byte. Measured here, release build: slicing-by-8
+/// ~1 GB/s, which made checksumming the bottleneck of decoding; the instruction, 3 streams,
+/// ~15 GB/s. `naive` (bit at a time) is the test oracle of both.
 public struct CRC32C: Sendable, Equatable {
     /// The running, finalised value (what `checksum` returns for the bytes seen so far).
     public private(set) var value: UInt32 = 0
@@ -30,7 +35,32 @@ public struct CRC32C: Sendable, Equatable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        value = ~CRC32C.slicing8(~value, bytes)
+        value = CRC32C.hardware ? CRC32C.hardwareUpdate(value, bytes) : ~CRC32C.slicing8(~value, bytes)
+    }
+
+    static let hardware = gpt2kit_crc32c_hw_available() == 1
+
+    /// Below this many bytes one stream is as fast (combine costs ~100 ns).
+    static let threeStreamMinimum = 3 * 4096
+
+    /// Finalised CRC after `bytes`, with the CPU instruction.
+    static func hardwareUpdate(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+        var crc = crc, p = base, n = bytes.count
+        // Three streams over blocks of up to 256 KiB each: per block triple, the CRCs of B and C
+        // are computed from scratch and appended to the running value with `combine`.
+        while n >= threeStreamMinimum {
+            let block = min(n / 3, 1 << 18) & ~7
+            var out: (UInt32, UInt32, UInt32) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &out) { o in
+                gpt2kit_crc32c_hw_update3(0xFFFF_FFFF, p, block, o.baseAddress!.assumingMemoryBound(to: UInt32.self))
+            }
+            crc = combine(crc, ~out.0, lengthB: block)
+            crc = combine(crc, ~out.1, lengthB: block)
+            crc = combine(crc, ~out.2, lengthB: block)
+            p += 3 * block; n -= 3 * block
+        }
+        return ~gpt2kit_crc32c_hw_update(~crc, p, n)
     }
 
     /// TensorFlow / LevelDB store `rotr(crc, 15) &+ 0xa282ead8` so that a CRC of data that

@@ -12,9 +12,20 @@ final class ZstdCompressor {
 
     deinit { ZSTD_freeCCtx(ctx) }
 
-    /// Compresses `src` into `dst`; returns the compressed size, or nil if it does not fit.
-    func compress(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, level: Int32) -> Int? {
-        let n = ZSTD_compressCCtx(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count, level)
+    /// zstd's `ZSTD_c_literalCompressionMode` (experimental parameter 5, stable in the 1.5
+    /// shared library; the header only names it under ZSTD_STATIC_LINKING_ONLY).
+    static let literalCompressionMode = ZSTD_cParameter(rawValue: 1002)
+    static let forceEnable: Int32 = 1   // ZSTD_ps_enable
+
+    /// Compresses `src` into `dst` as one frame; returns the compressed size, or nil if it does
+    /// not fit. `forceLiterals` makes zstd Huffman-code literals even at negative levels, where
+    /// it would otherwise store them raw.
+    func compress(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, level: Int32,
+                  forceLiterals: Bool = false) -> Int? {
+        ZSTD_CCtx_reset(ctx, ZSTD_reset_session_and_parameters)
+        ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level)
+        if forceLiterals { ZSTD_CCtx_setParameter(ctx, Self.literalCompressionMode, Self.forceEnable) }
+        let n = ZSTD_compress2(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
         return ZSTD_isError(n) != 0 ? nil : n
     }
 

@@ -49,7 +49,9 @@ extension Vocabulary {
             rankOfID[Int(id)] = UInt32(rank)
         }
         var rank = 256
+        // One view and a raw rank array for the whole loop: no captured-array box per merge.
         try table.withView { view in
+          try rankOfID.withUnsafeMutableBufferPointer { rankOfID in
             try forEachMerge { pair, leftCount, line in
                 defer { rank += 1 }
                 let base = pair.baseAddress!
@@ -66,6 +68,7 @@ extension Vocabulary {
                 }
                 rankOfID[Int(id)] = UInt32(rank)
             }
+          }
         }
 
         // 3. Unreachable tokens are special; they must follow the ordinary ids.

@@ -26,13 +26,17 @@ struct TokenTable: Sendable {
     /// still decodes), e.g. special tokens listed among the ordinary ones. Throws on an empty or
     /// duplicate token.
     init(tokens: [[UInt8]], skip: (Int) -> Bool = { _ in false }) throws {
+        var total = 0
+        for t in tokens { total += t.count }
         var flat: [UInt8] = []
-        flat.reserveCapacity(tokens.count * 8)
+        flat.reserveCapacity(total + 16)
         var starts = [Int]()
         starts.reserveCapacity(tokens.count + 1)
-        for t in tokens {
-            starts.append(flat.count)
-            flat.append(contentsOf: t)
+        tokens.withUnsafeBufferPointer { all in
+            for i in 0..<all.count {
+                starts.append(flat.count)
+                flat.append(contentsOf: all[i])
+            }
         }
         starts.append(flat.count)
         flat.append(contentsOf: repeatElement(0, count: 16))   // slack for 16-byte copies

@@ -54,15 +54,8 @@ final class TokenizerCore: Sendable {
         }
         self.byteIDs = byteIDs
         var pairRanks = [UInt32](repeating: UInt32.max, count: 65536)
-        let r = ranks
-        table.withView { view in
-            for b0 in 0..<256 {
-                for b1 in 0..<256 {
-                    var pair = (UInt8(b0), UInt8(b1))
-                    let id = withUnsafeBytes(of: &pair) { view.lookup($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 2) }
-                    if id != TokenTable.empty { pairRanks[b0 << 8 | b1] = r.map { $0[Int(id)] } ?? id }
-                }
-            }
+        for (id, t) in vocabulary.tokens.enumerated() where t.count == 2 {
+            pairRanks[Int(t[0]) << 8 | Int(t[1])] = ranks.map { $0[id] } ?? UInt32(id)
         }
         self.pairRanks = pairRanks
         idCount = count

@@ -16,9 +16,10 @@ struct TokensByID {
         // One exactly-sized array per token, filled in place: this loop runs 50,257 times
         // at every start of `gpt2kit`.
         var bad: UInt32?
+        let byteOf = ByteLevelAlphabet.byteOf   // one lazy-global check, not one per scalar
         let bytes = [UInt8](unsafeUninitializedCapacity: scalars.count) { out, n in
             for (i, scalar) in scalars.enumerated() {
-                let b = scalar < 324 ? ByteLevelAlphabet.byteOf[Int(scalar)] : -1
+                let b = scalar < 324 ? byteOf[Int(scalar)] : -1
                 guard b >= 0 else { bad = scalar; break }
                 out[i] = UInt8(truncatingIfNeeded: b)
                 n = i + 1

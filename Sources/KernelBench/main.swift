@@ -27,14 +27,16 @@ var threadCounts = [1, 2]
 var reps = 5
 var what: Set<String> = ["matvec", "matmul", "pool"]
 var resident = false
+var promptT = 128
 while let a = args.popFirst() {
     switch a {
     case "--types": types = args.popFirst()!.split(separator: ",").map { WeightType(rawValue: String($0))! }
     case "--threads": threadCounts = args.popFirst()!.split(separator: ",").map { Int($0)! }
     case "--reps": reps = Int(args.popFirst()!)!
+    case "--prompt": promptT = Int(args.popFirst()!)!   // T of the matmul measurement
     case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
     case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
-    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,pool]"); exit(64)
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,pool] [--prompt T] [--resident]"); exit(64)
     }
 }
 
@@ -95,7 +97,7 @@ for type in types {
             print("matvec \(type.rawValue) threads=\(threads): \(f1(gbs)) GB/s, \(f1(1 / t)) tok/s (\(f1(mb)) MB of weights per token)\(cpu)")
         }
         if what.contains("matmul") {
-            let T = 128
+            let T = promptT
             let layerWs = ws.dropLast()
             let flops = 2.0 * Double(T) * Double(layerWs.reduce(0) { $0 + $1.1.rows * $1.1.cols })
             let inner = resident ? 20 : 1

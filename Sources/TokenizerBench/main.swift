@@ -37,6 +37,15 @@ if let i = args.firstIndex(of: "--min-seconds"), i + 1 < args.count {
     minSeconds = Double(args[i + 1]) ?? 1.0
     args.removeSubrange(i...(i + 1))
 }
+// `--hello VOCAB_DIR`: the whole-process cost of a one-line job (load, encode "hello\n",
+// print), for comparison with `echo hello | gpt2kit tokenize` (target ≤ 30 ms warm).
+if args.first == "--hello", args.count == 2 {
+    let t0 = now()
+    let tok = try Tokenizer(vocabulary: Vocabulary.load(gpt2At: args[1]))
+    let t1 = now()
+    print(tok.encodeOrdinary("hello\n"), "load CPU ms:", (t1 - t0) * 1000)
+    exit(0)
+}
 guard args.count >= 2 else {
     print("usage: TokenizerBench VOCAB_DIR FILE... [--min-seconds S]")
     exit(64)

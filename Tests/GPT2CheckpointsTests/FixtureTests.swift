@@ -54,12 +54,19 @@ struct FixtureTests {
         #expect(Set(ck.sourceTensors.compactMap(\.file)).count == 2)
     }
 
+    @Test func tfFixtureHasTwoShards() throws {
+        let ck = try TFCheckpoint(path: TestPaths.fixtures + "/tf")
+        #expect(ck.header.numShards == 2)
+        #expect(Set(ck.sourceTensors.compactMap(\.file)).count == 2)
+        #expect(ck.sourceFiles.count == 4)   // hparams.json, index, 2 shards
+    }
+
     @Test func openBySingleFileOrIndex() throws {
         let a = try CheckpointLoader.open(TestPaths.fixtures + "/hf-sharded/model.safetensors.index.json")
         let b = try CheckpointLoader.open(TestPaths.fixtures + "/hf-f16/model.safetensors")
         let c = try CheckpointLoader.open(TestPaths.fixtures + "/llmc-bf16/gpt2.bin")
         let d = try CheckpointLoader.open(TestPaths.fixtures + "/tf/model.ckpt")
-        let e = try CheckpointLoader.open(TestPaths.fixtures + "/tf/model.ckpt.data-00000-of-00001")
+        let e = try CheckpointLoader.open(TestPaths.fixtures + "/tf/model.ckpt.data-00000-of-00002")
         #expect(a.layout == .safetensors && b.layout == .safetensors && c.layout == .llmc)
         #expect(d.layout == .tensorflow && e.layout == .tensorflow)
         BadInput.expectError([.io], "nothing there") { _ = try CheckpointLoader.open(TestPaths.fixtures + "/nope") }

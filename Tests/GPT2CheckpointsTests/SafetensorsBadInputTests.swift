@@ -111,6 +111,25 @@ struct SafetensorsBadInputTests {
         try BadInput.openAndLoad(same)
     }
 
+    /// `tie_word_embeddings: false`: lm_head.weight becomes a canonical tensor, and is required.
+    @Test func untiedHead() throws {
+        let head = (0..<(64 * 8 * 2)).map { UInt8(truncatingIfNeeded: $0) }
+        let dir = try rewrittenF16 { $0.append(("lm_head.weight", "F16", [64, 8], head)) }
+        defer { TestPaths.cleanup(dir) }
+        var config = String(decoding: try BadInput.read(dir + "/config.json"), as: UTF8.self)
+        config = config.replacingOccurrences(of: #""tie_word_embeddings": true"#, with: #""tie_word_embeddings": false"#)
+        try BadInput.write(dir + "/config.json", Array(config.utf8))
+        let ck = try SafetensorsCheckpoint(path: dir)
+        #expect(!ck.config.tiedHead)
+        #expect(ck.tensors.last?.name == "lm_head.weight")
+        let t = try ck.load("lm_head.weight")
+        #expect(t.shape == [64, 8] && t.bytes == head)
+        let noHead = try rewrittenF16 { _ in }
+        defer { TestPaths.cleanup(noHead) }
+        try BadInput.write(noHead + "/config.json", Array(config.utf8))
+        BadInput.expectError([.missingTensor], "untied without lm_head") { _ = try SafetensorsCheckpoint(path: noHead) }
+    }
+
     @Test func configErrors() throws {
         let cases: [(String, CheckpointError.Kind)] = [
             (#"{"n_layer":2,"n_head":2,"n_positions":16,"vocab_size":64}"#, .badConfig),

@@ -6,7 +6,7 @@ import GPT2ModelFile
 /// Hostile TensorFlow checkpoints (index table and data shard): typed errors, never a crash.
 struct TFBadInputTests {
     static let indexName = "/model.ckpt.index"
-    static let dataName = "/model.ckpt.data-00000-of-00001"
+    static let dataName = "/model.ckpt.data-00000-of-00002"
 
     /// The fixture's index bytes and the ranges of its data block and index block.
     struct Index {
@@ -82,20 +82,17 @@ struct TFBadInputTests {
         // model/wte is the block's last entry: shared 7, own key "te", then the value length.
         let wte = try #require(byName["model/wte"])
         try edit("value length past block", [.truncated]) { $0[wte.valueOffset - 3] = 0x7f }
-        // BundleEntryProto of model/ln_f/b: 08 01 (DT_FLOAT) 12 04 12 02 08 10 (shape [16]) 20 .. (offset)
-        let lnf = try #require(byName["model/ln_f/b"])
-        #expect(Array(lnf.value.prefix(8)) == [0x08, 0x01, 0x12, 0x04, 0x12, 0x02, 0x08, 0x08])
+        // BundleEntryProto of model/h0/ln_1/b (shard 0): 08 01 (DT_FLOAT) 12 04 12 02 08 08
+        // (shape [8]) 20 xx yy (a 2-byte offset varint) 28 .. (size) 35 .. (crc)
+        let lnf = try #require(byName["model/h0/ln_1/b"])
+        #expect(Array(lnf.value.prefix(9)) == [0x08, 0x01, 0x12, 0x04, 0x12, 0x02, 0x08, 0x08, 0x20])
+        #expect(lnf.value[9] & 0x80 != 0 && lnf.value[10] & 0x80 == 0)
         try edit("dtype DT_INT32", [.unsupportedDType]) { $0[lnf.valueOffset + 1] = 3 }
         try edit("dtype DT_DOUBLE", [.unsupportedDType]) { $0[lnf.valueOffset + 1] = 2 }
         try edit("shape disagrees with size", [.shapeMismatch]) { $0[lnf.valueOffset + 7] = 9 }
-        try edit("offset out of range", [.invalidOffset]) {
-            // the offset varint's last byte (no continuation bit) becomes large
-            var i = lnf.valueOffset + 9
-            while $0[i] & 0x80 != 0 { i += 1 }
-            $0[i] = 0x7f
-        }
-        // the 3-byte offset field (20 c0 36) becomes shard_id = 3 as a 2-byte varint (18 83 00)
-        try edit("shard id 3 of 1", [.invalidOffset]) {
+        try edit("offset out of range", [.invalidOffset]) { $0[lnf.valueOffset + 10] = 0x7f }
+        // the 3-byte offset field becomes shard_id = 3 as a 2-byte varint (18 83 00)
+        try edit("shard id 3 of 2", [.invalidOffset]) {
             $0[lnf.valueOffset + 8] = 0x18; $0[lnf.valueOffset + 9] = 0x83; $0[lnf.valueOffset + 10] = 0
         }
         try edit("wire type 7", [.corrupt]) { $0[lnf.valueOffset] = 0x0f }
@@ -123,7 +120,7 @@ struct TFBadInputTests {
             b[at] ^= 1 << UInt8(at % 8)
             try BadInput.write(dir + Self.dataName, b)
             let e = BadInput.expectError([.checksumMismatch], "bit flip at \(at)") { try BadInput.openAndLoad(dir) }
-            #expect(e?.file.hasSuffix("data-00000-of-00001") == true)
+            #expect(e?.file.hasSuffix("data-00000-of-00002") == true)
         }
         try BadInput.write(dir + Self.dataName, good)
         try BadInput.openAndLoad(dir)

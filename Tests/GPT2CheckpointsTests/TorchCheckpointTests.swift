@@ -116,6 +116,22 @@ struct TorchCheckpointTests {
         #expect { _ = try CheckpointLoader.open(d) } throws: { ($0 as? PickleError)?.reason == .refusedGlobal("posix.system") }
     }
 
+    @Test func storageCRCIsCheckedOnLoad() throws {
+        // Flip one byte inside the wte storage of a copy: opening works (the directory and
+        // data.pkl are intact), loading wte reports the member's CRC-32 mismatch.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-f32/config.json", toPath: d + "/config.json")
+        var b = try TorchFileTests.bytes("hf-bin-f32/pytorch_model.bin")
+        let f = try TorchFile(path: Self.dir + "/hf-bin-f32/pytorch_model.bin")
+        let wteKey = try f.tensor(f.root["transformer.wte.weight"]!, name: "wte").storage.key
+        b[f.storages[wteKey]!.lowerBound + 100] ^= 0x40
+        try Data(b).write(to: URL(fileURLWithPath: d + "/pytorch_model.bin"))
+        let ck = try CheckpointLoader.open(d)
+        #expect { _ = try ck.load("wte.weight") } throws: { ($0 as? CheckpointError)?.kind == .checksumMismatch }
+        _ = try ck.load("wpe.weight")   // other storages are intact
+    }
+
     @Test func metaPickleErrors() throws {
         func meta(_ v: PickleValue) -> CheckpointError.Kind? {
             do { _ = try NanoGPTMeta.vocabulary(v, file: "meta.pkl"); return nil } catch let e as CheckpointError { return e.kind } catch { return nil }
@@ -162,5 +178,11 @@ struct TinyTorchCheckpointTests {
         // The optimizer state was parsed (and skipped): its tensors are not source tensors.
         #expect(ng.sourceTensors.count == 29)
         #expect((ng as? NanoGPTCheckpoint)?.iterNum == 5000)
+        // No meta.pkl: GPT-2's BPE, GPT2Kit's default vocabulary, when one is installed.
+        if let gpt2 = try? Vocabulary.loadDefault() {
+            #expect(ng.vocabulary == gpt2)
+        } else {
+            #expect(ng.vocabulary == nil)
+        }
     }
 }

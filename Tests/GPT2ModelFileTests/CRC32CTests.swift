@@ -39,3 +39,27 @@ import Testing
     #expect(CRC32C.masked(0) == 0xA282_EAD8)
     for v: UInt32 in [0, 1, 0xDEAD_BEEF, 0xFFFF_FFFF] { #expect(CRC32C.unmasked(CRC32C.masked(v)) == v) }
 }
+
+@Test func crc32cBothImplementationsMatchTheOracleOnLongBuffers() {
+    var g = SplitMix(seed: 9)
+    let data = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+    for (start, len) in [(0, 12_288), (3, 12_289), (5, 40_000), (1, 199_999), (0, 200_000)] {
+        let slice = Array(data[start..<(start + len)])
+        let want = CRC32C.naive(slice)
+        #expect(CRC32C.checksum(slice) == want, "default \(start)+\(len)")
+        let table = slice.withUnsafeBytes { ~CRC32C.slicing8(0xFFFF_FFFF, $0) }
+        #expect(table == want, "table \(start)+\(len)")
+        if CRC32C.hardware {
+            #expect(slice.withUnsafeBytes { CRC32C.hardwareUpdate(0, $0) } == want, "hardware \(start)+\(len)")
+        }
+        var inc = CRC32C()   // incremental over uneven pieces
+        slice.withUnsafeBytes { b in
+            var o = 0
+            for step in [1, 13_000, 7, 30_000] where o < b.count {
+                let e = min(b.count, o + step); inc.update(UnsafeRawBufferPointer(rebasing: b[o..<e])); o = e
+            }
+            if o < b.count { inc.update(UnsafeRawBufferPointer(rebasing: b[o...])) }
+        }
+        #expect(inc.value == want)
+    }
+}

@@ -41,7 +41,7 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     // Trained-weight-like values: planes compress, many 256 Ki chunks, a ragged last chunk.
     var g = SplitMix(seed: 11)
     for (type, width) in [(ElementType.f32, 4), (.bf16, 2), (.f16, 2)] {
-        for n in [1, 15, 17, 1000, (1 << 18) * 2 + 5] {
+        for n in [1, 15, 17, 1000, (1 << 16) * 3 + 5] {
             var bytes = [UInt8](repeating: 0, count: n * width)
             for i in 0..<n {
                 let f = g.weight(0.05)
@@ -49,7 +49,7 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
                 else { let h = UInt16(f.bitPattern >> 16); bytes[2 * i] = UInt8(h & 0xFF); bytes[2 * i + 1] = UInt8(h >> 8) }
             }
             for threads in [1, 2] {
-                let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: width, threads: threads) }
+                let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: width, chunkElements: 1 << 16, threads: threads) }
                 var out = [UInt8](repeating: 0, count: bytes.count)
                 let crc = try payload.withUnsafeBytes { p in
                     try out.withUnsafeMutableBytes { o in try BytePlanesCodec.decode(p, width: width, elements: n, into: o, threads: threads) }

@@ -1,0 +1,103 @@
+// Tools/bench-format's measuring half: the model file codec on the float tensors of any
+// safetensors file, through the public API (ModelFileWriter with byteplanes-zstd, then
+// ModelFile.decodeAll), as fp32 or converted to bf16.
+//
+//   GPT2BenchFormat SAFETENSORS --dtype f32|bf16 --work DIR
+//
+// Writes DIR/raw.bin (the tensors' bytes back to back, for `zstd` on the same bytes) and prints
+// `key value` lines: raw_bytes, stored_bytes, ratio, encode_mbps_t1/t2, decode_mbps_t1/t2.
+#if canImport(Glibc)
+import Glibc
+#endif
+import GPT2Kernels
+import GPT2ModelFile
+
+func fail(_ s: String) -> Never { print("GPT2BenchFormat: \(s)"); exit(2) }
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func readAll(_ path: String) -> [UInt8] {
+    guard let f = fopen(path, "rb") else { fail("cannot open \(path)") }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return out
+}
+
+let args = CommandLine.arguments
+guard args.count == 6, args[2] == "--dtype", args[4] == "--work" else {
+    fail("usage: GPT2BenchFormat SAFETENSORS --dtype f32|bf16 --work DIR")
+}
+let path = args[1], dtype = args[3], work = args[5]
+guard dtype == "f32" || dtype == "bf16" else { fail("--dtype f32|bf16") }
+
+// safetensors: u64 header length, JSON {name: {dtype, shape, data_offsets}}, data.
+let file = readAll(path)
+guard file.count >= 8 else { fail("short file") }
+let hlen = file.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+guard hlen > 0, 8 + hlen <= file.count, let header = try? JSONValue.parse(Array(file[8..<(8 + hlen)])),
+      let entries = header.objectValue else { fail("bad safetensors header") }
+var tensors: [TensorData] = []
+for name in entries.keys.sorted() where name != "__metadata__" {
+    let e = entries[name]!
+    guard e["dtype"]?.stringValue == "F32", let shape = e["shape"]?.arrayValue?.compactMap(\.intValue),
+          let offs = e["data_offsets"]?.arrayValue?.compactMap(\.intValue), offs.count == 2 else { continue }
+    let lo = 8 + hlen + offs[0], hi = 8 + hlen + offs[1]
+    guard lo <= hi, hi <= file.count, (hi - lo) == 4 * shape.reduce(1, *) else { fail("bad entry \(name)") }
+    var bytes = Array(file[lo..<hi])
+    if dtype == "bf16" {
+        let n = bytes.count / 4
+        var out = [UInt8](repeating: 0, count: 2 * n)
+        bytes.withUnsafeBytes { s in out.withUnsafeMutableBytes { o in
+            Kernels.f32ToBF16(s.baseAddress!.assumingMemoryBound(to: Float.self), o.baseAddress!, count: n) } }
+        bytes = out
+    }
+    tensors.append(TensorData(name: name, shape: shape, type: dtype == "f32" ? .f32 : .bf16, bytes: bytes))
+}
+let rawBytes = tensors.reduce(0) { $0 + $1.bytes.count }
+guard let dump = fopen(work + "/raw.bin", "wb") else { fail("cannot write \(work)/raw.bin") }
+for t in tensors { _ = t.bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, dump) } }
+fclose(dump)
+
+let model = work + "/codec.gpt2kit"
+// ModelFile opens GPT-2 files only; a placeholder config labels the container.
+let metadata = ModelMetadata(config: GPT2Config(nLayer: 1, nHead: 1, nEmbd: 1, nCtx: 1, vocabSize: 1))
+var stored = 0
+var out: [(String, String)] = [("tensors", "\(tensors.count)"), ("raw_bytes", "\(rawBytes)")]
+for threads in [1, 2] {
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let t0 = now()
+        let w = try ModelFileWriter(path: model, metadata: metadata)
+        for t in tensors { try w.add(t, codec: .bytePlanesZstd, threads: threads) }
+        try w.finish()
+        best = min(best, now() - t0)
+        stored = w.tensors.reduce(0) { $0 + $1.storedSize }
+    }
+    out.append(("encode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
+}
+out.append(("stored_bytes", "\(stored)"))
+out.append(("ratio", String(Double(stored) / Double(rawBytes))))
+
+// Decoding needs a fresh ModelFile each run (decoded tensors are cached per file).
+for threads in [1, 2] {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let f = try ModelFile(path: model)
+        let t0 = now()
+        try f.decodeAll(threads: threads)
+        best = min(best, now() - t0)
+    }
+    out.append(("decode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
+}
+unlink(model)
+for (k, v) in out { print("\(k) \(v)") }
