@@ -17,7 +17,9 @@ public struct Tokenizer: Sendable {
     }
 
     /// Encodes all of `text` as ordinary text: special-token text like `<|endoftext|>` is split
-    /// and merged like any other text (tiktoken's `encode_ordinary`).
+    /// and merged like any other text (tiktoken's `encode_ordinary`). With a character-level
+    /// vocabulary (nanoGPT `meta.pkl`) each character is one id and characters the vocabulary
+    /// lacks are skipped; `encode` throws `unknownCharacter` for them instead.
     public func encodeOrdinary(_ text: String) -> [Int] {
         var text = text
         return text.withUTF8 { buf in core.encode(buf) }
@@ -50,6 +52,13 @@ public struct Tokenizer: Sendable {
         }
         var text = text
         return try text.withUTF8 { buf -> [Int] in
+            if core.isCharacterLevel {
+                var out: [Int] = []
+                if let (scalar, offset) = core.encodeCharacters(buf, into: &out) {
+                    throw TokenizerError.unknownCharacter(scalar: scalar, byteOffset: offset)
+                }
+                return out
+            }
             if !disallowed.isEmpty,
                let hit = SpecialMatcher(names: disallowed).firstMatch(in: buf, from: 0) {
                 throw TokenizerError.disallowedSpecialToken(token: hit.name, byteOffset: hit.start)

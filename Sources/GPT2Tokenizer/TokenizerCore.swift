@@ -11,12 +11,11 @@ final class TokenizerCore: Sendable {
     /// Number of ids (ordinary and special): valid ids are `0..<idCount` with a non-empty entry.
     let idCount: Int
     let preTokenizer = PreTokenizer()
+    /// nanoGPT's character vocabulary: one token per Unicode scalar, no merges.
+    let isCharacterLevel: Bool
 
     init(_ vocabulary: Vocabulary) throws {
-        guard vocabulary.kind == .byteLevelBPE else {
-            throw TokenizerError.invalidVocabulary(
-                "kind '\(vocabulary.kind.rawValue)' is not byte-level BPE")
-        }
+        isCharacterLevel = vocabulary.kind == .characters
         let ordinary = vocabulary.tokens.count
         let count = vocabulary.count
         // Ids of all tokens, specials included, so one flat table serves decoding. Ids that
@@ -48,7 +47,7 @@ final class TokenizerCore: Sendable {
                 if id != TokenTable.empty { byteIDs[b] = Int(id) }
             }
         }
-        if let missing = byteIDs.firstIndex(of: -1) {
+        if !isCharacterLevel, let missing = byteIDs.firstIndex(of: -1) {
             throw TokenizerError.invalidVocabulary(
                 "no token for byte 0x\(String(missing, radix: 16)); byte-level BPE needs all 256")
         }
@@ -70,6 +69,10 @@ final class TokenizerCore: Sendable {
 
     func encode(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [Int]) {
         guard let base = buf.baseAddress, buf.count > 0 else { return }
+        if isCharacterLevel {
+            _ = encodeCharacters(buf, into: &out)
+            return
+        }
         let n = buf.count
         table.withView { view in
             byteIDs.withUnsafeBufferPointer { byteIDs in
@@ -98,6 +101,28 @@ final class TokenizerCore: Sendable {
                 }
             }
         }
+    }
+
+    /// Character-level encode: each scalar (or invalid byte) is looked up whole. Characters
+    /// the vocabulary lacks are skipped; returns the first one (scalar, byte offset) so that
+    /// `Tokenizer.encode` can refuse the text instead, as nanoGPT's `stoi[c]` would.
+    func encodeCharacters(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [Int]) -> (UInt32, Int)? {
+        guard let base = buf.baseAddress else { return nil }
+        var firstUnknown: (UInt32, Int)?
+        table.withView { view in
+            var i = 0
+            while i < buf.count {
+                let (scalar, length) = UTF8Scalar.decode(base, i, buf.count)
+                let id = view.lookup(base + i, length)
+                if id != TokenTable.empty {
+                    out.append(Int(id))
+                } else if firstUnknown == nil {
+                    firstUnknown = (scalar ?? UInt32(base[i]), i)
+                }
+                i += length
+            }
+        }
+        return firstUnknown
     }
 
     @inline(__always)

@@ -29,6 +29,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case unsupportedVocabulary(path: String, problem: String, hint: String)
     /// `Vocabulary.load(path:)` found no vocabulary format it knows at `path`.
     case unrecognizedVocabulary(path: String, lookedFor: [String])
+    /// A character-level vocabulary (nanoGPT `meta.pkl`) has no token for this character.
+    case unknownCharacter(scalar: UInt32, byteOffset: Int)
 
     public var description: String {
         switch self {
@@ -58,6 +60,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "'\(path)': \(problem)\nHINT: \(hint)"
         case let .unrecognizedVocabulary(path, lookedFor):
             return "no vocabulary found at '\(path)'; looked for: \(lookedFor.joined(separator: "; "))\nHINT: pass a directory or file in one of these formats"
+        case let .unknownCharacter(scalar, offset):
+            return "character U+\(String(scalar, radix: 16, uppercase: true)) at byte \(offset) is not in the character vocabulary\nHINT: a character-level model can only encode the characters it was trained on"
         }
     }
 }

@@ -99,7 +99,7 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
 @Test func attentionMatchesReference() {
     let pool = ThreadPool(threads: 2)
     // (T, past, NH, HS): prompt (past 0), generation (T 1), awkward head sizes.
-    for (T, past, NH, HS) in [(5, 0, 2, 64), (1, 9, 3, 64), (7, 3, 2, 20), (1, 0, 1, 16), (4, 2, 4, 5)] {
+    for (T, past, NH, HS) in [(5, 0, 2, 64), (1, 9, 3, 64), (7, 3, 2, 20), (1, 0, 1, 16), (4, 2, 4, 5), (3, 6, 2, 96), (2, 1, 1, 48)] {
         let C = NH * HS, L = past + T
         var rng = TestRNG(seed: UInt64(T * 100 + past))
         // qkv as the c_attn output: [L, 3C] (only the last T rows are "new" queries).

@@ -31,3 +31,12 @@ import Synchronization
     #expect(ThreadPool.chunk(33, part: 0, of: 2, align: 16) == 0..<16)
     #expect(ThreadPool.chunk(33, part: 1, of: 2, align: 16) == 16..<33)
 }
+
+// Dispatching into a pool from inside one of its own tasks would corrupt its counters; it must
+// stop the process with a message instead of hanging or computing garbage.
+@Test func nestedUseTraps() async {
+    await #expect(processExitsWith: .failure) {
+        let pool = ThreadPool(threads: 2)
+        pool.run(parts: 2) { _ in pool.run(parts: 2) { _ in } }
+    }
+}

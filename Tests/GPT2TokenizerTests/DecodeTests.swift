@@ -97,3 +97,22 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+/// nanoGPT's character-level vocabulary (`meta.pkl`: one token per character).
+@Suite struct CharacterVocabularyTests {
+    // Like shakespeare_char's: sorted characters of the text.
+    static let chars = ["\n", " ", "!", "a", "b", "c", "é", "中"]
+    static let tok = try! Tokenizer(vocabulary: Vocabulary(kind: .characters, tokens: chars.map { Array($0.utf8) }))
+
+    @Test func eachCharacterIsOneID() throws {
+        #expect(Self.tok.encodeOrdinary("abc é中!\n") == [3, 4, 5, 1, 6, 7, 2, 0])
+        #expect(try Self.tok.encode("cab") == [5, 3, 4])
+        #expect(try Self.tok.decode([7, 6, 2]) == "中é!")
+    }
+
+    @Test func unknownCharactersAreRefusedByEncode() {
+        #expect(throws: TokenizerError.unknownCharacter(scalar: 0x7A, byteOffset: 2)) { try Self.tok.encode("abz") }
+        #expect(Self.tok.encodeOrdinary("abz") == [3, 4])   // skipped, as documented
+        #expect("\(TokenizerError.unknownCharacter(scalar: 0x7A, byteOffset: 2))".contains("U+7A"))
+    }
+}

@@ -45,4 +45,36 @@ import Testing
         #expect(cases.contains { $0.name.hasPrefix("scalars a+c+a U+10") })
         try ParityCases.check(cases, with: tok, source: "Tools/tokenizer-parity")
     }
+
+    /// The committed Unicode class table is what tiktoken's regex engine says today
+    /// (`Tools/unicode-tables --check` regenerates it from tiktoken and compares).
+    @Test func unicodeClassTableIsCurrent() throws {
+        let python = TestSupport.packageRoot + "/.build/venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("CI is set but \(python) is missing: Tools/setup --test should have made it")
+            }
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [TestSupport.packageRoot + "/Tools/unicode-tables", "--check"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "Sources/GPT2Tokenizer/UnicodeClassTable.swift differs from tiktoken's classes")
+    }
+
+    /// Spot checks of the classes the issue names, straight from the table.
+    @Test func namedWhitespaceClasses() {
+        let t = CharacterClassTable.shared
+        for cp: UInt32 in [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x3000, 0x2028, 0x2029, 0x1680] {
+            #expect(t.classOf(cp) == CharacterClass.space, "U+\(String(cp, radix: 16))")
+        }
+        for cp: UInt32 in [0x1C, 0x1D, 0x1E, 0x1F, 0x200B, 0xFEFF, 0x180E] {
+            #expect(t.classOf(cp) == CharacterClass.other, "U+\(String(cp, radix: 16))")
+        }
+        #expect(t.classOf(0x4E2D) == CharacterClass.letter)   // 中
+        #expect(t.classOf(0x0661) == CharacterClass.number)   // Arabic-Indic one
+        #expect(t.classOf(0x0301) == CharacterClass.other)    // combining acute: \p{M}, not \p{L}
+    }
 }
