@@ -116,7 +116,9 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
         let dir = Paths.directory(of: modelPath)
         let tok = Paths.join(dir, Self.tokenizerFile)
         if Paths.isFile(tok) {
-            vocabulary = try VocabularyBeside.load(file: tok)
+            let v = try VocabularyBeside.load(file: tok)
+            try VocabularyBeside.check(v, config: config, file: tok)
+            vocabulary = v
             sourceFiles = [modelPath, tok]
         } else {
             vocabulary = nil

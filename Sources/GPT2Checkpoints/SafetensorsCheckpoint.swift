@@ -64,7 +64,7 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
         sourceTensors = infos
         table = try TensorTable(config: config, byName: byName, file: weights,
                                 sourceName: { sourceKey[$0] ?? $0 })
-        vocabulary = try VocabularyBeside.load(dir: dir)
+        vocabulary = try VocabularyBeside.load(dir: dir, config: config)
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }

@@ -102,7 +102,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
         sourceTensors = infos
         table = try TensorTable(config: config, byName: byName, file: indexPath)
         sourceFiles = [hparamsPath, indexPath] + shards.map(\.path)
-        vocabulary = try VocabularyBeside.load(dir: dir)
+        vocabulary = try VocabularyBeside.load(dir: dir, config: config)
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }

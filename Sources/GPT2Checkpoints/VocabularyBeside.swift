@@ -1,3 +1,4 @@
+import GPT2ModelFile
 import GPT2Tokenizer
 
 /// The tokenizer a checkpoint directory holds beside its weights, read by GPT2Tokenizer's
@@ -13,6 +14,22 @@ enum VocabularyBeside {
     static func load(dir: String) throws -> Vocabulary? {
         guard markers.contains(where: { Paths.isFile(Paths.join(dir, $0)) }) else { return nil }
         return try load(file: dir)
+    }
+
+    /// The vocabulary in `dir` (nil when none), checked against the model: a tokenizer that can
+    /// produce ids past the embedding's rows would make the runtime index out of bounds.
+    static func load(dir: String, config: GPT2Config) throws -> Vocabulary? {
+        guard let v = try load(dir: dir) else { return nil }
+        try check(v, config: config, file: dir)
+        return v
+    }
+
+    static func check(_ v: Vocabulary, config: GPT2Config, file: String) throws {
+        guard v.count <= config.vocabSize else {
+            throw CheckpointError(.badTokenizer, file: file,
+                                  "the tokenizer has \(v.count) ids, the model's embedding only \(config.vocabSize) rows",
+                                  hint: "the tokenizer files beside the weights belong to another model")
+        }
     }
 
     /// The vocabulary in one tokenizer file (or directory).

@@ -6,7 +6,7 @@ extension Kernels {
     /// start + T <= wpe.rows (the runtime validates them first; violations trap).
     public static func embed(_ out: UnsafeMutablePointer<Float>, tokens: [Int], wte: WeightMatrix,
                              wpe: WeightMatrix, start: Int) {
-        precondition(wte.cols == wpe.cols, "wte and wpe widths differ")
+        require(wte.cols == wpe.cols, "wte and wpe widths differ")
         let C = wte.cols
         let pos = UnsafeMutablePointer<Float>.allocate(capacity: max(C, 1))
         defer { pos.deallocate() }

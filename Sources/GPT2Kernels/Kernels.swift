@@ -21,3 +21,11 @@ public enum Kernels {}
 
 /// Namespace of the naive reference kernels: obviously correct loops, the oracle of the tests.
 public enum Reference {}
+
+/// A check that stays in release builds. The kernel target is compiled with -Ounchecked, which
+/// removes `precondition`; these O(1) checks on arguments (not in inner loops) are kept so a
+/// caller's mistake stops with a message instead of reading out of bounds.
+@inline(__always)
+func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) {
+    if !condition { fatalError(message(), file: file, line: line) }
+}

@@ -7,7 +7,7 @@ extension Kernels {
     /// Quantizes `count` (multiple of 32) f32 values into count/32 blocks of 34 bytes at dst.
     /// Non-finite input never traps: NaN quantizes to 0, ±inf to ±127 (with an inf/NaN scale).
     public static func quantizeQ8_0(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
-        precondition(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
+        require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let x = UnsafeRawPointer(src + b * Q8_0.blockCount)
             let out = dst + b * Q8_0.blockBytes
@@ -40,7 +40,7 @@ extension Kernels {
 
     /// value = d * q per block of 32; `count` a multiple of 32.
     public static func dequantizeQ8_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        precondition(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
+        require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let block = src + b * Q8_0.blockBytes
             let d = Float(block.loadUnaligned(as: Float16.self))

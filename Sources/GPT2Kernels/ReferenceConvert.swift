@@ -66,7 +66,7 @@ extension Reference {
     /// for Q8_0): per block of 32, d = max|x| / 127 in f32, q = round-half-away(x * (1/d)),
     /// stored d is d rounded to f16. `count` must be a multiple of 32.
     public static func quantizeQ8_0(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
-        precondition(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
+        require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let x = src + b * Q8_0.blockCount
             let out = dst + b * Q8_0.blockBytes
@@ -85,7 +85,7 @@ extension Reference {
 
     /// value = f16 scale * int8, per block of 32.
     public static func dequantizeQ8_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        precondition(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
+        require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let block = src + b * Q8_0.blockBytes
             let d = f16Value(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))

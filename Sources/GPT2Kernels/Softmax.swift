@@ -44,7 +44,7 @@ extension Kernels {
 
     /// Index of the largest of x[0..<n]; the first one on ties (as torch.argmax). n > 0.
     public static func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
-        precondition(n > 0, "argmax of nothing")
+        require(n > 0, "argmax of nothing")
         let m = maxValue(x, n)
         var i = 0
         while x[i] != m && i < n - 1 { i += 1 }      // first index holding the max (NaN: 0..)
@@ -54,7 +54,7 @@ extension Kernels {
     /// log Σ exp(x[i]), computed as max + log Σ exp(x - max); the sum in f32 SIMD lanes then
     /// Double. n > 0.
     public static func logsumexp(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        precondition(n > 0, "logsumexp of nothing")
+        require(n > 0, "logsumexp of nothing")
         let m = maxValue(x, n)
         if m == -.infinity || m == .infinity { return m }
         var acc = SIMD16<Float>()

@@ -36,7 +36,7 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// `threads` >= 1 (1: everything runs on the caller, no worker thread).
     public init(threads: Int = 2, spinLimit: Int = 200_000) {
-        precondition(threads >= 1, "a thread pool needs at least one thread")
+        require(threads >= 1, "a thread pool needs at least one thread")
         threadCount = threads
         self.spinLimit = spinLimit
         mutex.initialize(to: pthread_mutex_t()); cond.initialize(to: pthread_cond_t())
@@ -50,7 +50,7 @@ public final class ThreadPool: @unchecked Sendable {
                 c.pool.workerLoop()
                 return nil
             }, ctx)
-            precondition(rc == 0, "pthread_create failed: \(rc)")
+            require(rc == 0, "pthread_create failed: \(rc)")
             workers.append(tid)
         }
     }
@@ -69,11 +69,11 @@ public final class ThreadPool: @unchecked Sendable {
     /// when all are done. Not reentrant: one caller at a time (checked).
     public func run(parts n: Int, _ body: @escaping (Int) -> Void) {
         if threadCount == 1 || n <= 1 { for p in 0..<n { body(p) }; return }
-        precondition(n < 1 << 31, "too many parts")
+        require(n < 1 << 31, "too many parts")
         // Two callers at once (or a task dispatching into its own pool) would corrupt the
         // counters: fail loudly instead. One pool per concurrent user.
-        precondition(busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged,
-                     "ThreadPool.run called while the pool is busy (concurrent or nested use)")
+        let claimed = busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        require(claimed, "ThreadPool.run called while the pool is busy (concurrent or nested use)")
         defer { busy.store(false, ordering: .releasing) }
         task = body
         parts.store(n, ordering: .relaxed)

@@ -10,7 +10,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
 
     public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
-        precondition(rows >= 0 && cols >= 0 && (type != .q8_0 || cols % Q8_0.blockCount == 0),
+        require(rows >= 0 && cols >= 0 && (type != .q8_0 || cols % Q8_0.blockCount == 0),
                      "bad weight matrix shape \(rows)x\(cols) for \(type)")
         self.base = base
         self.type = type
@@ -27,7 +27,7 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Decodes row r into dst[0..<cols] as f32 (embedding lookup, tests).
     public func decodeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
-        precondition(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
+        require(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
         Kernels.decode(row(r), count: cols, as: type, into: dst)
     }
 }

@@ -130,6 +130,18 @@ struct SafetensorsBadInputTests {
         BadInput.expectError([.missingTensor], "untied without lm_head") { _ = try SafetensorsCheckpoint(path: noHead) }
     }
 
+    /// A tokenizer with more ids (300, GPT2TokenizerTests' tiny BPE) than the model has rows (64).
+    @Test func tokenizerLargerThanModel() throws {
+        let dir = try BadInput.copy(fixture: "hf-f16")
+        defer { TestPaths.cleanup(dir) }
+        let tok = TestPaths.packageRoot + "/Tests/GPT2TokenizerTests/Fixtures/tiny-bpe"
+        for f in ["vocab.json", "merges.txt"] { try BadInput.write(dir + "/" + f, try BadInput.read(tok + "/" + f)) }
+        let e = BadInput.expectError([.badTokenizer], "300 ids, 64 rows") { _ = try SafetensorsCheckpoint(path: dir) }
+        #expect(e?.message.contains("300") == true)
+        unlink(dir + "/merges.txt")
+        BadInput.expectError([.badTokenizer], "vocab.json without merges.txt") { _ = try SafetensorsCheckpoint(path: dir) }
+    }
+
     @Test func configErrors() throws {
         let cases: [(String, CheckpointError.Kind)] = [
             (#"{"n_layer":2,"n_head":2,"n_positions":16,"vocab_size":64}"#, .badConfig),
