@@ -1,124 +1,169 @@
 import Dispatch
 import GPT2Tokenizer
-import Synchronization
 
 /// Streams one input through the tokenizer in bounded memory, on several threads, with output
 /// identical to encoding the whole input at once.
 ///
-/// The input is read in rounds of about `threads × 4 × chunkSize` bytes and cut into pieces of
-/// at least `chunkSize` bytes at `Tokenizer.safeSplitPoint` (a space between two ASCII
-/// non-space bytes, where the GPT-2 pattern always ends a piece and whose pieces after it do
-/// not depend on the text before). The bytes after the last cut carry over to the next round.
-/// Worker threads take pieces in any order; the results are written in input order. Memory is
-/// one round plus its output, plus the longest stretch without a split point (text with no
-/// ASCII space at all, such as 1 GB of `a`, is one piece, as it is one pre-token).
+/// The input is read and cut into pieces of at least `chunkSize` bytes at
+/// `Tokenizer.safeSplitPoint` (a space between two ASCII non-space bytes: the GPT-2 pattern
+/// always ends a pre-token there, and has no look-behind, so what follows encodes the same
+/// alone). Pieces are encoded by up to `threads` workers while this thread reads ahead; results
+/// are written strictly in input order. No round barrier: a worker that finishes takes the
+/// next piece, so both cores stay busy until the end. At most `2 × threads` pieces are in
+/// flight, so memory is a few chunks plus the longest stretch without a split point (text with
+/// no ASCII space at all, like 1 GB of `a`, is a single pre-token and must be held whole).
 struct TokenizeStream {
     let encoder: PieceEncoder
     let threads: Int
     let chunkSize: Int
 
-    /// Pieces per round for each thread: enough that an uneven piece does not leave a core idle.
-    static let piecesPerThread = 4
-
     /// Encodes `source` into `sink`; returns the number of tokens.
     func run(_ source: ByteSource, into sink: ByteSink) throws -> Int {
-        let format = encoder.format
-        try sink.write(format.opening)
+        var writer = OrderedWriter(encoder: encoder, input: source.name, sink: sink)
+        try sink.write(encoder.format.opening)
+        var pieces = PiecePipeline(encoder: encoder, threads: threads)
         var pending: [UInt8] = []
         var base = 0              // input offset of pending[0]
-        var tokens = 0
-        var atStart = true        // no id written yet for this input
         var scanFloor = 0         // bytes of pending known to hold no split point
-        let roundBytes = threads * Self.piecesPerThread * chunkSize
         var ended = false
         while !ended || !pending.isEmpty {
-            if !ended { ended = try source.fill(&pending, to: max(roundBytes, pending.count + chunkSize)) }
-            let cuts = pending.withUnsafeBufferPointer { cutPoints(in: $0, from: scanFloor, ended: ended) }
-            guard cuts.count > 1 else {
+            if !ended { ended = try source.fill(&pending, to: max(2 * chunkSize, pending.count + chunkSize)) }
+            let cut = pending.withUnsafeBufferPointer { buf -> Int? in
+                var from = max(chunkSize, scanFloor)
+                while from < buf.count, let p = Tokenizer.safeSplitPoint(in: buf, from: from) {
+                    if !splitsSpecialText(buf, at: p) { return p }
+                    from = p + 1
+                }
+                return ended ? buf.count : nil
+            }
+            guard let cut else {
                 scanFloor = max(0, pending.count - 2)   // no split yet: read more, scan only new bytes
                 continue
             }
-            let results = pending.withUnsafeBufferPointer { encodePieces($0, cuts) }
-            for (i, r) in results.enumerated() {
-                let pieceStart = base + cuts[i]
-                switch r.failure {
-                case .invalidUTF8(let offset)?:
-                    throw TokenIOError.invalidUTF8(input: source.name, offset: pieceStart + offset)
-                case .special(let token, let offset)?:
-                    throw TokenIOError.specialTokenInText(input: source.name, token: token, offset: pieceStart + offset,
-                                                          id: encoder.tokenizer.vocabulary.specialTokens[token] ?? -1)
-                case .u16(let id, let index)?:
-                    try sink.write(r.output)
-                    throw TokenIOError.idTooLargeForU16(input: source.name, id: id, position: tokens + index)
-                case .encoder(let error)?:
-                    throw error
-                case nil:
-                    break
-                }
-                if atStart, r.count > 0 {
-                    try sink.write(Array(r.output.dropFirst(format.separator.count)))
-                    atStart = false
-                } else {
-                    try sink.write(r.output)
-                }
-                tokens += r.count
+            if cut > 0 {
+                try pieces.submit(Array(pending[..<cut]), start: base) { try writer.write($0) }
             }
-            let consumed = cuts.last!
-            pending.removeSubrange(..<consumed)
-            base += consumed
+            pending.removeSubrange(..<cut)
+            base += cut
             scanFloor = 0
         }
-        try sink.write(format.closing)
-        return tokens
-    }
-
-    /// Piece boundaries: 0, then a safe split point at least `chunkSize` after the previous
-    /// one, as many as fit; at the end of the input the last boundary is the end.
-    func cutPoints(in buf: UnsafeBufferPointer<UInt8>, from floor: Int, ended: Bool) -> [Int] {
-        var cuts = [0]
-        while true {
-            let from = max(cuts.last! + chunkSize, floor)
-            guard from < buf.count, let cut = Tokenizer.safeSplitPoint(in: buf, from: from) else { break }
-            cuts.append(cut)
-        }
-        if ended, cuts.last! < buf.count { cuts.append(buf.count) }
-        return cuts
-    }
-
-    /// Encodes pieces `cuts[i]..<cuts[i+1]`, on `threads` threads when there is more than one.
-    func encodePieces(_ buf: UnsafeBufferPointer<UInt8>, _ cuts: [Int]) -> [PieceEncoder.Result] {
-        let count = cuts.count - 1
-        if threads == 1 || count == 1 {
-            return (0..<count).map { encoder.encode(UnsafeBufferPointer(rebasing: buf[cuts[$0]..<cuts[$0 + 1]])) }
-        }
-        let results = UnsafeMutableBufferPointer<PieceEncoder.Result>.allocate(capacity: count)
-        results.initialize(repeating: PieceEncoder.Result())
-        defer { results.deinitialize(); results.deallocate() }
-        let jobs = PieceJobs(input: buf, cuts: cuts, results: results, encoder: encoder)
-        let next = Atomic<Int>(0)
-        // Each worker takes the next piece until none is left, so a slow piece does not hold
-        // back the other core.
-        DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < count else { return }
-                jobs.run(i)
-            }
-        }
-        return Array(results)
+        try pieces.drain { try writer.write($0) }
+        try sink.write(encoder.format.closing)
+        return writer.tokens
     }
 }
 
-/// The buffers one round shares with its worker threads: the input is only read, and each
-/// result slot is written by the one worker that took its piece, before `concurrentPerform`
-/// returns — hence `@unchecked Sendable`.
-private struct PieceJobs: @unchecked Sendable {
-    let input: UnsafeBufferPointer<UInt8>
-    let cuts: [Int]
-    let results: UnsafeMutableBufferPointer<PieceEncoder.Result>
-    let encoder: PieceEncoder
+extension TokenizeStream {
+    /// True if a special token's text spans position `p`. GPT-2's `<|endoftext|>` has no space,
+    /// so a cut before a space never splits it; an added token of another vocabulary might
+    /// (tokenizer.json allows any text), and such a cut is skipped.
+    func splitsSpecialText(_ buf: UnsafeBufferPointer<UInt8>, at p: Int) -> Bool {
+        for name in encoder.specialsWithSpace {
+            let n = name.count
+            var start = max(0, p - n + 1)
+            while start < p, start + n <= buf.count {
+                if buf[start] == name[0], buf[start..<(start + n)].elementsEqual(name) { return true }
+                start += 1
+            }
+        }
+        return false
+    }
+}
 
-    func run(_ i: Int) {
-        results[i] = encoder.encode(UnsafeBufferPointer(rebasing: input[cuts[i]..<cuts[i + 1]]))
+/// One piece on its way through a worker: filled by exactly one worker, read by the writer only
+/// after `done` is signalled — hence `@unchecked Sendable`.
+final class Piece: @unchecked Sendable {
+    let bytes: [UInt8]
+    let start: Int
+    var result = PieceEncoder.Result()
+    let done = DispatchSemaphore(value: 0)
+
+    init(bytes: [UInt8], start: Int) { self.bytes = bytes; self.start = start }
+}
+
+/// Up to `2 × threads` pieces in flight, at most `threads` encoding at once; finished pieces
+/// are handed out in submission order.
+struct PiecePipeline {
+    let encoder: PieceEncoder
+    let threads: Int
+    private var window: [Piece] = []
+    private var head = 0
+    private let workers: DispatchSemaphore
+
+    init(encoder: PieceEncoder, threads: Int) {
+        self.encoder = encoder
+        self.threads = threads
+        workers = DispatchSemaphore(value: threads)
+    }
+
+    mutating func submit(_ bytes: [UInt8], start: Int, _ write: (Piece) throws -> Void) throws {
+        let piece = Piece(bytes: bytes, start: start)
+        if threads == 1 {
+            piece.result = piece.bytes.withUnsafeBufferPointer { encoder.encode($0) }
+            return try write(piece)
+        }
+        let pieceEncoder = encoder, running = workers
+        DispatchQueue.global().async {
+            running.wait()
+            piece.result = piece.bytes.withUnsafeBufferPointer { pieceEncoder.encode($0) }
+            running.signal()
+            piece.done.signal()
+        }
+        window.append(piece)
+        // Write what is already finished; block on the oldest only when the window is full.
+        while head < window.count, window[head].done.wait(timeout: .now()) == .success {
+            try write(window[head]); head += 1
+        }
+        while window.count - head >= 2 * threads {
+            window[head].done.wait()
+            try write(window[head]); head += 1
+        }
+        if head > 64 { window.removeFirst(head); head = 0 }
+    }
+
+    mutating func drain(_ write: (Piece) throws -> Void) throws {
+        while head < window.count {
+            window[head].done.wait()
+            try write(window[head]); head += 1
+        }
+    }
+}
+
+/// Writes piece results in input order, turning a piece's failure into the error for the
+/// whole input (absolute byte offset or id position).
+struct OrderedWriter {
+    let encoder: PieceEncoder
+    let input: String
+    let sink: ByteSink
+    private(set) var tokens = 0
+    private var atStart = true        // no id written yet for this input
+
+    init(encoder: PieceEncoder, input: String, sink: ByteSink) {
+        self.encoder = encoder; self.input = input; self.sink = sink
+    }
+
+    mutating func write(_ piece: Piece) throws {
+        let r = piece.result
+        switch r.failure {
+        case .invalidUTF8(let offset)?:
+            throw TokenIOError.invalidUTF8(input: input, offset: piece.start + offset)
+        case .special(let token, let offset)?:
+            throw TokenIOError.specialTokenInText(input: input, token: token, offset: piece.start + offset,
+                                                  id: encoder.tokenizer.vocabulary.specialTokens[token] ?? -1)
+        case .u16(let id, let index)?:
+            try sink.write(r.output)
+            throw TokenIOError.idTooLargeForU16(input: input, id: id, position: tokens + index)
+        case .encoder(let error)?:
+            throw error
+        case nil:
+            break
+        }
+        if atStart, r.count > 0 {
+            try sink.write(Array(r.output.dropFirst(encoder.format.separator.count)))
+            atStart = false
+        } else {
+            try sink.write(r.output)
+        }
+        tokens += r.count
     }
 }
