@@ -39,13 +39,27 @@ public struct TensorSource: @unchecked Sendable {
             try verify?(raw)
             switch transform {
             case .none:
-                return Array(raw)
+                // Copied 16 MiB at a time, each piece's source pages released right after, so
+                // a 154 MB embedding never has its mapped pages and its copy resident at once.
+                let piece = 1 << 24
+                return [UInt8](unsafeUninitializedCapacity: raw.count) { out, n in
+                    var o = 0
+                    while o < raw.count {
+                        let m = min(piece, raw.count - o)
+                        UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: raw.baseAddress! + o, byteCount: m)
+                        file.releasePages((range.lowerBound + o)..<(range.lowerBound + o + m))
+                        o += m
+                    }
+                    n = raw.count
+                }
             case let .transpose(rows, cols):
                 return TensorTransforms.transpose2D(raw, rows: rows, cols: cols, elementSize: size)
             case let .leadingRows(rows, cols):
                 return TensorTransforms.leadingRows(raw, keep: rows, cols: cols, elementSize: size)
             }
         }
+        // The copy is all the caller needs: let the mapped source pages go (see releasePages).
+        file.releasePages(range)
         return TensorData(name: info.name, shape: info.shape, type: info.type, bytes: bytes)
     }
 }

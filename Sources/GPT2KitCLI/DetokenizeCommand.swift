@@ -28,7 +28,7 @@ struct DetokenizeCommand: ParsableCommand {
     @Option(help: .hidden) var chunkSize: Int = 1 << 20
 
     func validate() throws {
-        guard chunkSize >= 2 else { throw ValidationError("--chunk-size must be at least 2") }
+        guard (2...(1 << 30)).contains(chunkSize) else { throw ValidationError("--chunk-size must be in 2...2^30") }
     }
 
     func run() throws {
