@@ -25,7 +25,7 @@ var args = CommandLine.arguments.dropFirst()
 var types: [WeightType] = [.f32, .f16, .bf16, .q8_0]
 var threadCounts = [1, 2]
 var reps = 5
-var what: Set<String> = ["matvec", "matmul", "pool"]
+var what: Set<String> = ["matvec", "matmul", "ops", "pool"]
 var resident = false
 var promptT = 128
 while let a = args.popFirst() {
@@ -36,7 +36,7 @@ while let a = args.popFirst() {
     case "--prompt": promptT = Int(args.popFirst()!)!   // T of the matmul measurement
     case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
     case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
-    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,pool] [--prompt T] [--resident]"); exit(64)
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,pool] [--prompt T] [--resident]"); exit(64)
     }
 }
 
@@ -112,6 +112,33 @@ for type in types {
         }
     }
     for (p, _) in ws { p.deallocate() }
+}
+
+if what.contains("ops") {
+    // The rest of a generated token's work at context L = 256, 12 layers: 2 LayerNorms, causal
+    // attention over the cache, GELU tanh over 4C, 2 residual adds (cache-resident here; in a
+    // real run the KV cache comes from DRAM, see Attention.swift).
+    let L = 256, NH = 12, HS = 64
+    let kv = UnsafeMutablePointer<Float>.allocate(capacity: 2 * L * C)
+    for i in 0..<2 * L * C { kv[i] = Float(i % 13) * 0.01 }
+    let lnw = UnsafeMutablePointer<Float>.allocate(capacity: C); lnw.initialize(repeating: 1, count: C)
+    let buf = UnsafeMutablePointer<Float>.allocate(capacity: 4 * C)
+    for threads in threadCounts {
+        let pool = ThreadPool(threads: threads)
+        let t = best(reps) {
+            for _ in 0..<layers {
+                Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
+                Kernels.attention(y, outStride: C, q: x, qStride: C, k: kv, kStride: C, v: kv + L * C, vStride: C,
+                                  rows: 1, past: L - 1, heads: NH, headSize: HS, pool: pool)
+                Kernels.add(buf, y, count: C)
+                Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
+                for i in 0..<4 * C { buf[i] = x[i] }
+                Kernels.gelu(buf, count: 4 * C, form: .tanh, pool: pool)
+                Kernels.add(y, buf, count: C)
+            }
+        }
+        print("ops (LN x2, attention L=\(L), GELU 4C, add x2) x 12 layers threads=\(threads): \(f1(t * 1e6)) µs per token")
+    }
 }
 
 if what.contains("pool") {
