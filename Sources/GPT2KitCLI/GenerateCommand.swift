@@ -102,7 +102,9 @@ struct GenerateCommand: ParsableCommand {
             ])
         }
         if !json { Output.out("\n") }
+        let rss = ResidentMemory.current()
         let report: [String: Any] = [
+            "rss_anon_mib": Output.r3(rss?.anon ?? 0), "rss_file_mib": Output.r3(rss?.file ?? 0),
             "model": modelOptions.model, "weights": loaded.weightType, "threads": modelOptions.threads,
             "load_ms": Output.r3(loaded.loadSeconds * 1000),
             "prompt": promptText, "prompt_ids": ids,

@@ -88,3 +88,21 @@ enum Output {
     /// Rounds for display/JSON (3 decimals).
     static func r3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }
+
+/// Resident memory of this process from /proc/self/status, in MiB: `file` = pages of mapped
+/// files (the model's weights: shared page cache, reclaimable, not a copy), `anon` = private
+/// memory (KV cache, buffers, decoded tensors, the tokenizer). nil where /proc is absent.
+enum ResidentMemory {
+    static func current() -> (anon: Double, file: Double)? {
+        guard let d = FileManager.default.contents(atPath: "/proc/self/status") else { return nil }
+        var anon: Double?, file: Double?
+        for line in String(decoding: d, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count >= 2, let kb = Double(parts[1]) else { continue }
+            if parts[0] == "RssAnon:" { anon = kb / 1024 }
+            if parts[0] == "RssFile:" { file = kb / 1024 }
+        }
+        guard let anon, let file else { return nil }
+        return (anon, file)
+    }
+}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import GPT2ModelFile
 
 extension GPT2Weights {
@@ -9,13 +12,31 @@ extension GPT2Weights {
         if file.tensors.contains(where: { $0.codec != .raw }) {
             try file.decodeAll(threads: max(1, threads))
         }
+        var mapped: [UnsafeRawBufferPointer] = []
         try self.init(config: file.config, keepAlive: file) { name in
             guard file.info(name) != nil else { throw RuntimeError.missingTensor(name) }
             // The view's bytes stay valid after the closure: they are the mapping or decoded
             // memory, both owned by `file` until it deinitializes, and `self` keeps it alive.
             return try file.withTensor(name) { v in
-                .borrowed(shape: v.info.shape, type: v.info.type, bytes: v.bytes)
+                if v.isMapped { mapped.append(v.bytes) }
+                return .borrowed(shape: v.info.shape, type: v.info.type, bytes: v.bytes)
             }
+        }
+        Self.populate(mapped)
+    }
+
+    /// Maps the pages of the raw tensors into this process now, in one system call per tensor
+    /// (MADV_POPULATE_READ, Linux 5.14), instead of one page fault per 4 KiB page during the
+    /// first forward pass: for a 124M f32 model in the page cache that first pass otherwise
+    /// spends ~120k faults. Pages not in the page cache are read here, so a cold start pays
+    /// the disk read at load time rather than in the first token. Errors (older kernels) are
+    /// ignored: the pages then fault in as before.
+    static func populate(_ ranges: [UnsafeRawBufferPointer]) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        for r in ranges where r.count > 0 {
+            let start = Int(bitPattern: r.baseAddress!) & ~(page - 1)
+            let end = Int(bitPattern: r.baseAddress!) + r.count
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 22 /* MADV_POPULATE_READ */)
         }
     }
 
