@@ -59,49 +59,46 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
         try ConfigChecks.validate(config, file: modelPath)
         self.config = config
 
-        // (llm.c name, stacked shape, canonical name of layer l / nil for unstacked)
-        let params: [(String, [Int], ((Int) -> String)?)] = [
-            ("wte", [Vp, C], nil), ("wpe", [maxT, C], nil),
-            ("ln1w", [L, C], TensorName.ln1Weight), ("ln1b", [L, C], TensorName.ln1Bias),
-            ("qkvw", [L, 3 * C, C], TensorName.qkvWeight), ("qkvb", [L, 3 * C], TensorName.qkvBias),
-            ("attprojw", [L, C, C], TensorName.attnProjWeight), ("attprojb", [L, C], TensorName.attnProjBias),
-            ("ln2w", [L, C], TensorName.ln2Weight), ("ln2b", [L, C], TensorName.ln2Bias),
-            ("fcw", [L, 4 * C, C], TensorName.fcWeight), ("fcb", [L, 4 * C], TensorName.fcBias),
-            ("fcprojw", [L, C, 4 * C], TensorName.mlpProjWeight), ("fcprojb", [L, C], TensorName.mlpProjBias),
-            ("lnfw", [C], nil), ("lnfb", [C], nil),
+        // (llm.c name, stored shape, canonical name: one tensor, or layer l of a stacked array)
+        enum Target { case single(String), stacked((Int) -> String) }
+        let params: [(String, [Int], Target)] = [
+            ("wte", [Vp, C], .single(TensorName.tokenEmbedding)),
+            ("wpe", [maxT, C], .single(TensorName.positionEmbedding)),
+            ("ln1w", [L, C], .stacked(TensorName.ln1Weight)), ("ln1b", [L, C], .stacked(TensorName.ln1Bias)),
+            ("qkvw", [L, 3 * C, C], .stacked(TensorName.qkvWeight)), ("qkvb", [L, 3 * C], .stacked(TensorName.qkvBias)),
+            ("attprojw", [L, C, C], .stacked(TensorName.attnProjWeight)),
+            ("attprojb", [L, C], .stacked(TensorName.attnProjBias)),
+            ("ln2w", [L, C], .stacked(TensorName.ln2Weight)), ("ln2b", [L, C], .stacked(TensorName.ln2Bias)),
+            ("fcw", [L, 4 * C, C], .stacked(TensorName.fcWeight)), ("fcb", [L, 4 * C], .stacked(TensorName.fcBias)),
+            ("fcprojw", [L, C, 4 * C], .stacked(TensorName.mlpProjWeight)),
+            ("fcprojb", [L, C], .stacked(TensorName.mlpProjBias)),
+            ("lnfw", [C], .single(TensorName.finalNormWeight)), ("lnfb", [C], .single(TensorName.finalNormBias)),
         ]
         let size = TensorTransforms.elementSize(type)!
         var offset = Self.headerBytes
         var infos: [SourceTensorInfo] = []
         var byName: [String: TensorSource] = [:]
         // ConfigChecks bounds every dimension, so these products cannot overflow.
-        for (name, shape, perLayer) in params {
+        for (name, shape, target) in params {
             let bytes = shape.reduce(1, *) * size
             infos.append(SourceTensorInfo(name: name, shape: shape, type: type, offset: offset, file: modelPath))
-            if let perLayer {
-                let layerShape = Array(shape.dropFirst())
+            switch target {
+            case .stacked(let layerName):
                 let layerBytes = bytes / L
                 for l in 0..<L {
                     let start = offset + l * layerBytes
-                    byName[perLayer(l)] = TensorSource(
-                        info: CanonicalTensorInfo(name: perLayer(l), shape: layerShape, type: type),
+                    byName[layerName(l)] = TensorSource(
+                        info: CanonicalTensorInfo(name: layerName(l), shape: Array(shape.dropFirst()), type: type),
                         file: file, range: start..<(start + layerBytes))
                 }
-            } else {
-                let canonical: String
-                var info: CanonicalTensorInfo
-                var transform = TensorSource.Transform.none
-                let range = offset..<(offset + bytes)
-                switch name {
-                case "wte":
-                    canonical = TensorName.tokenEmbedding
-                    info = CanonicalTensorInfo(name: canonical, shape: [V, C], type: type)
-                    if Vp != V { transform = .leadingRows(rows: V, cols: C) }
-                case "wpe": canonical = TensorName.positionEmbedding; info = .init(name: canonical, shape: shape, type: type)
-                case "lnfw": canonical = TensorName.finalNormWeight; info = .init(name: canonical, shape: shape, type: type)
-                default: canonical = TensorName.finalNormBias; info = .init(name: canonical, shape: shape, type: type)
+            case .single(let canonical):
+                var source = TensorSource(info: CanonicalTensorInfo(name: canonical, shape: shape, type: type),
+                                          file: file, range: offset..<(offset + bytes))
+                if name == "wte" && Vp != V {   // drop llm.c's padding rows (V → Vp)
+                    source.info.shape = [V, C]
+                    source.transform = .leadingRows(rows: V, cols: C)
                 }
-                byName[canonical] = TensorSource(info: info, file: file, range: range, transform: transform)
+                byName[canonical] = source
             }
             offset += bytes
         }

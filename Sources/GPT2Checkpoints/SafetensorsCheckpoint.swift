@@ -48,8 +48,11 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
         var sourceKey: [String: String] = [:]
         for f in files {
             for e in f.entries {
-                infos.append(SourceTensorInfo(name: e.name, shape: e.shape, type: e.type,
-                                              offset: e.range.lowerBound, file: f.file.path))
+                // Buffers of other dtypes (a BOOL attn.bias mask) have no ElementType to list.
+                if let type = e.type {
+                    infos.append(SourceTensorInfo(name: e.name, shape: e.shape, type: type,
+                                                  offset: e.range.lowerBound, file: f.file.path))
+                }
                 guard let source = try Self.source(e, file: f.file, config: config) else { continue }
                 let name = source.info.name
                 if let other = sourceKey[name] {
@@ -76,12 +79,17 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
                                   "\(e.name) is not a GPT-2 tensor",
                                   hint: "expected GPT2LMHeadModel keys such as transformer.h.0.attn.c_attn.weight")
         }
+        if role == .buffer { return nil }
+        guard let type = e.type else {
+            throw CheckpointError(.unsupportedDType, file: file.path, offset: e.range.lowerBound,
+                                  "\(e.name) has dtype \(e.dtype)", hint: "weights must be F32, F16 or BF16")
+        }
         switch role {
         case .buffer:
             return nil
         case .head:
             if config.tiedHead { return nil }
-            return TensorSource(info: CanonicalTensorInfo(name: TensorName.head, shape: e.shape, type: e.type),
+            return TensorSource(info: CanonicalTensorInfo(name: TensorName.head, shape: e.shape, type: type),
                                 file: file, range: e.range)
         case let .tensor(name, conv1D):
             if conv1D {
@@ -89,11 +97,11 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
                     throw CheckpointError(.shapeMismatch, file: file.path, offset: e.range.lowerBound,
                                           "\(e.name): Conv1D weight has shape \(e.shape), expected [in, out]")
                 }
-                return TensorSource(info: CanonicalTensorInfo(name: name, shape: [e.shape[1], e.shape[0]], type: e.type),
+                return TensorSource(info: CanonicalTensorInfo(name: name, shape: [e.shape[1], e.shape[0]], type: type),
                                     file: file, range: e.range,
                                     transform: .transpose(rows: e.shape[0], cols: e.shape[1]))
             }
-            return TensorSource(info: CanonicalTensorInfo(name: name, shape: e.shape, type: e.type),
+            return TensorSource(info: CanonicalTensorInfo(name: name, shape: e.shape, type: type),
                                 file: file, range: e.range)
         }
     }

@@ -10,11 +10,24 @@ import GPT2ModelFile
 public struct SafetensorsFile: @unchecked Sendable {
     public struct Entry: Sendable, Equatable {
         public var name: String
-        public var type: ElementType
+        /// The dtype string as stored (`F32`, `BOOL`, ...).
+        public var dtype: String
+        /// Its GPT2Kit element type, nil for dtypes only buffers use (BOOL, integers, F64...):
+        /// those are validated like any tensor but cannot be a weight.
+        public var type: ElementType?
         public var shape: [Int]
         /// Absolute byte range in the file.
         public var range: Range<Int>
     }
+
+    /// Bytes per element of every whole-byte dtype of the safetensors spec (sub-byte F4/F6
+    /// types are refused).
+    public static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
+        "U16": 2, "I16": 2, "F16": 2, "BF16": 2,
+        "U32": 4, "I32": 4, "F32": 4,
+        "U64": 8, "I64": 8, "F64": 8,
+    ]
 
     /// The reference implementation's cap on the header (100 MB); a 124M GPT-2 needs ~15 KB.
     public static let maxHeaderSize = 100_000_000
@@ -97,9 +110,9 @@ public struct SafetensorsFile: @unchecked Sendable {
         }
         guard v.objectValue != nil else { throw bad(.badJSON, "entry is not an object") }
         guard let dtype = v["dtype"]?.stringValue else { throw bad(.badJSON, "missing dtype") }
-        guard let type = TensorTransforms.elementType(dtype: dtype) else {
-            throw bad(.unsupportedDType, "dtype \(dtype) is not supported",
-                      hint: "GPT2Kit reads F32, F16 and BF16 tensors")
+        guard let elementSize = dtypeSizes[dtype] else {
+            throw bad(.unsupportedDType, "dtype \(dtype) is not a safetensors dtype GPT2Kit knows",
+                      hint: "weights must be F32, F16 or BF16")
         }
         guard let dims = v["shape"]?.arrayValue else { throw bad(.badJSON, "missing shape") }
         var shape: [Int] = []
@@ -118,12 +131,14 @@ public struct SafetensorsFile: @unchecked Sendable {
             throw bad(.invalidOffset, "data_offsets end \(end) past the data area (\(dataSize) bytes)",
                       hint: "the file is truncated or its header is corrupt")
         }
-        guard let count = TensorData.elementCount(shape), let bytes = type.byteCount(elements: count) else {
+        guard let count = TensorData.elementCount(shape),
+              case let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize), !overflow else {
             throw bad(.shapeMismatch, "shape \(shape) overflows")
         }
         guard bytes == end - begin else {
             throw bad(.shapeMismatch, "shape \(shape) of \(dtype) needs \(bytes) bytes, data_offsets hold \(end - begin)")
         }
-        return Entry(name: name, type: type, shape: shape, range: (dataStart + begin)..<(dataStart + end))
+        return Entry(name: name, dtype: dtype, type: TensorTransforms.elementType(dtype: dtype), shape: shape,
+                     range: (dataStart + begin)..<(dataStart + end))
     }
 }

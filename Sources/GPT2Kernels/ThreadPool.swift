@@ -78,7 +78,8 @@ public final class ThreadPool: @unchecked Sendable {
         task = body
         parts.store(n, ordering: .relaxed)
         finished.store(0, ordering: .relaxed)
-        let generation = (ticket.load(ordering: .relaxed) >> 32) + 1
+        // 31 bits, so generation << 32 never reaches the sign bit (wraps after 2^31 tasks).
+        let generation = ((ticket.load(ordering: .relaxed) >> 32) + 1) & 0x7FFF_FFFF
         ticket.store(generation << 32, ordering: .sequentiallyConsistent)      // publishes task
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex)

@@ -17,6 +17,16 @@ struct PieceEncoder: Sendable {
     let format: TokenOutputFormat
     let special: SpecialTextPolicy
     let lossy: Bool
+    /// Special tokens whose text contains a space, where a chunk cut could fall (none in GPT-2).
+    let specialsWithSpace: [[UInt8]]
+
+    init(tokenizer: Tokenizer, format: TokenOutputFormat, special: SpecialTextPolicy, lossy: Bool) {
+        self.tokenizer = tokenizer
+        self.format = format
+        self.special = special
+        self.lossy = lossy
+        specialsWithSpace = tokenizer.vocabulary.specialTokens.keys.map { Array($0.utf8) }.filter { $0.contains(0x20) }
+    }
 
     /// A piece's output, or where in the piece it failed.
     struct Result {

@@ -39,7 +39,7 @@ struct TokenizeCommand: ParsableCommand {
     var output: String?
 
     @Option(help: "Threads for large inputs.")
-    var threads: Int = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    var threads: Int = min(64, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     @Option(help: .hidden) var chunkSize: Int = 256 << 10
 
@@ -52,7 +52,7 @@ struct TokenizeCommand: ParsableCommand {
         }
         if allowSpecial && specialAsText { throw ValidationError("choose one of --allow-special and --special-as-text") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
-        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
+        guard (1...(1 << 30)).contains(chunkSize) else { throw ValidationError("--chunk-size must be in 1...2^30") }
     }
 
     var outputFormat: TokenOutputFormat {

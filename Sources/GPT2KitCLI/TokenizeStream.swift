@@ -29,8 +29,11 @@ struct TokenizeStream {
         while !ended || !pending.isEmpty {
             if !ended { ended = try source.fill(&pending, to: max(2 * chunkSize, pending.count + chunkSize)) }
             let cut = pending.withUnsafeBufferPointer { buf -> Int? in
-                let from = max(chunkSize, scanFloor)
-                if from < buf.count, let p = Tokenizer.safeSplitPoint(in: buf, from: from) { return p }
+                var from = max(chunkSize, scanFloor)
+                while from < buf.count, let p = Tokenizer.safeSplitPoint(in: buf, from: from) {
+                    if !splitsSpecialText(buf, at: p) { return p }
+                    from = p + 1
+                }
                 return ended ? buf.count : nil
             }
             guard let cut else {
@@ -47,6 +50,23 @@ struct TokenizeStream {
         try pieces.drain { try writer.write($0) }
         try sink.write(encoder.format.closing)
         return writer.tokens
+    }
+}
+
+extension TokenizeStream {
+    /// True if a special token's text spans position `p`. GPT-2's `<|endoftext|>` has no space,
+    /// so a cut before a space never splits it; an added token of another vocabulary might
+    /// (tokenizer.json allows any text), and such a cut is skipped.
+    func splitsSpecialText(_ buf: UnsafeBufferPointer<UInt8>, at p: Int) -> Bool {
+        for name in encoder.specialsWithSpace {
+            let n = name.count
+            var start = max(0, p - n + 1)
+            while start < p, start + n <= buf.count {
+                if buf[start] == name[0], buf[start..<(start + n)].elementsEqual(name) { return true }
+                start += 1
+            }
+        }
+        return false
     }
 }
 

@@ -74,6 +74,7 @@ final class TokenizerCore: Sendable {
             return
         }
         let n = buf.count
+        var cache: PieceCache? = n >= PieceCache.minInput ? PieceCache() : nil
         table.withView { view in
             byteIDs.withUnsafeBufferPointer { byteIDs in
                 withRanks { ranks in
@@ -88,6 +89,14 @@ final class TokenizerCore: Sendable {
                         let id = view.lookup(base + s, length)
                         if id != TokenTable.empty {
                             out.append(Int(id))
+                        } else if length <= PieceCache.maxPiece, cache != nil {
+                            let slot = PieceCache.slot(base + s, length)
+                            if cache!.lookup(base + s, length, slot: slot, into: &out) { return }
+                            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: length) { buf in
+                                let count = bpe.merge(base + s, length, buf.baseAddress!)
+                                for k in 0..<count { out.append(Int(buf[k])) }
+                                cache!.store(base + s, length, slot: slot, buf.baseAddress!, count)
+                            }
                         } else if length < ChunkedMerge.threshold {
                             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: length) { buf in
                                 let count = bpe.merge(base + s, length, buf.baseAddress!)

@@ -53,8 +53,9 @@ struct SafetensorsBadInputTests {
             (#"{"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,16]}}"#, d, .shapeMismatch),
             (#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}}"#, d, .shapeMismatch),
             (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, Array(d[..<4]), .shapeMismatch),
-            (#"{"a":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}}"#, Array(d[..<4]), .unsupportedDType),
-            (#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#, Array(d[..<8]), .unsupportedDType),
+            (#"{"a":{"dtype":"X9","shape":[4],"data_offsets":[0,4]}}"#, Array(d[..<4]), .unsupportedDType),
+            (#"{"a":{"dtype":"F4","shape":[8],"data_offsets":[0,4]}}"#, Array(d[..<4]), .unsupportedDType),
+            (#"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,4]}}"#, Array(d[..<4]), .shapeMismatch),
             (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, Array(d[..<8]), .duplicateName),
             (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#, Array(d[..<4]), .badJSON),
             (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}} x"#, Array(d[..<4]), .badJSON),
@@ -65,7 +66,8 @@ struct SafetensorsBadInputTests {
         for (header, data, kind) in cases {
             BadInput.expectError([kind], header) { try open(BadInput.safetensors(header: header, data: data)) }
         }
-        // Valid edge cases: metadata only, zero-size tensor, padded header.
+        // Valid edge cases: metadata only, zero-size tensor, padded header, buffer-only dtypes.
+        try open(BadInput.safetensors(header: #"{"m":{"dtype":"BOOL","shape":[2,2],"data_offsets":[0,4]},"n":{"dtype":"F64","shape":[1],"data_offsets":[4,12]}}"#, data: Array(d[..<12])))
         try open(BadInput.safetensors(header: #"{"__metadata__":{"format":"pt"}}"#, data: []))
         try open(BadInput.safetensors(header: #"{"a":{"dtype":"BF16","shape":[0],"data_offsets":[0,0]}}   "#, data: []))
     }
@@ -94,6 +96,9 @@ struct SafetensorsBadInputTests {
             ("unknown tensor", .unknownTensor, { $0.append(("score.weight", "F16", [2], [0, 0, 0, 0])) }),
             ("extra layer", .unknownTensor, { $0.append(("h.2.ln_1.weight", "F16", [8], [UInt8](repeating: 0, count: 16))) }),
             ("leading-zero layer index", .unknownTensor, { $0.append(("h.01.ln_1.weight", "F16", [8], [UInt8](repeating: 0, count: 16))) }),
+            ("integer weight", .unsupportedDType, { items in
+                let i = items.firstIndex { $0.0 == "ln_f.bias" }!
+                items[i].1 = "I16" }),
             ("shape disagrees with config", .shapeMismatch, { items in
                 let i = items.firstIndex { $0.0 == "wpe.weight" }!
                 items[i].2 = [8, 16] }),
@@ -109,6 +114,10 @@ struct SafetensorsBadInputTests {
         let same = try rewrittenF16 { _ in }
         defer { TestPaths.cleanup(same) }
         try BadInput.openAndLoad(same)
+        // transformers 4.x saved the causal mask as a BOOL `attn.bias` buffer: ignored.
+        let mask = try rewrittenF16 { $0.append(("h.0.attn.bias", "BOOL", [1, 1, 16, 16], [UInt8](repeating: 1, count: 256))) }
+        defer { TestPaths.cleanup(mask) }
+        try BadInput.openAndLoad(mask)
     }
 
     /// `tie_word_embeddings: false`: lm_head.weight becomes a canonical tensor, and is required.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import GPT2ModelFile
 @testable import GPT2Checkpoints
@@ -65,6 +66,20 @@ struct TinyCheckpointTests {
         #expect(v.tokens[31373] == Array("hello".utf8))    // tiktoken: "hello world" -> [31373, 995]
         #expect(v.tokens[995] == Array(" world".utf8))
         #expect(ck.sourceFiles.allSatisfy { !$0.isEmpty })
+    }
+
+    /// Without tokenizer.json the safetensors reader falls back to vocab.json + merges.txt, and
+    /// gets the same vocabulary.
+    @Test func vocabJSONAndMergesFallback() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        for f in ["model.safetensors", "config.json", "vocab.json", "merges.txt"] {
+            try FileManager.default.createSymbolicLink(atPath: dir + "/" + f, withDestinationPath: tiny + "/hf-safetensors/" + f)
+        }
+        let merges = try #require(try CheckpointLoader.open(dir).vocabulary)
+        let full = try #require(try CheckpointLoader.open(tiny + "/hf-safetensors").vocabulary)
+        #expect(merges.tokens == full.tokens)
+        #expect(merges.count == 50257)
     }
 
     @Test func sameTensorsAcrossLayouts() throws {

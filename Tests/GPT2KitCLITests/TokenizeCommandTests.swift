@@ -41,6 +41,9 @@ struct TokenizeCommandTests {
         #expect(r.stdout == u16Bytes(c.ids))
         let back = try P.run(["detokenize", "--format", "u16"], stdin: r.stdout)
         #expect(back.status == 0 && back.stdout == c.text)
+        // Reads of an odd number of bytes split ids; the partner byte is fetched.
+        let odd = try P.run(["detokenize", "--format", "u16", "--chunk-size", "3"], stdin: r.stdout)
+        #expect(odd.status == 0 && odd.stdout == c.text)
     }
 
     /// Streaming cuts the input into pieces at safe split points; with tiny pieces, on 1 and 2
@@ -114,6 +117,24 @@ struct TokenizeCommandTests {
         let dir = P.packageRoot + "/Tests/GPT2TokenizerTests/Fixtures/tiny-bpe"
         let r = try P.run(["tokenize", "--vocab", dir], stdin: "hello world")
         #expect(r.text == "267 75 75 78 220 86 78 81 75 67\n")
+    }
+
+    /// An added token whose text has a space (tokenizer.json allows it) is never cut in two by
+    /// the streaming split: tiny chunks give the same ids as the whole text, special id included.
+    @Test func chunkCutsAvoidSpecialTokenText() throws {
+        let src = P.packageRoot + "/Tests/GPT2TokenizerTests/Fixtures/tiny-bpe/tokenizer.json"
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: src))) as! [String: Any]
+        var added = json["added_tokens"] as! [[String: Any]]
+        added.append(["id": 301, "content": "a b", "special": true])
+        json["added_tokens"] = added
+        let dir = P.scratch("vocab")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        let text = "xx a b yy a b"
+        let whole = try P.run(["tokenize", "--vocab", dir, "--allow-special"], stdin: text)
+        let tiny = try P.run(["tokenize", "--vocab", dir, "--allow-special", "--chunk-size", "1", "--threads", "2"], stdin: text)
+        #expect(whole.status == 0 && whole.text.split(separator: " ").filter { $0.hasPrefix("301") }.count == 2)
+        #expect(tiny.text == whole.text)
     }
 
     /// Ids above 65535 cannot be written as u16: a hand-made llm.c vocabulary whose token "ab"

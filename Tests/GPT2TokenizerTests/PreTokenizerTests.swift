@@ -32,6 +32,10 @@ import Testing
     @Test func encodingChunksCutAtSafeSplitPointsEqualsTheWhole() throws {
         guard let tok = try TestSupport.requireGPT2() else { return }
         var texts: [[UInt8]] = [Array("It's  a test:\u{00A0} of\tthe  split,\n\n points 12 345 ok ".utf8)]
+        // Over PieceCache.minInput, so the whole encode uses the piece cache and the chunks don't.
+        let mix = try ParityCases.read(TestSupport.fixtures + "/tiktoken-parity.bin").prefix(400).map(\.text)
+        texts.append(Array(repeatElement(mix.joined(separator: [0x20]), count: 5).joined(separator: [0x20])))
+        #expect(texts.last!.count >= PieceCache.minInput)
         if let shared = TestSupport.sharedDir {
             for f in ["taylorswift.txt", "UTF-8-demo.txt", "blns.txt"] {
                 if let b = TestSupport.readBytes(shared + "/corpora/" + f) { texts.append(b) }
@@ -39,7 +43,7 @@ import Testing
         }
         for bytes in texts {
             let whole = tok.encodeOrdinary(bytes: bytes)
-            for step in [1, 7, 100, 4096] {
+            for step in bytes.count > 50_000 ? [1000, 4096] : [1, 7, 100, 4096] {
                 var ids: [Int] = []
                 var cuts = 0
                 bytes.withUnsafeBufferPointer { buf in
