@@ -35,7 +35,10 @@ extension Kernels {
     /// (j outer, heads inner): the slice of a row that these heads need is contiguous, so the
     /// cache is read as one sequential stream instead of one 256-byte piece every C floats per
     /// head (which left the score loop waiting on memory: 16% of a q8_0 generation run, measured
-    /// with perf; 10% after batching 4 keys; this order removes the strided walk).
+    /// with perf; 10% after batching 4 keys; this order removes the strided walk). What remains
+    /// is memory bound: during generation the weight stream (131-494 MB per token) evicts the
+    /// f32 KV cache (12 layers x 2 x L x 3 KB) from L3, so it comes from DRAM — ~10% of a q8_0
+    /// token at L ~ 200; an HS = 64 unrolled variant measured the same.
     @inline(__always)
     static func attendHeads(_ o: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
                             _ k: UnsafePointer<Float>, _ kStride: Int, _ v: UnsafePointer<Float>, _ vStride: Int,

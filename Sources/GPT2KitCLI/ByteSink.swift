@@ -28,12 +28,12 @@ final class ByteSink {
     }
 
     deinit {
-        // Standard output keeps what was produced before an error, as a stream would.
-        if path == nil { try? flush() }
-        if path != nil {
-            close(fd)
-            if !finished, let tempPath { unlink(tempPath) }
+        guard let tempPath else {
+            try? flush()   // standard output keeps what was produced before an error, as a stream would
+            return
         }
+        close(fd)
+        if !finished { unlink(tempPath) }
     }
 
     var name: String { path ?? "standard output" }

@@ -57,17 +57,14 @@ struct DetokenizeCommand: ParsableCommand {
                     try chunk.withUnsafeBufferPointer { try parser.feed($0, base: offset, input: source.name) }
                 }
             case .u16:
-                // An odd byte waits in `chunk`'s carry for its partner from the next read.
-                var whole = chunk
-                if !ended, whole.count % 2 == 1, try source.read(appendingTo: &whole, count: 1) == 0 {
-                    throw TokenIOError.oddU16Length(input: source.name, length: offset + whole.count)
+                // A read may end between the two bytes of an id: fetch its partner now.
+                if chunk.count % 2 == 1, try source.read(appendingTo: &chunk, count: 1) == 0 {
+                    throw TokenIOError.oddU16Length(input: source.name, length: offset + chunk.count)
                 }
-                if ended, whole.count % 2 == 1 { throw TokenIOError.oddU16Length(input: source.name, length: offset + whole.count) }
-                for i in stride(from: 0, to: whole.count - 1, by: 2) {
-                    parser.ids.append(Int(whole[i]) | Int(whole[i + 1]) << 8)
+                for i in stride(from: 0, to: chunk.count, by: 2) {
+                    parser.ids.append(Int(chunk[i]) | Int(chunk[i + 1]) << 8)
                     parser.offsets.append(offset + i)
                 }
-                chunk = whole
             }
             offset += chunk.count
             do {

@@ -41,6 +41,9 @@ struct TokenizeCommandTests {
         #expect(r.stdout == u16Bytes(c.ids))
         let back = try P.run(["detokenize", "--format", "u16"], stdin: r.stdout)
         #expect(back.status == 0 && back.stdout == c.text)
+        // Reads of an odd number of bytes split ids; the partner byte is fetched.
+        let odd = try P.run(["detokenize", "--format", "u16", "--chunk-size", "3"], stdin: r.stdout)
+        #expect(odd.status == 0 && odd.stdout == c.text)
     }
 
     /// Streaming cuts the input into pieces at safe split points; with tiny pieces, on 1 and 2
