@@ -40,6 +40,41 @@ struct TorchCheckpointTests {
         #expect(direct.tensors == ck.tensors)
     }
 
+    @Test func hfBinSharded() throws {
+        let json = try TorchFileTests.json("hf-bin-sharded.json")
+        let dir = Self.dir + "/hf-bin-sharded"
+        for path in [dir, dir + "/pytorch_model.bin.index.json"] {
+            let ck = try CheckpointLoader.open(path)
+            #expect(ck.layout == .pytorchBin)
+            try Self.expectCanonical(ck, json)
+            #expect(ck.sourceFiles.count == 4)   // config, index, two shards
+        }
+        // A broken index, each with its error.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        let fm = FileManager.default
+        for f in ["config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"] {
+            try fm.copyItem(atPath: dir + "/" + f, toPath: d + "/" + f)
+        }
+        let index = try String(contentsOfFile: dir + "/pytorch_model.bin.index.json", encoding: .utf8)
+        func kind(_ edit: (String) -> String) throws -> CheckpointError.Kind? {
+            try edit(index).write(toFile: d + "/pytorch_model.bin.index.json", atomically: true, encoding: .utf8)
+            do { _ = try CheckpointLoader.open(d); return nil } catch let e as CheckpointError { return e.kind }
+        }
+        #expect(try kind { $0 } == nil)
+        // wte is in shard 1; say shard 2.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wte.weight\": \"pytorch_model-00001-of-00002.bin\"",
+                                                   with: "\"transformer.wte.weight\": \"pytorch_model-00002-of-00002.bin\"") } == .duplicateName)
+        // A key the shards do not have.
+        #expect(try kind { $0.replacingOccurrences(of: "\"weight_map\": {", with: "\"weight_map\": {\"transformer.extra\": \"pytorch_model-00001-of-00002.bin\", ") } == .missingTensor)
+        // A key the shards have but the index does not list.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wpe.weight\": \"pytorch_model-00001-of-00002.bin\",", with: "") } == .unknownTensor)
+        // A shard name that leaves the directory.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wpe.weight\": \"pytorch_model-00001-of-00002.bin\"",
+                                                   with: "\"transformer.wpe.weight\": \"../pytorch_model-00001-of-00002.bin\"") } == .badJSON)
+        #expect(try kind { _ in "[1, 2]" } == .badJSON)
+    }
+
     @Test func nanoGPTCharLevelWithoutBias() throws {
         let json = try TorchFileTests.json("nanogpt-char.json")
         let ck = try CheckpointLoader.open(Self.dir + "/nanogpt-char")
