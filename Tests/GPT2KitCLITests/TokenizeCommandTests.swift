@@ -56,6 +56,14 @@ struct TokenizeCommandTests {
         #expect(r.text == c.idsLine)
     }
 
+    /// CJK text whose only ASCII whitespace is newlines is cut before the newlines.
+    @Test(arguments: ["1", "2"])
+    func chunkedCJKLinesEqualWholeText(threads: String) throws {
+        let c = CLICase["cjk-lines"]
+        let r = try P.run(["tokenize", "--chunk-size", "7", "--threads", threads], stdin: c.text)
+        #expect(r.status == 0 && r.text == c.idsLine)
+    }
+
     @Test func specialTokenTextIsRefusedNamingBothFlags() throws {
         let r = try P.run(["tokenize"], stdin: CLICase["special-allowed"].text)
         #expect(r.status != 0 && r.stdout.isEmpty)
