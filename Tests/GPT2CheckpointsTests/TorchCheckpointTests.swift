@@ -40,6 +40,22 @@ struct TorchCheckpointTests {
         #expect(direct.tensors == ck.tensors)
     }
 
+    @Test func hfBinUntiedHead() throws {
+        let json = try TorchFileTests.json("hf-bin-untied.json")
+        let ck = try CheckpointLoader.open(Self.dir + "/hf-bin-untied")
+        #expect(!ck.config.tiedHead)
+        #expect(ck.tensors.last?.name == "lm_head.weight")
+        try Self.expectCanonical(ck, json)
+        // The same weights with a config that ties the head: the head's data is not wte's.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-untied/pytorch_model.bin", toPath: d + "/pytorch_model.bin")
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-f32/config.json", toPath: d + "/config.json")
+        #expect { _ = try CheckpointLoader.open(d) } throws: {
+            ($0 as? CheckpointError)?.kind == .unsupported && ($0 as? CheckpointError)?.message.contains("lm_head") == true
+        }
+    }
+
     @Test func hfBinSharded() throws {
         let json = try TorchFileTests.json("hf-bin-sharded.json")
         let dir = Self.dir + "/hf-bin-sharded"
