@@ -149,6 +149,11 @@ struct LoaderErrorTests {
             guard case let .unsupportedVocabulary(_, problem, _) = $0 else { return false }
             return problem.contains("pre_tokenizer")
         }
+        S.write("{\"model\": {\"vocab\": {\"▁a\": 0}, \"merges\": []}}", to: d + "/tokenizer.json")
+        Self.expectError({ try Vocabulary.load(tokenizerJSON: d + "/tokenizer.json") }) {
+            guard case let .unsupportedVocabulary(_, problem, _) = $0 else { return false }
+            return problem.contains("'▁a'") && problem.contains("byte-level alphabet")
+        }
     }
 
     @Test func missingByteTokenIsRefused() {
