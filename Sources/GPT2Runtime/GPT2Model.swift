@@ -22,6 +22,8 @@ public final class GPT2Model {
     private let cache: KVCache
     private let x, h, qkv, y, f: UnsafeMutablePointer<Float>
     private let logitsBuffer: UnsafeMutablePointer<Float>
+    /// Owners of the buffers above.
+    private let buffers: [FloatBuffer]
     /// Rows of logits computed at once when every position's logits are wanted: enough rows
     /// that the matmul's packing of the 50257-row head is amortized (packing it costs about as
     /// much as 8 rows of products), few enough for a 13 MB buffer.
@@ -35,17 +37,18 @@ public final class GPT2Model {
         pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let c = weights.config, n = c.nCtx, e = c.nEmbd
         logitsChunk = min(64, n)
-        cache = KVCache(layers: c.nLayer, nCtx: n, channels: e)
-        x = .allocate(capacity: n * e)                  // residual stream (T, C)
-        h = .allocate(capacity: n * e)                  // normalized input of a sublayer (T, C)
-        qkv = .allocate(capacity: n * 3 * e)            // (T, 3C)
-        y = .allocate(capacity: n * e)                  // attention output / sublayer output (T, C)
-        f = .allocate(capacity: n * 4 * e)             // MLP hidden (T, 4C)
-        logitsBuffer = .allocate(capacity: logitsChunk * c.vocabSize)  // (chunk, V)
-    }
-
-    deinit {
-        for p in [x, h, qkv, y, f, logitsBuffer] { p.deallocate() }
+        cache = try KVCache(layers: c.nLayer, nCtx: n, channels: e)
+        let what = "activations"
+        buffers = [
+            try FloatBuffer(count: n * e, what: what),            // x: residual stream (T, C)
+            try FloatBuffer(count: n * e, what: what),            // h: normalized input of a sublayer (T, C)
+            try FloatBuffer(count: n * 3 * e, what: what),        // qkv (T, 3C)
+            try FloatBuffer(count: n * e, what: what),            // y: attention output (T, C)
+            try FloatBuffer(count: n * 4 * e, what: what),        // f: MLP hidden (T, 4C)
+            try FloatBuffer(count: logitsChunk * c.vocabSize, what: "logits"),  // (chunk, V)
+        ]
+        (x, h, qkv, y, f, logitsBuffer) = (buffers[0].pointer, buffers[1].pointer, buffers[2].pointer,
+                                          buffers[3].pointer, buffers[4].pointer, buffers[5].pointer)
     }
 
     /// Forgets the sequence (the cache is simply overwritten from position 0).

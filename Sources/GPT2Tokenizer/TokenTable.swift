@@ -18,6 +18,10 @@ struct TokenTable: Sendable {
     static let empty = UInt32.max
     private(set) var slots: [Slot]
     private let mask: Int
+    /// One bit per hash value (top 20 bits): 128 KB that stays in L2 where the 2 MB slot array
+    /// does not, so most misses (the common case for merge candidates) never touch a slot.
+    private var filter: [UInt64]
+    static let filterBits = 20
     /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`, then 16 zero bytes.
     let bytes: [UInt8]
     let starts: [Int]
@@ -44,13 +48,17 @@ struct TokenTable: Sendable {
         while capacity < tokens.count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
         let mask = capacity - 1
         var slots = [Slot](repeating: Slot(key: 0, id: TokenTable.empty, length: 0), count: capacity)
+        var filter = [UInt64](repeating: 0, count: (1 << TokenTable.filterBits) / 64)
         try flat.withUnsafeBufferPointer { fb in
             for id in 0..<tokens.count where !skip(id) {
                 let length = starts[id + 1] - starts[id]
                 guard length > 0 else { throw TokenizerError.invalidVocabulary("token \(id) is empty") }
                 let p = fb.baseAddress! + starts[id]
                 let k = TokenTable.key(p, length)
-                var i = Int(truncatingIfNeeded: TokenTable.hash(k, p, length)) & mask
+                let h = TokenTable.hash(k, p, length)
+                let f = Int(truncatingIfNeeded: h >> (64 - TokenTable.filterBits))
+                filter[f >> 6] |= 1 << UInt64(f & 63)
+                var i = Int(truncatingIfNeeded: h) & mask
                 while slots[i].id != TokenTable.empty {
                     let s = slots[i]
                     if s.key == k, Int(s.length) == length,
@@ -65,6 +73,7 @@ struct TokenTable: Sendable {
         }
         self.slots = slots
         self.mask = mask
+        self.filter = filter
         self.bytes = flat
         self.starts = starts
     }
@@ -97,6 +106,7 @@ struct TokenTable: Sendable {
 struct TokenTableView {
     let slots: UnsafePointer<TokenTable.Slot>
     let mask: Int
+    let filter: UnsafePointer<UInt64>
     let bytes: UnsafePointer<UInt8>
     let starts: UnsafePointer<Int>
 
@@ -104,7 +114,10 @@ struct TokenTableView {
     @inline(__always)
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
         let k = TokenTable.key(p, n)
-        var i = Int(truncatingIfNeeded: TokenTable.hash(k, p, n)) & mask
+        let h = TokenTable.hash(k, p, n)
+        let f = Int(truncatingIfNeeded: h >> (64 - TokenTable.filterBits))
+        if filter[f >> 6] & (1 << UInt64(f & 63)) == 0 { return TokenTable.empty }
+        var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
             if s.id == TokenTable.empty { return TokenTable.empty }
@@ -120,15 +133,17 @@ struct TokenTableView {
 extension TokenTable {
     @inline(__always)
     func withView<R>(_ body: (TokenTableView) throws -> R) rethrows -> R {
+        try filter.withUnsafeBufferPointer { f in
         try slots.withUnsafeBufferPointer { s in
             try bytes.withUnsafeBufferPointer { b in
                 try starts.withUnsafeBufferPointer { st in
                     // `bytes` may be empty for an empty vocabulary; a dangling base is never read.
-                    try body(TokenTableView(slots: s.baseAddress!, mask: mask,
+                    try body(TokenTableView(slots: s.baseAddress!, mask: mask, filter: f.baseAddress!,
                                             bytes: b.baseAddress ?? UnsafePointer(bitPattern: 1)!,
                                             starts: st.baseAddress!))
                 }
             }
+        }
         }
     }
 }
