@@ -12,7 +12,7 @@ struct BytePairEncoder {
     let ranks: UnsafePointer<UInt32>?
     /// Rank of every 2-byte string, `pairRanks[b0 << 8 | b1]` (UInt32.max if not a token): the
     /// first round of every merge asks n - 1 of these, and a 256 KB array stays in cache where
-    /// the 2 MB hash table does not (random a–z: +40% measured).
+    /// the 2 MB hash table does not (random a–z, 1 MB: 14.7 -> 16.4 MB/s measured).
     let pairRanks: UnsafePointer<UInt32>
     static let heapThreshold = 64
 

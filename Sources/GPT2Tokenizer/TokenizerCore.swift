@@ -11,12 +11,21 @@ final class TokenizerCore: Sendable {
     /// Number of ids (ordinary and special): valid ids are `0..<idCount` with a non-empty entry.
     let idCount: Int
     let preTokenizer = PreTokenizer()
+    /// Largest vocabulary (ids) accepted: 2^24, as the loaders' id limit.
+    static let maxIDs = 1 << 24
     /// nanoGPT's character vocabulary: one token per Unicode scalar, no merges.
     let isCharacterLevel: Bool
 
     init(_ vocabulary: Vocabulary) throws {
         isCharacterLevel = vocabulary.kind == .characters
         let ordinary = vocabulary.tokens.count
+        guard ordinary < TokenizerCore.maxIDs else {
+            throw TokenizerError.invalidVocabulary("\(ordinary) tokens; at most \(TokenizerCore.maxIDs) are supported")
+        }
+        for (name, id) in vocabulary.specialTokens where id < 0 || id >= TokenizerCore.maxIDs {
+            throw TokenizerError.invalidVocabulary(
+                "special token '\(name)' has id \(id), outside 0..<\(TokenizerCore.maxIDs)")
+        }
         let count = vocabulary.count
         // Ids of all tokens, specials included, so one flat table serves decoding. Ids that
         // are neither stay empty (decoding them is an error).
@@ -24,8 +33,11 @@ final class TokenizerCore: Sendable {
         if count > ordinary { all.append(contentsOf: repeatElement([], count: count - ordinary)) }
         var specialIDs = Set<Int>()
         for (name, id) in vocabulary.specialTokens {
-            guard id >= 0 else {
-                throw TokenizerError.invalidVocabulary("special token '\(name)' has negative id \(id)")
+            // Checked before `vocabulary.count` sizes the id tables: a hostile model file could
+            // name id 2^40 and make us allocate terabytes.
+            guard id >= 0, id < TokenizerCore.maxIDs else {
+                throw TokenizerError.invalidVocabulary(
+                    "special token '\(name)' has id \(id), outside 0..<\(TokenizerCore.maxIDs)")
             }
             specialIDs.insert(id)
             if id >= ordinary { all[id] = Array(name.utf8) }

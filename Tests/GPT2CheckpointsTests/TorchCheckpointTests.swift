@@ -40,6 +40,22 @@ struct TorchCheckpointTests {
         #expect(direct.tensors == ck.tensors)
     }
 
+    @Test func hfBinUntiedHead() throws {
+        let json = try TorchFileTests.json("hf-bin-untied.json")
+        let ck = try CheckpointLoader.open(Self.dir + "/hf-bin-untied")
+        #expect(!ck.config.tiedHead)
+        #expect(ck.tensors.last?.name == "lm_head.weight")
+        try Self.expectCanonical(ck, json)
+        // The same weights with a config that ties the head: the head's data is not wte's.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-untied/pytorch_model.bin", toPath: d + "/pytorch_model.bin")
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-f32/config.json", toPath: d + "/config.json")
+        #expect { _ = try CheckpointLoader.open(d) } throws: {
+            ($0 as? CheckpointError)?.kind == .unsupported && ($0 as? CheckpointError)?.message.contains("lm_head") == true
+        }
+    }
+
     @Test func hfBinSharded() throws {
         let json = try TorchFileTests.json("hf-bin-sharded.json")
         let dir = Self.dir + "/hf-bin-sharded"
@@ -198,6 +214,12 @@ struct TinyTorchCheckpointTests {
         for t in st.tensors { #expect(try bin.load(t.name) == st.load(t.name), "\(t.name)") }
         // Buffers present in the file, ignored: 2 × (attn.bias bool, attn.masked_bias f32).
         #expect(bin.sourceTensors.contains { $0.name == "transformer.h.1.attn.masked_bias" })
+        // The tokenizer beside it (vocab.json + merges.txt) is the same GPT-2 vocabulary.
+        #expect(bin.vocabulary != nil)
+        #expect(bin.vocabulary?.tokens == st.vocabulary?.tokens)
+        // The bare file opens the same way as its directory.
+        let file = try CheckpointLoader.open(tiny + "/hf-bin/pytorch_model.bin")
+        #expect(file.config == bin.config && file.tensors == bin.tensors)
     }
 
     @Test func nanoGPTMatchesSafetensors() throws {
@@ -210,6 +232,8 @@ struct TinyTorchCheckpointTests {
         #expect([ng.config.nLayer, ng.config.nHead, ng.config.nEmbd, ng.config.nCtx] as [Int] == [2, 4, 16, 64])
         #expect(ng.tensors == st.tensors)
         for t in st.tensors { #expect(try ng.load(t.name) == st.load(t.name), "\(t.name)") }
+        let file = try CheckpointLoader.open(tiny + "/nanogpt/ckpt.pt")
+        #expect(file.layout == .nanoGPT && file.config == ng.config)
         // The optimizer state was parsed (and skipped): its tensors are not source tensors.
         #expect(ng.sourceTensors.count == 29)
         #expect((ng as? NanoGPTCheckpoint)?.iterNum == 5000)

@@ -159,3 +159,29 @@ import Testing
         #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: v!) }
     }
 }
+
+/// Vocabulary values that cannot make a tokenizer (e.g. from a hostile model file).
+@Suite struct InvalidVocabularyTests {
+    static let bytes = (0..<256).map { [UInt8($0)] }
+
+    @Test func absurdSpecialIDIsRefusedBeforeAllocating() {
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, specialTokens: ["<|x|>": 1 << 40]))
+        }
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, specialTokens: ["<|x|>": -1]))
+        }
+    }
+
+    @Test func duplicateAndEmptyTokensAreRefused() {
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes + [[0x61]])) }
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes + [[]])) }
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, ranks: [0, 1])) }
+    }
+
+    @Test func bytesOnlyVocabularyEncodesBytes() throws {
+        // No merges: every byte is its own token (ids = byte values here).
+        let tok = try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes))
+        #expect(tok.encodeOrdinary("hi!") == [0x68, 0x69, 0x21])
+    }
+}
