@@ -5,7 +5,7 @@
 ///
 /// Algorithm by length: a linear scan over a small parts array for short pieces (O(n²), tiny n,
 /// no allocation, fastest below ~`heapThreshold` bytes), a binary heap over a linked list above,
-/// O(n log n). Pieces of thousands of bytes go through `ChunkedMerge`, which keeps the heap small.
+/// O(n log n). Pieces of 1 kB and more go through `ChunkedMerge` (32-byte chunks, linear time).
 struct BytePairEncoder {
     let view: TokenTableView
     /// `ranks[id]`, or nil when rank == id (GPT-2).

@@ -19,7 +19,8 @@ struct TokenTable: Sendable {
     private(set) var slots: [Slot]
     private let mask: Int
     /// One bit per hash value (top 20 bits): 128 KB that stays in L2 where the 2 MB slot array
-    /// does not, so most misses (the common case for merge candidates) never touch a slot.
+    /// does not, so most misses (the common case for merge candidates) never touch a slot
+    /// (random a–z 22 -> 30 MB/s, TinyShakespeare 158 -> 170 MB/s, measured).
     private var filter: [UInt64]
     static let filterBits = 20
     /// All tokens' bytes, token `id` at `bytes[starts[id]..<starts[id + 1]]`, then 16 zero bytes.

@@ -65,6 +65,18 @@ import Testing
         #expect("\(TokenizerError.vocabularyNotFound(searched: ["x"]))".contains("GPT2KIT_VOCAB"))
     }
 
+    /// $GPT2KIT_VOCAB wins when it names a vocabulary; a bad value falls through to the search.
+    /// (Only values that leave every concurrent loadDefault() caller with the real vocabulary.)
+    @Test func environmentVariable() throws {
+        guard TestSupport.hasVocab else { return }
+        let real = URL(fileURLWithPath: TestSupport.vocabDir).standardizedFileURL.path
+        defer { unsetenv(Vocabulary.environmentVariable) }
+        setenv(Vocabulary.environmentVariable, real, 1)
+        #expect(try Vocabulary.defaultLocation() == real)
+        setenv(Vocabulary.environmentVariable, "/nonexistent/vocab", 1)
+        #expect(FileManager.default.fileExists(atPath: try Vocabulary.defaultLocation() + "/encoder.json"))
+    }
+
     // MARK: bad input
 
     /// Writes encoder.json / vocab.bpe variants of the tiny fixture into a temp dir.
