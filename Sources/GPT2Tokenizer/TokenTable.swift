@@ -30,28 +30,34 @@ struct TokenTable: Sendable {
     /// `tokens[id]` are the bytes of token `id`; `skip(id)` leaves an id out of the lookup (it
     /// still decodes), e.g. special tokens listed among the ordinary ones. Throws on an empty or
     /// duplicate token.
-    init(tokens: [[UInt8]], skip: (Int) -> Bool = { _ in false }) throws {
+    /// Ids past `tokens.count` take their bytes from `extra` (special tokens after the ordinary
+    /// ones), so callers need not copy the 50 000-element token array to append them.
+    init(tokens: [[UInt8]], extra: [[UInt8]] = [], skip: (Int) -> Bool = { _ in false }) throws {
         var total = 0
         for t in tokens { total += t.count }
+        for t in extra { total += t.count }
         var flat: [UInt8] = []
         flat.reserveCapacity(total + 16)
         var starts = [Int]()
-        starts.reserveCapacity(tokens.count + 1)
-        tokens.withUnsafeBufferPointer { all in
-            for i in 0..<all.count {
-                starts.append(flat.count)
-                flat.append(contentsOf: all[i])
+        let count = tokens.count + extra.count
+        starts.reserveCapacity(count + 1)
+        for list in [tokens, extra] {
+            list.withUnsafeBufferPointer { all in
+                for i in 0..<all.count {
+                    starts.append(flat.count)
+                    flat.append(contentsOf: all[i])
+                }
             }
         }
         starts.append(flat.count)
         flat.append(contentsOf: repeatElement(0, count: 16))   // slack for 16-byte copies
         var capacity = 16
-        while capacity < tokens.count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
+        while capacity < count * 2 { capacity <<= 1 }   // load factor ≤ 0.5
         let mask = capacity - 1
         var slots = [Slot](repeating: Slot(key: 0, id: TokenTable.empty, length: 0), count: capacity)
         var filter = [UInt64](repeating: 0, count: (1 << TokenTable.filterBits) / 64)
         try flat.withUnsafeBufferPointer { fb in
-            for id in 0..<tokens.count where !skip(id) {
+            for id in 0..<count where !skip(id) {
                 let length = starts[id + 1] - starts[id]
                 guard length > 0 else { throw TokenizerError.invalidVocabulary("token \(id) is empty") }
                 let p = fb.baseAddress! + starts[id]
@@ -65,7 +71,7 @@ struct TokenTable: Sendable {
                     if s.key == k, Int(s.length) == length,
                        length <= 8 || memcmp(fb.baseAddress! + starts[Int(s.id)], p, length) == 0 {
                         throw TokenizerError.duplicateToken(
-                            path: "<vocabulary>", token: String(decoding: tokens[id], as: UTF8.self), id: id)
+                            path: "<vocabulary>", token: String(decoding: fb[starts[id]..<starts[id + 1]], as: UTF8.self), id: id)
                     }
                     i = (i + 1) & mask
                 }

@@ -29,8 +29,7 @@ final class TokenizerCore: Sendable {
         let count = vocabulary.count
         // Ids of all tokens, specials included, so one flat table serves decoding. Ids that
         // are neither stay empty (decoding them is an error).
-        var all = vocabulary.tokens
-        if count > ordinary { all.append(contentsOf: repeatElement([], count: count - ordinary)) }
+        var extra = [[UInt8]](repeating: [], count: count - ordinary)   // specials past the tokens
         var specialIDs = Set<Int>()
         for (name, id) in vocabulary.specialTokens {
             // Checked before `vocabulary.count` sizes the id tables: a hostile model file could
@@ -40,9 +39,12 @@ final class TokenizerCore: Sendable {
                     "special token '\(name)' has id \(id), outside 0..<\(TokenizerCore.maxIDs)")
             }
             specialIDs.insert(id)
-            if id >= ordinary { all[id] = Array(name.utf8) }
+            if id >= ordinary { extra[id - ordinary] = Array(name.utf8) }
         }
-        table = try TokenTable(tokens: all, skip: { $0 >= ordinary || specialIDs.contains($0) })
+        // Specials listed among the ordinary ids stay out of the lookup (usually none: no hashing).
+        let specialsInside = specialIDs.filter { $0 < ordinary }
+        table = try TokenTable(tokens: vocabulary.tokens, extra: extra,
+                               skip: { $0 >= ordinary || (!specialsInside.isEmpty && specialsInside.contains($0)) })
         if let r = vocabulary.ranks {
             guard r.count == ordinary else {
                 throw TokenizerError.invalidVocabulary("\(r.count) ranks for \(ordinary) tokens")
