@@ -75,7 +75,7 @@ public enum Converter {
                                       "reader gave \(source.name) \(source.type.rawValue) \(source.shape) (\(source.bytes.count) bytes) for \(p.name) \(p.sourceType.rawValue) \(p.shape)",
                                       hint: "a bug in the checkpoint reader; please report it")
             }
-            let converted = ConverterDType.convert(source, to: p.targetType)
+            let converted = ConverterDType.convert(consume source, to: p.targetType)
             try writer.add(converted, codec: options.compress ? .bytePlanesZstd : .raw, threads: options.threads)
             done += p.bytesIn
             progress?(done, total)

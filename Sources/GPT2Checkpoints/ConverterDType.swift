@@ -18,9 +18,10 @@ public enum ConverterDType {
     /// `d` converted to `type` (round to nearest even for f16/bf16; ggml's Q8_0 for q8_0).
     /// f32 → narrower converts in place, 64 Ki elements at a time through a small scratch
     /// buffer (the output never overtakes the input), so peak memory stays one tensor.
-    public static func convert(_ d: TensorData, to type: ElementType) -> TensorData {
+    /// Pass the tensor with `consume` (or as a temporary) so the in-place conversion does not
+    /// copy it first: a second reference to its bytes would make the first write copy 154 MB.
+    public static func convert(_ d: consuming TensorData, to type: ElementType) -> TensorData {
         if d.type == type { return d }
-        var d = d
         let n = d.elementCount ?? 0
         if d.type != .f32 {
             var f = [UInt8](repeating: 0, count: n * 4)

@@ -1,8 +1,10 @@
 import GPT2ModelFile
 import GPT2Tokenizer
 
-/// A Hugging Face GPT-2 saved with `torch.save` (`pytorch_model.bin`), or any torch.save file
-/// holding a GPT-2 state dict with HF keys: `config.json` and the tokenizer files beside it.
+/// A Hugging Face GPT-2 saved with `torch.save` (`pytorch_model.bin`, or shards
+/// `pytorch_model-0000N-of-0000M.bin` listed by `pytorch_model.bin.index.json`), or any
+/// torch.save file holding a GPT-2 state dict with HF keys: `config.json` and the tokenizer
+/// files beside it.
 ///
 /// Keys and layouts are those of `model.safetensors` (`HFTensorNames`): Conv1D weights `[in,
 /// out]` are transposed to canonical `[out, in]`; the buffers `attn.bias` / `attn.masked_bias`
@@ -11,6 +13,7 @@ import GPT2Tokenizer
 /// `{"model": sd}` (common training wrappers) is read through to `sd`.
 public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
     public static let fileName = "pytorch_model.bin"
+    public static let indexFile = "pytorch_model.bin.index.json"
 
     public let layout = CheckpointLayout.pytorchBin
     public let config: GPT2Config
@@ -20,67 +23,122 @@ public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
     public let table: TensorTable
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
-    /// `path`: `pytorch_model.bin` (or another torch.save file) or the directory holding it.
+    /// `path`: `pytorch_model.bin` (or another torch.save file), `pytorch_model.bin.index.json`,
+    /// or the directory holding either.
     public init(path: String) throws {
-        let weights = Paths.isDirectory(path) ? Paths.join(path, Self.fileName) : path
+        var weights = path
+        if Paths.isDirectory(path) {
+            let index = Paths.join(path, Self.indexFile)
+            weights = Paths.isFile(index) ? index : Paths.join(path, Self.fileName)
+        }
         let dir = Paths.directory(of: weights)
         let configPath = Paths.join(dir, "config.json")
         guard Paths.isFile(configPath) else {
             throw CheckpointError(.badConfig, file: configPath, "config.json not found beside the weights",
                                   hint: "pytorch_model.bin needs the model's config.json in the same directory")
         }
-        try self.init(file: TorchFile(path: weights), config: HFConfig.load(path: configPath),
-                      configPath: configPath, vocabulary: VocabularyBeside.load(dir: dir))
+        let files = weights.hasSuffix(".index.json") ? try Self.openShards(index: weights, dir: dir)
+                                                     : [try TorchFile(path: weights)]
+        try self.init(files: files, config: HFConfig.load(path: configPath), configPath: configPath,
+                      index: weights.hasSuffix(".index.json") ? weights : nil,
+                      vocabulary: VocabularyBeside.load(dir: dir))
     }
 
-    init(file: TorchFile, config: GPT2Config, configPath: String, vocabulary: Vocabulary?) throws {
+    init(files: [TorchFile], config: GPT2Config, configPath: String, index: String? = nil,
+         vocabulary: Vocabulary?) throws {
         self.config = config
         self.vocabulary = vocabulary
-        var root = file.root
-        for wrapper in ["state_dict", "model"] {
-            if let inner = root[wrapper], inner.asDict != nil, root.asDict?.count == 1 { root = inner }
-        }
-        let sd = try TorchStateDict(root, in: file, what: "the state dict")
+        let mainFile = index ?? files[0].path
         var byName: [String: TensorSource] = [:]
         var sourceKey: [String: String] = [:]
-        var wte: TorchTensorRef?
-        var head: TorchStateDict.Item?
-        for item in sd.items {
-            guard let role = HFTensorNames.role(of: item.key) else {
-                throw CheckpointError(.unknownTensor, file: file.path, offset: file.start(of: item.tensor),
-                                      "\(item.key) is not a GPT-2 tensor",
-                                      hint: "expected GPT2LMHeadModel keys such as transformer.h.0.attn.c_attn.weight")
-            }
-            switch role {
-            case .buffer:
-                continue
-            case .head:
-                head = item
-                continue
-            case let .tensor(name, conv1D):
-                if let other = sourceKey[name] {
-                    throw CheckpointError(.duplicateName, file: file.path, "\(item.key) and \(other) are both \(name)",
-                                          hint: "keep either the transformer.-prefixed keys or the bare ones")
+        var wte: (tensor: TorchTensorRef, file: String)?
+        var head: (TorchStateDict, TorchStateDict.Item)?
+        var infos: [SourceTensorInfo] = []
+        for file in files {
+            let sd = try TorchStateDict(Self.stateDict(file.root), in: file, what: "the state dict")
+            infos += sd.sourceInfos
+            for item in sd.items {
+                guard let role = HFTensorNames.role(of: item.key) else {
+                    throw CheckpointError(.unknownTensor, file: file.path, offset: file.start(of: item.tensor),
+                                          "\(item.key) is not a GPT-2 tensor",
+                                          hint: "expected GPT2LMHeadModel keys such as transformer.h.0.attn.c_attn.weight")
                 }
-                if name == TensorName.tokenEmbedding { wte = item.tensor }
-                sourceKey[name] = item.key
-                byName[name] = try sd.source(item, canonical: name, transposed: conv1D)
+                switch role {
+                case .buffer:
+                    continue
+                case .head:
+                    head = (sd, item)
+                case let .tensor(name, conv1D):
+                    if let other = sourceKey[name] {
+                        throw CheckpointError(.duplicateName, file: file.path, "\(item.key) and \(other) are both \(name)",
+                                              hint: "keep either the transformer.-prefixed keys or the bare ones")
+                    }
+                    if name == TensorName.tokenEmbedding { wte = (item.tensor, file.path) }
+                    sourceKey[name] = item.key
+                    byName[name] = try sd.source(item, canonical: name, transposed: conv1D)
+                }
             }
         }
         // An untied head is a tensor of its own; a tied one is wte's storage saved again.
-        if let head, !config.tiedHead {
-            byName[TensorName.head] = try sd.source(head, canonical: TensorName.head, transposed: false)
-            sourceKey[TensorName.head] = head.key
-        } else if let head, let wte, !TorchStateDict.sameData(head.tensor, wte) {
-            throw CheckpointError(.unsupported, file: file.path, offset: file.start(of: head.tensor),
+        if let (sd, item) = head, !config.tiedHead {
+            byName[TensorName.head] = try sd.source(item, canonical: TensorName.head, transposed: false)
+            sourceKey[TensorName.head] = item.key
+        } else if let (sd, item) = head, let wte, sd.file.path != wte.file || !TorchStateDict.sameData(item.tensor, wte.tensor) {
+            throw CheckpointError(.unsupported, file: sd.file.path, offset: sd.file.start(of: item.tensor),
                                   "lm_head.weight differs from the token embedding but config.json ties them",
                                   hint: "set tie_word_embeddings to false in config.json if the head is separate")
         }
-        sourceTensors = sd.sourceInfos
-        sourceFiles = [configPath, file.path]
-        table = try TensorTable(config: config, byName: byName, file: file.path,
+        sourceTensors = infos
+        sourceFiles = [configPath] + (index.map { [$0] } ?? []) + files.map(\.path)
+        table = try TensorTable(config: config, byName: byName, file: mainFile,
                                 sourceName: { sourceKey[$0] ?? $0 })
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+
+    /// The state dict in a file's root, looking through a one-entry `{"state_dict": sd}` or
+    /// `{"model": sd}` wrapper.
+    static func stateDict(_ root: PickleValue) -> PickleValue {
+        for wrapper in ["state_dict", "model"] {
+            if let inner = root[wrapper], inner.asDict != nil, root.asDict?.count == 1 { return inner }
+        }
+        return root
+    }
+
+    /// Opens the shards the index names (`{"weight_map": {key: shard file}}`), checking that
+    /// each key is in the shard the index says and that every listed key exists.
+    static func openShards(index: String, dir: String) throws -> [TorchFile] {
+        let json = try JSONTree.parse(fileAt: index, maxBytes: 64 << 20)
+        guard let map = json["weight_map"]?.objectValue else {
+            throw CheckpointError(.badJSON, file: index, "no weight_map object",
+                                  hint: "pytorch_model.bin.index.json maps each tensor name to its shard file")
+        }
+        var shardOf: [String: String] = [:]
+        for (key, v) in map {
+            guard let shard = v.stringValue, Paths.isPlainFileName(shard) else {
+                throw CheckpointError(.badJSON, file: index, "weight_map[\(key)] is not a file name in this directory")
+            }
+            shardOf[key] = shard
+        }
+        var files: [TorchFile] = []
+        for shard in Set(shardOf.values).sorted() {
+            let f = try TorchFile(path: Paths.join(dir, shard))
+            for e in stateDict(f.root).asDict ?? [] {
+                guard let key = e.key.asString else { continue }   // TorchStateDict reports it
+                guard let expected = shardOf[key] else {
+                    throw CheckpointError(.unknownTensor, file: f.path, "\(key) is not listed in \(Paths.fileName(of: index))")
+                }
+                guard expected == shard else {
+                    throw CheckpointError(.duplicateName, file: f.path, "\(key) is in \(shard) but the index puts it in \(expected)",
+                                          hint: "a tensor name must be in exactly one shard")
+                }
+                shardOf[key] = nil
+            }
+            files.append(f)
+        }
+        if let missing = shardOf.keys.sorted().first {
+            throw CheckpointError(.missingTensor, file: index, "\(missing) is listed but not found in its shard \(shardOf[missing]!)")
+        }
+        return files
+    }
 }

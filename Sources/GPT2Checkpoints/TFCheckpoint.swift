@@ -128,11 +128,31 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
         return s.count >= 5 ? s : String(repeating: "0", count: 5 - s.count) + s
     }
 
-    /// The checkpoint prefix in a directory: `model.ckpt` if present, else the first `*.index`.
+    /// The checkpoint prefix in a directory: the one TensorFlow's `checkpoint` state file names
+    /// (`model_checkpoint_path: "model.ckpt-2000"`, the latest save of a training run), else
+    /// `model.ckpt`, else the first `*.index`.
     static func prefix(inDirectory dir: String) -> String? {
+        if let latest = latestCheckpoint(dir), Paths.isFile(latest + ".index") { return latest }
         if Paths.isFile(Paths.join(dir, "model.ckpt.index")) { return Paths.join(dir, "model.ckpt") }
         return Paths.list(dir).sorted().first { $0.hasSuffix(".index") }
             .map { Paths.join(dir, String($0.dropLast(6))) }
+    }
+
+    /// `model_checkpoint_path` of the `checkpoint` text file (a CheckpointState in protobuf text
+    /// format), resolved against `dir` when relative.
+    static func latestCheckpoint(_ dir: String) -> String? {
+        let path = Paths.join(dir, "checkpoint")
+        guard Paths.isFile(path), let f = try? MappedFile(path: path), f.count <= 1 << 16 else { return nil }
+        let text = f.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        for line in text.split(separator: "\n") {
+            let t = line.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+            guard t.hasPrefix("model_checkpoint_path:"),
+                  let open = t.firstIndex(of: "\""), let close = t.lastIndex(of: "\""), open < close else { continue }
+            let name = String(t[t.index(after: open)..<close])
+            guard !name.isEmpty, !name.contains("\\") else { return nil }
+            return name.hasPrefix("/") ? name : Paths.join(dir, name)
+        }
+        return nil
     }
 
     /// The checkpoint prefix of an index file, a data shard or the prefix itself.

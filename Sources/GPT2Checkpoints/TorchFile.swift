@@ -124,10 +124,11 @@ struct TorchFile {
             throw CheckpointError(.missingTensor, file: path, "tensor \(name): storage \(t.storage.key) is not in the file",
                                   hint: "the file is truncated or its directory is damaged")
         }
-        // (view offset + offset + extent) · element size ≤ stored bytes, overflow-checked.
+        // (view offset + index past the last element) · element size ≤ stored bytes,
+        // overflow-checked; an empty tensor's offset must still lie inside the storage.
         let size = t.storage.type.elementSize
-        let lastIndex = t.count == 0 ? 0 : t.offset + zip(t.shape, t.stride).reduce(0) { $0 + ($1.0 - 1) * $1.1 } + 1
-        let (elems, o1) = t.storage.viewOffset.addingReportingOverflow(lastIndex)
+        let endIndex = t.count == 0 ? t.offset : t.offset + zip(t.shape, t.stride).reduce(0) { $0 + ($1.0 - 1) * $1.1 } + 1
+        let (elems, o1) = t.storage.viewOffset.addingReportingOverflow(endIndex)
         let (needed, o2) = elems.multipliedReportingOverflow(by: size)
         guard !o1, !o2, needed <= range.count else {
             throw CheckpointError(.invalidOffset, file: path, offset: range.lowerBound,
@@ -145,6 +146,14 @@ struct TorchFile {
     func load(_ t: TorchTensorRef, name: String) throws -> [UInt8] {
         try check(t, name: name)
         let range = storages[t.storage.key]!
+        // A view with a zero or overlapping stride (expand()) can describe far more elements
+        // than its storage holds: materialise at most the storage's size (or 1 MB).
+        let (bytes, overflow) = t.count.multipliedReportingOverflow(by: t.storage.type.elementSize)
+        guard !overflow, bytes <= max(range.count, 1 << 20) else {
+            throw CheckpointError(.unsupported, file: path, offset: range.lowerBound,
+                                  "tensor \(name) \(t.shape) with stride \(t.stride) would materialise \(overflow ? "more than Int.max" : String(bytes)) bytes from a storage of \(range.count)",
+                                  hint: "a broadcast (zero-stride) view; save the tensor with .contiguous() if it is meant to be that large")
+        }
         var r = try file.reader().slice(range: range)
         return try r.withBytes(range.count, "storage \(t.storage.key)") { t.gather($0) }
     }

@@ -59,7 +59,16 @@ struct TorchStateDict {
         }
         let size = t.storage.type.elementSize
         let start = file.start(of: t)
-        let range = start..<(start + t.count * size)   // validated against the storage by TorchFile.tensor
+        // A 2-D view whose strides are [1, rows]: contiguous bytes of the [cols, rows] transpose.
+        let transposedView = t.shape.count == 2 && !t.isContiguous && t.stride == [1, t.shape[0]]
+        guard t.isContiguous || transposedView else {
+            throw CheckpointError(.unsupported, file: file.path, offset: start,
+                                  "\(item.key): non-contiguous tensor (size \(t.shape), stride \(t.stride))",
+                                  hint: "save a copy with every tensor .contiguous()")
+        }
+        // Both layouts are one block of `count` elements, which TorchFile.tensor checked lies
+        // inside the stored bytes, so this cannot overflow.
+        let range = start..<(start + t.count * size)
         // A tensor that is its whole zip member (every parameter but a tied one) gets the
         // member's CRC-32 checked on load, as the TF reader checks crc32c: a flipped bit in a
         // storage is an error, not a silently different model.
@@ -74,13 +83,6 @@ struct TorchStateDict {
                                           hint: "the file is corrupt; download it again")
                 }
             }
-        }
-        // A 2-D view whose strides are [1, rows]: contiguous bytes of the [cols, rows] transpose.
-        let transposedView = t.shape.count == 2 && !t.isContiguous && t.stride == [1, t.shape[0]]
-        guard t.isContiguous || transposedView else {
-            throw CheckpointError(.unsupported, file: file.path, offset: start,
-                                  "\(item.key): non-contiguous tensor (size \(t.shape), stride \(t.stride))",
-                                  hint: "save a copy with every tensor .contiguous()")
         }
         if let keep = keepRows {
             guard t.shape.count == 2, t.isContiguous, keep <= t.shape[0] else {

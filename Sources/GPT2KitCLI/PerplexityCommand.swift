@@ -27,7 +27,11 @@ struct PerplexityCommand: ParsableCommand {
         let loaded = try LoadedModel(modelOptions)
         let ids = loaded.tokenizer.encodeOrdinary(bytes: text)
         let start = Clock.now()
-        let r = try Perplexity.evaluate(model: loaded.model, tokens: ids)
+        // Progress on a terminal only (long texts take minutes: 338k tokens of Shakespeare).
+        let tty = isatty(STDERR_FILENO) != 0
+        let r = try Perplexity.evaluate(model: loaded.model, tokens: ids) { done, total in
+            if tty { Output.err("\rwindow \(done)/\(total)" + (done == total ? "\n" : "")) }
+        }
         let seconds = Clock.now() - start
         if json {
             Output.out(try Output.json([

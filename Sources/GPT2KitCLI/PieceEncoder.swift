@@ -17,15 +17,19 @@ struct PieceEncoder: Sendable {
     let format: TokenOutputFormat
     let special: SpecialTextPolicy
     let lossy: Bool
-    /// Special tokens whose text contains a space, where a chunk cut could fall (none in GPT-2).
+    /// Special tokens whose text contains ASCII whitespace, where a chunk cut could fall (none
+    /// in GPT-2).
     let specialsWithSpace: [[UInt8]]
+    let longestSpecialWithSpace: Int
 
     init(tokenizer: Tokenizer, format: TokenOutputFormat, special: SpecialTextPolicy, lossy: Bool) {
         self.tokenizer = tokenizer
         self.format = format
         self.special = special
         self.lossy = lossy
-        specialsWithSpace = tokenizer.vocabulary.specialTokens.keys.map { Array($0.utf8) }.filter { $0.contains(0x20) }
+        specialsWithSpace = tokenizer.vocabulary.specialTokens.keys.map { Array($0.utf8) }
+            .filter { name in name.contains { b in b == 0x20 || (0x09...0x0D).contains(b) } }
+        longestSpecialWithSpace = specialsWithSpace.map(\.count).max() ?? 0
     }
 
     /// A piece's output, or where in the piece it failed.

@@ -5,13 +5,13 @@ import GPT2Tokenizer
 /// identical to encoding the whole input at once.
 ///
 /// The input is read and cut into pieces of at least `chunkSize` bytes at
-/// `Tokenizer.safeSplitPoint` (a space between two ASCII non-space bytes: the GPT-2 pattern
-/// always ends a pre-token there, and has no look-behind, so what follows encodes the same
-/// alone). Pieces are encoded by up to `threads` workers while this thread reads ahead; results
+/// `Tokenizer.safeSplitPoint` (before ASCII whitespace that follows a non-whitespace character:
+/// the GPT-2 pattern always ends a pre-token there, and has no look-behind, so what follows
+/// encodes the same alone). Pieces are encoded by up to `threads` workers while this thread reads ahead; results
 /// are written strictly in input order. No round barrier: a worker that finishes takes the
 /// next piece, so both cores stay busy until the end. At most `2 × threads` pieces are in
 /// flight, so memory is a few chunks plus the longest stretch without a split point (text with
-/// no ASCII space at all, like 1 GB of `a`, is a single pre-token and must be held whole).
+/// no ASCII whitespace at all, like 1 GB of `a`, is a single pre-token and must be held whole).
 struct TokenizeStream {
     let encoder: PieceEncoder
     let threads: Int
@@ -28,16 +28,20 @@ struct TokenizeStream {
         var ended = false
         while !ended || !pending.isEmpty {
             if !ended { ended = try source.fill(&pending, to: max(2 * chunkSize, pending.count + chunkSize)) }
+            var resume = 0        // where the next search starts if no cut is found now
             let cut = pending.withUnsafeBufferPointer { buf -> Int? in
                 var from = max(chunkSize, scanFloor)
                 while from < buf.count, let p = Tokenizer.safeSplitPoint(in: buf, from: from) {
+                    // Judging a cut needs the special-token text that could run past it.
+                    if !ended, p + encoder.longestSpecialWithSpace > buf.count { resume = p; return nil }
                     if !splitsSpecialText(buf, at: p) { return p }
                     from = p + 1
                 }
+                resume = max(from, buf.count)   // every position below was judged: no cut
                 return ended ? buf.count : nil
             }
             guard let cut else {
-                scanFloor = max(0, pending.count - 2)   // no split yet: read more, scan only new bytes
+                scanFloor = resume                      // read more; scan only what is new
                 continue
             }
             if cut > 0 {
@@ -54,9 +58,9 @@ struct TokenizeStream {
 }
 
 extension TokenizeStream {
-    /// True if a special token's text spans position `p`. GPT-2's `<|endoftext|>` has no space,
-    /// so a cut before a space never splits it; an added token of another vocabulary might
-    /// (tokenizer.json allows any text), and such a cut is skipped.
+    /// True if a special token's text spans position `p`. GPT-2's `<|endoftext|>` has no
+    /// whitespace, so a cut before whitespace never splits it; an added token of another
+    /// vocabulary might (tokenizer.json allows any text), and such a cut is skipped.
     func splitsSpecialText(_ buf: UnsafeBufferPointer<UInt8>, at p: Int) -> Bool {
         for name in encoder.specialsWithSpace {
             let n = name.count

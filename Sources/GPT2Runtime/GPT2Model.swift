@@ -7,8 +7,9 @@ import GPT2ModelFile
 /// `MLP`): token + position embeddings, pre-LN blocks, final LayerNorm, tied head. Tokens are
 /// appended to the sequence with `append`: several at once go through the weights as one
 /// matrix-matrix product (a prompt), one at a time as a matrix-vector product (generation),
-/// each attending to everything in the cache. All buffers are allocated here, once: appending
-/// allocates nothing.
+/// each attending to everything in the cache. All buffers are allocated here, once; the
+/// runtime allocates nothing per token (the kernels' attention takes one small scratch row per
+/// call).
 ///
 /// Shape legend (llm.c's): T new positions, C = n_embd, NH heads, HS = C/NH, V vocabulary.
 public final class GPT2Model {
@@ -22,9 +23,11 @@ public final class GPT2Model {
     private let cache: KVCache
     private let x, h, qkv, y, f: UnsafeMutablePointer<Float>
     private let logitsBuffer: UnsafeMutablePointer<Float>
-    /// Rows of logits computed at once when every position's logits are wanted: enough rows
-    /// that the matmul's packing of the 50257-row head is amortized (packing it costs about as
-    /// much as 8 rows of products), few enough for a 13 MB buffer.
+    /// Owners of the buffers above.
+    private let buffers: [FloatBuffer]
+    /// Rows of logits computed at once when every position's logits are wanted: the matmul
+    /// decodes and packs every panel of the 50257-row head once per call, so rows are batched
+    /// to amortize that; 64 rows of logits are a 13 MB buffer.
     let logitsChunk: Int
 
     public init(weights: GPT2Weights, threads: Int = 1) throws {
@@ -35,17 +38,18 @@ public final class GPT2Model {
         pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let c = weights.config, n = c.nCtx, e = c.nEmbd
         logitsChunk = min(64, n)
-        cache = KVCache(layers: c.nLayer, nCtx: n, channels: e)
-        x = .allocate(capacity: n * e)                  // residual stream (T, C)
-        h = .allocate(capacity: n * e)                  // normalized input of a sublayer (T, C)
-        qkv = .allocate(capacity: n * 3 * e)            // (T, 3C)
-        y = .allocate(capacity: n * e)                  // attention output / sublayer output (T, C)
-        f = .allocate(capacity: n * 4 * e)             // MLP hidden (T, 4C)
-        logitsBuffer = .allocate(capacity: logitsChunk * c.vocabSize)  // (chunk, V)
-    }
-
-    deinit {
-        for p in [x, h, qkv, y, f, logitsBuffer] { p.deallocate() }
+        cache = try KVCache(layers: c.nLayer, nCtx: n, channels: e)
+        let what = "activations"
+        buffers = [
+            try FloatBuffer(count: n * e, what: what),            // x: residual stream (T, C)
+            try FloatBuffer(count: n * e, what: what),            // h: normalized input of a sublayer (T, C)
+            try FloatBuffer(count: n * 3 * e, what: what),        // qkv (T, 3C)
+            try FloatBuffer(count: n * e, what: what),            // y: attention output (T, C)
+            try FloatBuffer(count: n * 4 * e, what: what),        // f: MLP hidden (T, 4C)
+            try FloatBuffer(count: logitsChunk * c.vocabSize, what: "logits"),  // (chunk, V)
+        ]
+        (x, h, qkv, y, f, logitsBuffer) = (buffers[0].pointer, buffers[1].pointer, buffers[2].pointer,
+                                          buffers[3].pointer, buffers[4].pointer, buffers[5].pointer)
     }
 
     /// Forgets the sequence (the cache is simply overwritten from position 0).
@@ -53,8 +57,10 @@ public final class GPT2Model {
 
     /// Drops positions `n..<count` from the sequence: K/V of earlier positions do not depend on
     /// later ones, so a prompt can be reused for several samples.
-    public func truncate(to n: Int) {
-        precondition(n >= 0 && n <= count, "truncate(to:) beyond the sequence")
+    public func truncate(to n: Int) throws {
+        guard n >= 0 && n <= count else {
+            throw RuntimeError.invalidOption("truncate(to: \(n)) is outside the sequence of \(count) positions")
+        }
         count = n
     }
 
@@ -86,7 +92,7 @@ public final class GPT2Model {
     var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logitsBuffer, count: config.vocabSize) }
 
     enum LogitsWanted {
-        case none, last
+        case last
         case all((Int, UnsafeBufferPointer<Float>) throws -> Void)
     }
 
@@ -109,8 +115,8 @@ public final class GPT2Model {
             w.positionEmbedding.decodeRow(p0 + i, into: h)
             Kernels.add(x + i * e, h, count: e)
         }
-        var lastOnly = false
-        if case .all = wanted {} else { lastOnly = true }
+        var lastOnly = true
+        if case .all = wanted { lastOnly = false }
         for (l, b) in w.blocks.enumerated() {
             // In the last block only the rows whose logits are wanted go on after the keys and
             // values are cached: with last-position logits, attention, projection and MLP run
@@ -143,8 +149,6 @@ public final class GPT2Model {
         // --- head: logits = ln_f(x) · wteᵀ, only for the rows wanted
         let lnf = w.finalNormWeight.base, lnfBias = w.finalNormBias?.base
         switch wanted {
-        case .none:
-            return
         case .last:
             Kernels.layerNorm(h, x + (t - 1) * e, weight: lnf, bias: lnfBias,
                               rows: 1, channels: e, epsilon: eps)                          // (1, C)

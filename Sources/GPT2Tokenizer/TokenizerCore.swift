@@ -11,26 +11,40 @@ final class TokenizerCore: Sendable {
     /// Number of ids (ordinary and special): valid ids are `0..<idCount` with a non-empty entry.
     let idCount: Int
     let preTokenizer = PreTokenizer()
+    /// Largest vocabulary (ids) accepted: 2^24, as the loaders' id limit.
+    static let maxIDs = 1 << 24
     /// nanoGPT's character vocabulary: one token per Unicode scalar, no merges.
     let isCharacterLevel: Bool
 
     init(_ vocabulary: Vocabulary) throws {
         isCharacterLevel = vocabulary.kind == .characters
         let ordinary = vocabulary.tokens.count
+        guard ordinary < TokenizerCore.maxIDs else {
+            throw TokenizerError.invalidVocabulary("\(ordinary) tokens; at most \(TokenizerCore.maxIDs) are supported")
+        }
+        for (name, id) in vocabulary.specialTokens where id < 0 || id >= TokenizerCore.maxIDs {
+            throw TokenizerError.invalidVocabulary(
+                "special token '\(name)' has id \(id), outside 0..<\(TokenizerCore.maxIDs)")
+        }
         let count = vocabulary.count
         // Ids of all tokens, specials included, so one flat table serves decoding. Ids that
         // are neither stay empty (decoding them is an error).
-        var all = vocabulary.tokens
-        if count > ordinary { all.append(contentsOf: repeatElement([], count: count - ordinary)) }
+        var extra = [[UInt8]](repeating: [], count: count - ordinary)   // specials past the tokens
         var specialIDs = Set<Int>()
         for (name, id) in vocabulary.specialTokens {
-            guard id >= 0 else {
-                throw TokenizerError.invalidVocabulary("special token '\(name)' has negative id \(id)")
+            // Checked before `vocabulary.count` sizes the id tables: a hostile model file could
+            // name id 2^40 and make us allocate terabytes.
+            guard id >= 0, id < TokenizerCore.maxIDs else {
+                throw TokenizerError.invalidVocabulary(
+                    "special token '\(name)' has id \(id), outside 0..<\(TokenizerCore.maxIDs)")
             }
             specialIDs.insert(id)
-            if id >= ordinary { all[id] = Array(name.utf8) }
+            if id >= ordinary { extra[id - ordinary] = Array(name.utf8) }
         }
-        table = try TokenTable(tokens: all, skip: { $0 >= ordinary || specialIDs.contains($0) })
+        // Specials listed among the ordinary ids stay out of the lookup (usually none: no hashing).
+        let specialsInside = specialIDs.filter { $0 < ordinary }
+        table = try TokenTable(tokens: vocabulary.tokens, extra: extra,
+                               skip: { $0 >= ordinary || (!specialsInside.isEmpty && specialsInside.contains($0)) })
         if let r = vocabulary.ranks {
             guard r.count == ordinary else {
                 throw TokenizerError.invalidVocabulary("\(r.count) ranks for \(ordinary) tokens")

@@ -41,6 +41,11 @@ extension Vocabulary {
                 throw refuse("model.vocab[\"\(token)\"] is \(value?.typeName ?? "null"), expected an integer id",
                              "the file is corrupt")
             }
+            // json-c keeps no byte offsets, so name the token instead of a position.
+            guard ByteLevelAlphabet.bytes(of: token) != nil else {
+                throw refuse("model.vocab token \(quoted(token)) has a character outside GPT-2's byte-level alphabet",
+                             "not a byte-level BPE vocabulary (a SentencePiece-style one spells spaces '▁')")
+            }
             try byID.add(token.unicodeScalars.map(\.value), id: id, offset: 0)
         }
         let tokens = try byID.finish()
@@ -106,3 +111,6 @@ extension ByteLevelAlphabet {
         return out
     }
 }
+
+/// A token as Swift would write it in a string literal, quoted, for error messages.
+func quoted(_ s: String) -> String { "'" + s.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "'" }

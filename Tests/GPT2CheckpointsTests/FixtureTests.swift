@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import GPT2ModelFile
 @testable import GPT2Checkpoints
@@ -59,6 +60,28 @@ struct FixtureTests {
         #expect(ck.header.numShards == 2)
         #expect(Set(ck.sourceTensors.compactMap(\.file)).count == 2)
         #expect(ck.sourceFiles.count == 4)   // hparams.json, index, 2 shards
+    }
+
+    /// A training directory with several saves: the `checkpoint` state file names the one to read.
+    @Test func tfCheckpointStateFile() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        let src = TestPaths.fixtures + "/tf/"
+        try BadInput.write(dir + "/hparams.json", try BadInput.read(src + "hparams.json"))
+        try BadInput.write(dir + "/model.ckpt-5.index", try BadInput.read(src + "model.ckpt.index"))
+        for k in 0..<2 {
+            let data = "model.ckpt.data-0000\(k)-of-00002"
+            try BadInput.write(dir + "/model.ckpt-5" + data.dropFirst(10), try BadInput.read(src + data))
+        }
+        try BadInput.write(dir + "/model.ckpt-1.index", [1, 2, 3])   // an older, broken save
+        try BadInput.write(dir + "/checkpoint", Array("model_checkpoint_path: \"model.ckpt-5\"\nall_model_checkpoint_paths: \"model.ckpt-1\"\n".utf8))
+        let ck = try CheckpointLoader.open(dir)
+        #expect(ck.layout == .tensorflow)
+        #expect(ck.sourceFiles.contains(dir + "/model.ckpt-5.index"))
+        unlink(dir + "/checkpoint")
+        BadInput.expectError([.truncated], "without the state file the first index is the broken one") {
+            _ = try CheckpointLoader.open(dir)
+        }
     }
 
     @Test func openBySingleFileOrIndex() throws {

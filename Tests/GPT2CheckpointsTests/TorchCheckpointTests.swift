@@ -40,6 +40,57 @@ struct TorchCheckpointTests {
         #expect(direct.tensors == ck.tensors)
     }
 
+    @Test func hfBinUntiedHead() throws {
+        let json = try TorchFileTests.json("hf-bin-untied.json")
+        let ck = try CheckpointLoader.open(Self.dir + "/hf-bin-untied")
+        #expect(!ck.config.tiedHead)
+        #expect(ck.tensors.last?.name == "lm_head.weight")
+        try Self.expectCanonical(ck, json)
+        // The same weights with a config that ties the head: the head's data is not wte's.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-untied/pytorch_model.bin", toPath: d + "/pytorch_model.bin")
+        try FileManager.default.copyItem(atPath: Self.dir + "/hf-bin-f32/config.json", toPath: d + "/config.json")
+        #expect { _ = try CheckpointLoader.open(d) } throws: {
+            ($0 as? CheckpointError)?.kind == .unsupported && ($0 as? CheckpointError)?.message.contains("lm_head") == true
+        }
+    }
+
+    @Test func hfBinSharded() throws {
+        let json = try TorchFileTests.json("hf-bin-sharded.json")
+        let dir = Self.dir + "/hf-bin-sharded"
+        for path in [dir, dir + "/pytorch_model.bin.index.json"] {
+            let ck = try CheckpointLoader.open(path)
+            #expect(ck.layout == .pytorchBin)
+            try Self.expectCanonical(ck, json)
+            #expect(ck.sourceFiles.count == 4)   // config, index, two shards
+        }
+        // A broken index, each with its error.
+        let d = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(d) }
+        let fm = FileManager.default
+        for f in ["config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"] {
+            try fm.copyItem(atPath: dir + "/" + f, toPath: d + "/" + f)
+        }
+        let index = try String(contentsOfFile: dir + "/pytorch_model.bin.index.json", encoding: .utf8)
+        func kind(_ edit: (String) -> String) throws -> CheckpointError.Kind? {
+            try edit(index).write(toFile: d + "/pytorch_model.bin.index.json", atomically: true, encoding: .utf8)
+            do { _ = try CheckpointLoader.open(d); return nil } catch let e as CheckpointError { return e.kind }
+        }
+        #expect(try kind { $0 } == nil)
+        // wte is in shard 1; say shard 2.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wte.weight\": \"pytorch_model-00001-of-00002.bin\"",
+                                                   with: "\"transformer.wte.weight\": \"pytorch_model-00002-of-00002.bin\"") } == .duplicateName)
+        // A key the shards do not have.
+        #expect(try kind { $0.replacingOccurrences(of: "\"weight_map\": {", with: "\"weight_map\": {\"transformer.extra\": \"pytorch_model-00001-of-00002.bin\", ") } == .missingTensor)
+        // A key the shards have but the index does not list.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wpe.weight\": \"pytorch_model-00001-of-00002.bin\",", with: "") } == .unknownTensor)
+        // A shard name that leaves the directory.
+        #expect(try kind { $0.replacingOccurrences(of: "\"transformer.wpe.weight\": \"pytorch_model-00001-of-00002.bin\"",
+                                                   with: "\"transformer.wpe.weight\": \"../pytorch_model-00001-of-00002.bin\"") } == .badJSON)
+        #expect(try kind { _ in "[1, 2]" } == .badJSON)
+    }
+
     @Test func nanoGPTCharLevelWithoutBias() throws {
         let json = try TorchFileTests.json("nanogpt-char.json")
         let ck = try CheckpointLoader.open(Self.dir + "/nanogpt-char")
@@ -163,6 +214,12 @@ struct TinyTorchCheckpointTests {
         for t in st.tensors { #expect(try bin.load(t.name) == st.load(t.name), "\(t.name)") }
         // Buffers present in the file, ignored: 2 × (attn.bias bool, attn.masked_bias f32).
         #expect(bin.sourceTensors.contains { $0.name == "transformer.h.1.attn.masked_bias" })
+        // The tokenizer beside it (vocab.json + merges.txt) is the same GPT-2 vocabulary.
+        #expect(bin.vocabulary != nil)
+        #expect(bin.vocabulary?.tokens == st.vocabulary?.tokens)
+        // The bare file opens the same way as its directory.
+        let file = try CheckpointLoader.open(tiny + "/hf-bin/pytorch_model.bin")
+        #expect(file.config == bin.config && file.tensors == bin.tensors)
     }
 
     @Test func nanoGPTMatchesSafetensors() throws {
@@ -175,6 +232,8 @@ struct TinyTorchCheckpointTests {
         #expect([ng.config.nLayer, ng.config.nHead, ng.config.nEmbd, ng.config.nCtx] as [Int] == [2, 4, 16, 64])
         #expect(ng.tensors == st.tensors)
         for t in st.tensors { #expect(try ng.load(t.name) == st.load(t.name), "\(t.name)") }
+        let file = try CheckpointLoader.open(tiny + "/nanogpt/ckpt.pt")
+        #expect(file.layout == .nanoGPT && file.config == ng.config)
         // The optimizer state was parsed (and skipped): its tensors are not source tensors.
         #expect(ng.sourceTensors.count == 29)
         #expect((ng as? NanoGPTCheckpoint)?.iterNum == 5000)

@@ -128,6 +128,7 @@ struct TorchFileTests {
             ("storage-file-short.pt", .invalidOffset),   // pickle: storage of 6, file holds 4
             ("shape-overflow.pt", .shapeMismatch),       // 2^40 × 2^40 elements
             ("negative-stride.pt", .unsupported),
+            ("empty-far-offset.pt", .invalidOffset),     // 0 elements at offset 2^30 of 6 stored
         ]
         for (name, kind) in cases {
             #expect(torchSays?[name]?.stringValue == "RuntimeError", "\(name)")
@@ -136,6 +137,21 @@ struct TorchFileTests {
             do { _ = try f.tensor(f.root["w"]!, name: "w") } catch let e as CheckpointError {
                 #expect(e.kind == kind, "\(name): \(e)")
             }
+        }
+    }
+
+    @Test func broadcastViewIsNotMaterialised() throws {
+        // size [2^62], stride [0] over one float: torch.load accepts the lazy view; we parse it
+        // (its extent is one element) but refuse to materialise 2^64 bytes, and the checkpoint
+        // path refuses it as non-contiguous before computing any byte range.
+        #expect(try Self.json("hostile.json")["torch_load"]?["broadcast-huge.pt"]?.stringValue == "ok")
+        let f = try TorchFile(path: Self.dir + "/broadcast-huge.pt")
+        let t = try f.tensor(f.root["w"]!, name: "w")
+        #expect(t.count == 1 << 62)
+        #expect { _ = try f.load(t, name: "w") } throws: { ($0 as? CheckpointError)?.kind == .unsupported }
+        let sd = try TorchStateDict(f.root, in: f, what: "sd")
+        #expect { _ = try sd.source(sd.items[0], canonical: "x", transposed: false) } throws: {
+            ($0 as? CheckpointError)?.kind == .unsupported
         }
     }
 

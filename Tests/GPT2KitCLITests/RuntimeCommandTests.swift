@@ -148,4 +148,38 @@ import GPT2Tokenizer
         let short = try Self.run(["perplexity", "-m", Self.tinyModel], stdin: "a")
         #expect(short.status != 0 && short.stderr.contains("at least 2"))
     }
+
+    /// ../shared/checkpoints/tiny, when present.
+    static let sharedTiny: String? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        return [root + "/../shared", root + "/../../shared"].map { $0 + "/checkpoints/tiny" }
+            .first { FileManager.default.fileExists(atPath: $0 + "/reference.json") }
+    }()
+
+    /// End to end against the real libraries: `gpt2kit convert` of the shared tiny GPT-2 (HF
+    /// safetensors, tanh GELU), then `gpt2kit generate --temp 0` on each reference prompt text:
+    /// the prompt ids are tiktoken's and the 20 greedy tokens transformers'.
+    @Test(.enabled(if: sharedTiny != nil, "../shared is absent"))
+    func convertThenGenerateMatchesTransformers() throws {
+        let dir = Self.sharedTiny!
+        let model = Self.temporaryPath("shared-tiny.gpt2")
+        defer { unlink(model) }
+        let c = try Self.run(["convert", dir + "/hf-safetensors", "-o", model])
+        #expect(c.status == 0, "\(c.stderr)")
+        let data = FileManager.default.contents(atPath: dir + "/reference.json")!
+        let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        for p in ref["gpt2"] as! [[String: Any]] {
+            let r = try Self.run(["generate", "-m", model, "-p", p["text"] as! String, "-n", "20", "--temp", "0",
+                                  "--ignore-eos", "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            #expect(j["prompt_ids"] as! [Int] == p["ids"] as! [Int])
+            #expect((j["samples"] as! [[String: Any]])[0]["ids"] as! [Int] == p["greedy_20"] as! [Int])
+            // and perplexity of the prompt text is its loss_text
+            let q = try Self.run(["perplexity", "-m", model, "--json"], stdin: p["text"] as! String)
+            let k = try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as! [String: Any]
+            #expect(abs((k["loss"] as! Double) - (p["loss_text"] as! NSNumber).doubleValue) <= 1e-5)
+        }
+    }
 }

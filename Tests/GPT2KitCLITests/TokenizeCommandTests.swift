@@ -56,6 +56,14 @@ struct TokenizeCommandTests {
         #expect(r.text == c.idsLine)
     }
 
+    /// CJK text whose only ASCII whitespace is newlines is cut before the newlines.
+    @Test(arguments: ["1", "2"])
+    func chunkedCJKLinesEqualWholeText(threads: String) throws {
+        let c = CLICase["cjk-lines"]
+        let r = try P.run(["tokenize", "--chunk-size", "7", "--threads", threads], stdin: c.text)
+        #expect(r.status == 0 && r.text == c.idsLine)
+    }
+
     @Test func specialTokenTextIsRefusedNamingBothFlags() throws {
         let r = try P.run(["tokenize"], stdin: CLICase["special-allowed"].text)
         #expect(r.status != 0 && r.stdout.isEmpty)
@@ -105,6 +113,8 @@ struct TokenizeCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out))
         let bad = try P.run(["tokenize", "-o", out], stdin: [0x61, 0xFF])
         #expect(bad.status != 0 && !FileManager.default.fileExists(atPath: out))
+        let unwritable = try P.run(["tokenize", "-o", "/nonexistent-dir/ids.txt"], stdin: "x")
+        #expect(unwritable.status != 0 && unwritable.stderr.contains("cannot write '/nonexistent-dir/ids.txt'"))
         let conflict = try P.run(["tokenize", "--json", "--count"], stdin: "x")
         #expect(conflict.status == 64 && conflict.stderr.contains("choose one of"))
         let vocab = try P.run(["tokenize", "--vocab", missing], stdin: "x")

@@ -79,6 +79,28 @@ import GPT2ModelFile
         }
     }
 
+    /// A config whose KV cache cannot exist (2 · 16 · 65536 · 65536 floats = 512 GiB): a typed
+    /// error from `GPT2Model.init`, not a trap. The tensors are never read, so they are
+    /// borrowed from a fake address with the right byte counts.
+    @Test func kvCacheTooLargeForThisMachine() throws {
+        let c = GPT2Config(nLayer: 16, nHead: 1, nEmbd: 65536, nCtx: 65536, vocabSize: 2)
+        let fake = UnsafeRawPointer(bitPattern: 0x1000)!
+        let shapes = Dictionary(uniqueKeysWithValues: TensorName.gpt2Tensors(c).map { ($0.name, $0.shape) })
+        let w = try GPT2Weights(config: c, keepAlive: nil) { name in
+            let shape = shapes[name]!
+            return .borrowed(shape: shape, type: .f32,
+                             bytes: UnsafeRawBufferPointer(start: fake, count: 4 * shape.reduce(1, *)))
+        }
+        do {
+            _ = try GPT2Model(weights: w)
+            Issue.record("a 512 GiB KV cache was allocated")
+        } catch let e as RuntimeError {
+            guard case .outOfMemory(let what, let bytes) = e else { Issue.record("\(e)"); return }
+            #expect(what == "the KV cache")
+            #expect(bytes == 16 * 65536 * 65536 * 4)
+        }
+    }
+
     @Test func promptLongerThanTheContext() throws {
         let v = try Self.variant()
         let model = try GPT2Model(weights: try FixtureModels.weights(v))

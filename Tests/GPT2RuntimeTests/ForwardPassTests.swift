@@ -78,7 +78,8 @@ import GPT2ModelFile
         #expect(worst <= 1e-5, "cache vs recompute \(worst)")
         #expect(model.count == v.ids.count)
         // truncate keeps the prefix: re-appending the tail reproduces the same logits
-        model.truncate(to: 6)
+        try model.truncate(to: 6)
+        #expect(throws: RuntimeError.self) { try model.truncate(to: 7) }
         let again = try model.append(Array(v.ids[6...]))
         #expect(Self.maxDiff([again], [full.last!.map(Double.init)]) <= 1e-5)
     }

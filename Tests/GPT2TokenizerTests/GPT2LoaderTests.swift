@@ -65,6 +65,18 @@ import Testing
         #expect("\(TokenizerError.vocabularyNotFound(searched: ["x"]))".contains("GPT2KIT_VOCAB"))
     }
 
+    /// $GPT2KIT_VOCAB wins when it names a vocabulary; a bad value falls through to the search.
+    /// (Only values that leave every concurrent loadDefault() caller with the real vocabulary.)
+    @Test func environmentVariable() throws {
+        guard TestSupport.hasVocab else { return }
+        let real = URL(fileURLWithPath: TestSupport.vocabDir).standardizedFileURL.path
+        defer { unsetenv(Vocabulary.environmentVariable) }
+        setenv(Vocabulary.environmentVariable, real, 1)
+        #expect(try Vocabulary.defaultLocation() == real)
+        setenv(Vocabulary.environmentVariable, "/nonexistent/vocab", 1)
+        #expect(FileManager.default.fileExists(atPath: try Vocabulary.defaultLocation() + "/encoder.json"))
+    }
+
     // MARK: bad input
 
     /// Writes encoder.json / vocab.bpe variants of the tiny fixture into a temp dir.
@@ -157,5 +169,31 @@ import Testing
         let v = try? Vocabulary.load(tiktoken: { TestSupport.write("IQ== 0\n", to: dir + "/ok.tiktoken"); return dir + "/ok.tiktoken" }())
         #expect(v?.tokens == [[0x21]])
         #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: v!) }
+    }
+}
+
+/// Vocabulary values that cannot make a tokenizer (e.g. from a hostile model file).
+@Suite struct InvalidVocabularyTests {
+    static let bytes = (0..<256).map { [UInt8($0)] }
+
+    @Test func absurdSpecialIDIsRefusedBeforeAllocating() {
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, specialTokens: ["<|x|>": 1 << 40]))
+        }
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, specialTokens: ["<|x|>": -1]))
+        }
+    }
+
+    @Test func duplicateAndEmptyTokensAreRefused() {
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes + [[0x61]])) }
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes + [[]])) }
+        #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes, ranks: [0, 1])) }
+    }
+
+    @Test func bytesOnlyVocabularyEncodesBytes() throws {
+        // No merges: every byte is its own token (ids = byte values here).
+        let tok = try Tokenizer(vocabulary: Vocabulary(tokens: Self.bytes))
+        #expect(tok.encodeOrdinary("hi!") == [0x68, 0x69, 0x21])
     }
 }

@@ -149,6 +149,29 @@ struct LoaderErrorTests {
             guard case let .unsupportedVocabulary(_, problem, _) = $0 else { return false }
             return problem.contains("pre_tokenizer")
         }
+        S.write("{\"model\": {\"vocab\": {\"▁a\": 0}, \"merges\": []}}", to: d + "/tokenizer.json")
+        Self.expectError({ try Vocabulary.load(tokenizerJSON: d + "/tokenizer.json") }) {
+            guard case let .unsupportedVocabulary(_, problem, _) = $0 else { return false }
+            return problem.contains("'▁a'") && problem.contains("byte-level alphabet")
+        }
+    }
+
+    /// Each structural problem of a tokenizer.json names what is wrong.
+    @Test(arguments: [
+        ("{\"version\": \"1.0\"}", "no \"model\" object"),
+        ("{\"model\": {\"type\": \"BPE\"}}", "model.vocab is not an object"),
+        ("{\"model\": {\"vocab\": {\"a\": \"x\"}}}", "expected an integer id"),
+        ("{\"model\": {\"vocab\": {}}}", "no model.merges array"),
+        ("{\"normalizer\": {\"type\": \"NFC\"}, \"model\": {}}", "normalizer"),
+        ("{\"added_tokens\": [{\"id\": \"x\"}], \"model\": {\"vocab\": {}, \"merges\": [\"a b\"]}}", "added_tokens[0]"),
+    ])
+    func tokenizerJSONStructureErrors(json: String, expected: String) {
+        let d = S.scratchDirectory()
+        S.write(json, to: d + "/tokenizer.json")
+        Self.expectError({ try Vocabulary.load(tokenizerJSON: d + "/tokenizer.json") }) {
+            guard case let .unsupportedVocabulary(p, problem, _) = $0 else { return false }
+            return p == d + "/tokenizer.json" && problem.contains(expected)
+        }
     }
 
     @Test func missingByteTokenIsRefused() {
@@ -199,6 +222,19 @@ struct LoaderErrorTests {
         Self.expectError({ try Vocabulary.load(llmcTokenizer: d + "/c.bin") }) {
             guard case let .malformed(_, offset, _, found) = $0 else { return false }
             return offset == 8 && found == "1000000"
+        }
+    }
+
+    @Test func llmcEmptyTokenAndTrailingBytes() {
+        let d = S.scratchDirectory()
+        S.write(Self.llmcFile(tokens: [[0x61], [], Array("<|endoftext|>".utf8)]), to: d + "/z.bin")
+        Self.expectError({ try Vocabulary.load(llmcTokenizer: d + "/z.bin") }) {
+            $0 == .malformed(path: d + "/z.bin", offset: 1026, expected: "the length of token 1 (1...255)", found: "0")
+        }
+        S.write(Self.llmcFile() + [0x01, 0x7A], to: d + "/t.bin")
+        Self.expectError({ try Vocabulary.load(llmcTokenizer: d + "/t.bin") }) {
+            guard case let .malformed(_, offset, expected, found) = $0 else { return false }
+            return offset == 1024 + 2 + 2 + 14 && expected == "end of file after token 2" && found == "2 more bytes"
         }
     }
 

@@ -60,8 +60,18 @@ import Testing
                 #expect(cuts > 0 || step >= bytes.count / 2)
             }
         }
-        // No space between ASCII non-space bytes: no safe point.
-        let noSpace = Array("aaaa\u{00A0} bbb  ccc".utf8)
-        noSpace.withUnsafeBufferPointer { #expect(Tokenizer.safeSplitPoint(in: $0, from: 0) == nil) }
+        // Cuts: before ASCII whitespace after a non-whitespace character, also after CJK text
+        // and before a newline; none after multi-byte whitespace or without ASCII whitespace.
+        func cuts(_ text: String) -> [Int] {
+            Array(text.utf8).withUnsafeBufferPointer { buf in
+                var out: [Int] = [], from = 0
+                while let p = Tokenizer.safeSplitPoint(in: buf, from: from) { out.append(p); from = p + 1 }
+                return out
+            }
+        }
+        #expect(cuts("aaaa\u{00A0} bbb\u{3000}ccc") == [])
+        #expect(cuts("a b  c\td") == [1, 3, 6])
+        #expect(cuts("東京。\n中文\n") == [9, 16])
+        #expect(cuts("x\u{3000}\ny") == [])
     }
 }
