@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// llm.c's model file (`gpt2_124M.bin`, written by `write_model` in llm.c's `train_gpt2.py`

@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// OpenAI's GPT-2 release in TensorFlow's checkpoint format (TF ≥ 1.x "V2" bundle):

@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2Tokenizer
 
 /// Which reader a torch.save file goes to (`CheckpointLoader`'s torch detector): a directory
