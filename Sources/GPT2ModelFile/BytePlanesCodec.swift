@@ -102,10 +102,19 @@ enum BytePlanesCodec {
         var found: String
     }
 
-    /// Decodes a payload into `out` (exactly `elements * width` bytes) and returns the CRC32C of
-    /// the decoded bytes, computed per chunk while it is hot in cache and combined in order.
-    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int,
-                       into out: UnsafeMutableRawBufferPointer, threads: Int = defaultThreadCount) throws(DecodeError) -> UInt32 {
+    /// Where each chunk's planes are: the payload's header and plane table, validated.
+    struct Layout {
+        var chunkElements: Int
+        var chunks: Int
+        /// Payload offset of each chunk's first plane, plus the payload end.
+        var chunkStart: [Int]
+        var table: UnsafeRawBufferPointer
+    }
+
+    /// Checks the header and the plane table against the tensor's element count and the payload
+    /// size (every length read is overflow-checked), without decoding anything. Callers run it
+    /// before allocating the output.
+    static func layout(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int) throws(DecodeError) -> Layout {
         var r = ByteReader(payload)
         guard let ce32 = r.u32(), let cc32 = r.u32(), let pw = r.u8(), let _ = r.take(3) else {
             throw DecodeError(offset: 0, expected: "a \(headerSize)-byte chunk header", found: "\(payload.count) bytes")
@@ -119,9 +128,6 @@ enum BytePlanesCodec {
         }
         guard Int(pw) == width else {
             throw DecodeError(offset: 8, expected: "\(width) planes", found: "\(pw)")
-        }
-        guard out.count == elements * width else {
-            throw DecodeError(offset: 0, expected: "\(elements * width) output bytes", found: "\(out.count)")
         }
         // Plane table: where each chunk starts, checked against the payload size.
         let planeCount = chunks * width
@@ -149,6 +155,18 @@ enum BytePlanesCodec {
         guard pos == payload.count else {
             throw DecodeError(offset: pos, expected: "planes filling the payload", found: "\(payload.count - pos) bytes left over")
         }
+        return Layout(chunkElements: chunkElements, chunks: chunks, chunkStart: chunkStart, table: table)
+    }
+
+    /// Decodes a payload into `out` (exactly `elements * width` bytes) and returns the CRC32C of
+    /// the decoded bytes, computed per chunk while it is hot in cache and combined in order.
+    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int,
+                       into out: UnsafeMutableRawBufferPointer, threads: Int = defaultThreadCount) throws(DecodeError) -> UInt32 {
+        guard out.count == elements * width else {
+            throw DecodeError(offset: 0, expected: "\(elements * width) output bytes", found: "\(out.count)")
+        }
+        let l = try layout(payload, width: width, elements: elements)
+        let chunkElements = l.chunkElements, chunks = l.chunks, chunkStart = l.chunkStart, table = l.table
         var crcs = [UInt32](repeating: 0, count: chunks)
         var failures = [DecodeError?](repeating: nil, count: chunks)
         let t = max(1, min(threads, chunks))

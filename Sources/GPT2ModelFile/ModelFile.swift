@@ -178,8 +178,16 @@ public final class ModelFile: @unchecked Sendable {
     private func decodedBuffer(_ i: Int, threads: Int) throws(ModelFileError) -> UnsafeMutableRawBufferPointer {
         if let b = decoded.withLock({ $0[i] }) { return b.value }
         let t = tensors[i]
-        let out = try allocateDecoded(t)
         let payload = UnsafeRawBufferPointer(start: base + t.offset, count: t.storedSize)
+        // Validate the chunk table before allocating: a hostile shape must not cost memory.
+        do {
+            _ = try BytePlanesCodec.layout(payload, width: t.type.floatWidth ?? 0, elements: t.elementCount)
+        } catch {
+            throw ModelFileError(.corruptPayload, file: path, offset: t.offset + error.offset, tensor: t.name,
+                                 expected: error.expected, found: error.found,
+                                 hint: "the compressed tensor is damaged; convert the model again")
+        }
+        let out = try allocateDecoded(t)
         do {
             let crc = try BytePlanesCodec.decode(payload, width: t.type.floatWidth ?? 0, elements: t.elementCount,
                                                  into: out, threads: threads)

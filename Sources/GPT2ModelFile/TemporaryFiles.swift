@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Temporary files of writers in progress, removed if the process is interrupted.
 ///
@@ -10,7 +11,9 @@ import Glibc
 /// The handler only calls async-signal-safe functions (`unlink`, `signal`, `raise`) on
 /// NUL-terminated copies made in advance.
 public enum TemporaryFiles {
-    static let slots = 8
+    static let slots = 64
+    /// Serialises register/unregister between threads (the handler only reads).
+    static let lock = Mutex<Void>(())
     static let slotBytes = 4096
     nonisolated(unsafe) static let table: UnsafeMutablePointer<CChar> = {
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: slots * slotBytes)
@@ -32,6 +35,10 @@ public enum TemporaryFiles {
     }
 
     static func register(_ path: String) {
+        lock.withLock { _ in registerLocked(path) }
+    }
+
+    private static func registerLocked(_ path: String) {
         let bytes = Array(path.utf8)
         guard bytes.count < slotBytes else { return }
         for i in 0..<slots where table[i * slotBytes] == 0 {
@@ -44,8 +51,10 @@ public enum TemporaryFiles {
     }
 
     static func unregister(_ path: String) {
-        for i in 0..<slots where table[i * slotBytes] != 0 && String(cString: table + i * slotBytes) == path {
-            table[i * slotBytes] = 0
+        lock.withLock { _ in
+            for i in 0..<slots where table[i * slotBytes] != 0 && String(cString: table + i * slotBytes) == path {
+                table[i * slotBytes] = 0
+            }
         }
     }
 }

@@ -152,7 +152,14 @@ struct TinyConversionTests {
             #expect(f.metadata.provenance?.sourceFiles.allSatisfy { $0.sha256.count == 64 } == true)
             files.append((layout, f))
         }
-        #expect(files.count >= 2)
+        #expect(files.map(\.0) == ["hf-safetensors", "hf-bin", "nanogpt", "openai-tf", "llmc"])
+        for (layout, f) in files {
+            // The activation is carried through: nanoGPT's nn.GELU() is the erf form, the others tanh.
+            #expect(f.config.activation == (layout == "nanogpt" ? .geluErf : .geluTanh), "\(layout)")
+            #expect(f.config.paddedVocabSize == (layout == "nanogpt" || layout == "llmc" ? 50304 : 50257), "\(layout)")
+            #expect(f.metadata.provenance?.sourceLayout == ["hf-safetensors": "safetensors", "hf-bin": "pytorch_bin",
+                    "nanogpt": "nanogpt", "openai-tf": "tensorflow", "llmc": "llmc"][layout])
+        }
         let (refName, ref) = files[0]
         for (name, f) in files.dropFirst() {
             #expect(f.tensors.map(\.name) == ref.tensors.map(\.name))

@@ -259,6 +259,19 @@ func rewriteEntries(_ path: String, _ edit: (inout [ModelTensorInfo]) -> Void) t
         }
     }
 
+    @Test func hugeShapeOfACompressedTensorFailsBeforeAllocating() throws {
+        defer { cleanup(dir) }
+        let path = try freshCompressed()
+        // 2^38 f32 elements = 1 TiB decoded: the chunk table disagrees, and nothing is allocated.
+        try rewriteEntries(path) { e in
+            let i = e.firstIndex { $0.name == "w" }!
+            e[i].shape = [1 << 38]; e[i].rawSize = 4 << 38
+        }
+        let f = try ModelFile(path: path)
+        let e = expectError(.corruptPayload) { _ = try f.tensorData("w") }
+        #expect(e?.expected?.contains("chunks") == true)
+    }
+
     @Test func randomTableCorruptionNeverCrashes() throws {
         defer { cleanup(dir) }
         var g = SplitMix(seed: 99)

@@ -161,3 +161,21 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     expectError(.invalidArgument) { try w2.finish() }
     #expect(!FileManager.default.fileExists(atPath: path + "2"))
 }
+
+@Test func temporaryFilesAreRegisteredForSignalCleanupUntilFinished() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    func registered(_ p: String) -> Bool {
+        (0..<TemporaryFiles.slots).contains { i in
+            TemporaryFiles.table[i * TemporaryFiles.slotBytes] != 0
+                && String(cString: TemporaryFiles.table + i * TemporaryFiles.slotBytes) == p
+        }
+    }
+    let w = try ModelFileWriter(path: dir + "/a.gpt2kit", metadata: tinyMetadata())
+    #expect(registered(w.temporaryPath))
+    try w.finish()
+    #expect(!registered(w.temporaryPath))
+    let c = try ModelFileWriter(path: dir + "/b.gpt2kit", metadata: tinyMetadata())
+    #expect(registered(c.temporaryPath))
+    c.cancel()
+    #expect(!registered(c.temporaryPath))
+}
