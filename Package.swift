@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
-        .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints"],
+        .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints", "GPT2Support"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),

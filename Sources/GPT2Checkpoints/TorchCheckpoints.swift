@@ -15,7 +15,7 @@ public enum TorchCheckpoints {
                 || Paths.isFile(Paths.join(path, PyTorchBinCheckpoint.indexFile))
         }
         if path.hasSuffix(".bin.index.json") { return true }
-        guard let f = try? MappedFile(path: path) else { return false }
+        guard let f = try? MappedFile.checkpoint(path) else { return false }
         return ZipArchive.hasMagic(f) || TorchLegacyFile.hasMagic(f)
     }
 
