@@ -43,13 +43,13 @@ let package = Package(
 
         // Bottom layer: the one copy of JSON, file mapping, byte reading, base64 and paths.
         .target(name: "GPT2Support", dependencies: ["CJSONC"], swiftSettings: fast),
-        .target(name: "GPT2Tokenizer", dependencies: ["GPT2Support", "CJSONC"], swiftSettings: fast),
+        .target(name: "GPT2Tokenizer", dependencies: ["GPT2Support"], swiftSettings: fast),
         // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
         // back to its table version elsewhere.
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels"],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.

@@ -1,4 +1,4 @@
-import CJSONC
+import GPT2Support
 
 /// A JSON document as a value: what the model file's metadata is made of.
 ///
@@ -36,33 +36,26 @@ public enum JSONValue: Sendable, Equatable {
         public var offset: Int
     }
 
-    /// Parses one JSON document that must span all of `bytes`.
+    /// Parses one JSON document that must span all of `bytes` (json-c via `GPT2Support.JSON`,
+    /// strict RFC 8259 with UTF-8 validation, depth 64, nothing after the value).
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> JSONValue {
         guard bytes.count <= Int(Int32.max) else {
             throw ParseError(message: "document larger than 2 GiB", offset: 0)
         }
-        guard let tok = json_tokener_new_ex(64) else {
-            throw ParseError(message: "out of memory", offset: 0)
+        guard bytes.count > 0 else { throw ParseError(message: "empty document", offset: 0) }
+        let options = JSONParseOptions(maxDepth: 64, strict: true, allowTrailingWhitespace: false)
+        do {
+            return JSONValue(try JSON.parse(bytes, options: options))
+        } catch {
+            switch error.kind {
+            case .tooLarge: throw ParseError(message: "document larger than 2 GiB", offset: 0)
+            case .outOfMemory: throw ParseError(message: "out of memory", offset: 0)
+            case .unexpectedEnd: throw ParseError(message: "unexpected end of document", offset: error.offset)
+            case .syntax(let why): throw ParseError(message: why, offset: error.offset)
+            case .trailing, .duplicateKey:
+                throw ParseError(message: "trailing bytes after the JSON document", offset: error.offset)
+            }
         }
-        defer { json_tokener_free(tok) }
-        json_tokener_set_flags(tok, Int32(JSON_TOKENER_STRICT) | Int32(JSON_TOKENER_VALIDATE_UTF8))
-        guard let base = bytes.baseAddress, bytes.count > 0 else {
-            throw ParseError(message: "empty document", offset: 0)
-        }
-        let obj = json_tokener_parse_ex(tok, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
-        let err = json_tokener_get_error(tok)
-        let stopped = Int(json_tokener_get_parse_end(tok))
-        guard let obj, err == json_tokener_success else {
-            if let obj { json_object_put(obj) }
-            let msg = err == json_tokener_continue ? "unexpected end of document"
-                : String(cString: json_tokener_error_desc(err))
-            throw ParseError(message: msg, offset: stopped)
-        }
-        defer { json_object_put(obj) }
-        guard stopped == bytes.count else {
-            throw ParseError(message: "trailing bytes after the JSON document", offset: stopped)
-        }
-        return convert(obj)
     }
 
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
@@ -70,37 +63,20 @@ public enum JSONValue: Sendable, Equatable {
         return try r.get()
     }
 
-    private static func convert(_ o: OpaquePointer?) -> JSONValue {
-        guard let o else { return .null }
-        switch json_object_get_type(o) {
-        case json_type_null: return .null
-        case json_type_boolean: return .bool(json_object_get_boolean(o) != 0)
-        case json_type_int:
-            return .number(Double(json_object_get_int64(o)))
-        case json_type_double: return .number(json_object_get_double(o))
-        case json_type_string:
-            let n = Int(json_object_get_string_len(o))
-            let p = json_object_get_string(o)!
-            return .string(p.withMemoryRebound(to: UInt8.self, capacity: n) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-            })
-        case json_type_array:
-            let n = json_object_array_length(o)
-            var a: [JSONValue] = []
-            a.reserveCapacity(n)
-            for i in 0..<n { a.append(convert(json_object_array_get_idx(o, i))) }
-            return .array(a)
-        case json_type_object:
+    /// The metadata view of a parsed document: numbers as doubles, objects as dictionaries
+    /// (json-c keeps the last of duplicate keys, and so does this).
+    init(_ json: JSON) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .number(Double(i))
+        case .double(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(JSONValue.init))
+        case .object(let pairs):
             var d: [String: JSONValue] = [:]
-            var it = json_object_iter_begin(o)
-            var end = json_object_iter_end(o)
-            while json_object_iter_equal(&it, &end) == 0 {
-                let k = String(cString: json_object_iter_peek_name(&it))
-                d[k] = convert(json_object_iter_peek_value(&it))
-                json_object_iter_next(&it)
-            }
-            return .object(d)
-        default: return .null
+            for (k, v) in pairs { d[k] = JSONValue(v) }
+            self = .object(d)
         }
     }
 

@@ -1,3 +1,5 @@
+import GPT2Support
+
 /// Hugging Face `tokenizer.json` (the `tokenizers` library's single-file format), parsed with
 /// json-c.
 ///
@@ -9,36 +11,35 @@
 /// differently, so it is refused rather than silently giving other ids.
 extension Vocabulary {
     public static func load(tokenizerJSON path: String) throws -> Vocabulary {
-        let json = try JSONDocument(bytes: FileBytes.read(path), path: path)
-        let root = json.rootNode
+        let root = try parseJSON(FileBytes.read(path), path: path)
         func refuse(_ problem: String, _ hint: String) -> TokenizerError {
             .unsupportedVocabulary(path: path, problem: problem, hint: hint)
         }
-        guard let model = root["model"], model.isObject else {
+        guard let model = root["model"], model.objectValue != nil else {
             throw refuse("no \"model\" object", "is this a Hugging Face tokenizer.json?")
         }
-        if let type = model["type"]?.string, type != "BPE" {
+        if let type = model["type"]?.stringValue, type != "BPE" {
             throw refuse("model.type is \"\(type)\"", "GPT2Kit reads byte-level BPE tokenizers (GPT-2 family) only")
         }
-        if let normalizer = root["normalizer"], !normalizer.isNull {
+        if let normalizer = root["normalizer"], normalizer != .null {
             throw refuse("it has a normalizer", "GPT-2's tokenizer has none; this one would give different ids")
         }
-        if let pre = root["pre_tokenizer"], !pre.isNull {
-            guard pre["type"]?.string == "ByteLevel", pre["add_prefix_space"]?.bool != true,
-                  pre["use_regex"]?.bool != false else {
+        if let pre = root["pre_tokenizer"], pre != .null {
+            guard pre["type"]?.stringValue == "ByteLevel", pre["add_prefix_space"]?.boolValue != true,
+                  pre["use_regex"]?.boolValue != false else {
                 throw refuse("pre_tokenizer is not GPT-2's (ByteLevel, add_prefix_space false, use_regex true)",
                              "this tokenizer would split text differently from GPT-2")
             }
         }
 
         // model.vocab → token bytes by id.
-        guard let vocab = model["vocab"], vocab.isObject else {
+        guard let vocab = model["vocab"]?.objectValue else {
             throw refuse("model.vocab is not an object of token → id", "is this a BPE tokenizer.json?")
         }
         var byID = TokensByID(path: path)
-        try vocab.forEachMember { token, value in
-            guard let id = value?.int else {
-                throw refuse("model.vocab[\"\(token)\"] is \(value?.typeName ?? "null"), expected an integer id",
+        for (token, value) in vocab {
+            guard let id = value.integerValue else {
+                throw refuse("model.vocab[\"\(token)\"] is \(value.typeName), expected an integer id",
                              "the file is corrupt")
             }
             // json-c keeps no byte offsets, so name the token instead of a position.
@@ -51,7 +52,7 @@ extension Vocabulary {
         let tokens = try byID.finish()
 
         // model.merges → byte pairs, in rank order.
-        guard let mergeNodes = model["merges"]?.array else {
+        guard let mergeNodes = model["merges"]?.arrayValue else {
             throw refuse("no model.merges array", "a byte-level BPE needs its merge list")
         }
         var merges: [(pair: [UInt8], leftCount: Int, text: String)] = []
@@ -61,16 +62,16 @@ extension Vocabulary {
                 .invalidMerge(path: path, location: "model.merges[\(i)]", merge: text, problem: problem)
             }
             let left: String, right: String
-            if let s = node?.string {
+            if let s = node.stringValue {
                 let parts = s.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw bad(s, "expected two tokens separated by one space, e.g. \"Ġ t\"")
                 }
                 (left, right) = (String(parts[0]), String(parts[1]))
-            } else if let pair = node?.array, pair.count == 2, let l = pair[0]?.string, let r = pair[1]?.string {
+            } else if let pair = node.arrayValue, pair.count == 2, let l = pair[0].stringValue, let r = pair[1].stringValue {
                 (left, right) = (l, r)
             } else {
-                throw bad(node?.typeName ?? "null", "a merge is a \"left right\" string or a [left, right] pair of strings")
+                throw bad(node.typeName, "a merge is a \"left right\" string or a [left, right] pair of strings")
             }
             guard let l = ByteLevelAlphabet.bytes(of: left), let r = ByteLevelAlphabet.bytes(of: right) else {
                 throw bad("\(left) \(right)", "a character is outside GPT-2's byte-level alphabet")
@@ -79,8 +80,8 @@ extension Vocabulary {
         }
 
         var added: [String: Int] = [:]
-        for (i, node) in (root["added_tokens"]?.array ?? []).enumerated() {
-            guard let content = node?["content"]?.string, let id = node?["id"]?.int, id >= 0 else {
+        for (i, node) in (root["added_tokens"]?.arrayValue ?? []).enumerated() {
+            guard let content = node["content"]?.stringValue, let id = node["id"]?.integerValue, id >= 0 else {
                 throw refuse("added_tokens[\(i)] needs a string \"content\" and a non-negative integer \"id\"",
                              "the file is corrupt")
             }
@@ -96,6 +97,29 @@ extension Vocabulary {
                               problem: "'\(token)' is not in model.vocab")
             },
             addedTokens: added)
+    }
+}
+
+/// Parses a vocabulary JSON file with json-c (`GPT2Support.JSON`: depth 64, whitespace may
+/// follow the value); failures become `TokenizerError`s naming the file and the byte offset.
+func parseJSON(_ bytes: [UInt8], path: String) throws -> JSON {
+    do {
+        return try JSON.parse(bytes)
+    } catch {
+        switch error.kind {
+        case .tooLarge:
+            throw TokenizerError.unsupportedVocabulary(path: path, problem: "file of \(bytes.count) bytes is too large for JSON",
+                                                       hint: "a GPT-2 vocabulary file is a few MB")
+        case .outOfMemory:
+            throw TokenizerError.unsupportedVocabulary(path: path, problem: "json-c is out of memory", hint: "")
+        case .unexpectedEnd:
+            throw TokenizerError.malformed(path: path, offset: bytes.count, expected: "JSON", found: "unexpected end of file")
+        case .syntax(let why):
+            throw TokenizerError.malformed(path: path, offset: error.offset, expected: "JSON", found: why)
+        case .trailing, .duplicateKey:
+            throw TokenizerError.malformed(path: path, offset: error.offset, expected: "end of file after the JSON value",
+                                           found: "more data")
+        }
     }
 }
 
