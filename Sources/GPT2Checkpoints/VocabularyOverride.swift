@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// A checkpoint read with the tokenizer the user named (`convert --vocab PATH`), so what gets
