@@ -5,10 +5,14 @@
 // Used by `Kernels.matvec` (generation, T = 1) when the CPU has VNNI; otherwise, and for
 // prompts (matmul, T > 1, f32 x), the Swift kernels run.
 //
-// Measured (Tools/bench-kernels, KernelBench --types q8_0 --only matvec, GPT-2 124M, 49 matrices,
-// load average ~10 on the 2 shared cores), Swift dotQ8 -> this kernel:
-//   1 thread:  76.8 -> see README "Kernels" (by CPU time 26.1 GB/s -> ...)
-//   2 threads: 86.8 -> ...
+// Measured 2026-11-22 ~02:00 UTC, load average 13-16 on the 2 shared cores, same binary,
+// GPT2KIT_Q8_SWIFT=1 selecting the Swift kernel, alternating runs of
+// `.build/release/KernelBench --types q8_0 --only matvec --reps 5` (GPT-2 124M, 49 matrices):
+//   1 thread, by CPU time: Swift 26.3-28.1 GB/s -> VNNI 29.1-31.7 GB/s (from DRAM);
+//   1 thread, 768x768 L2-resident (--resident), by CPU time: Swift 31.6 -> VNNI 39.6 GB/s;
+//   wall tok/s, 1 thread: Swift 77-115 -> VNNI 118-232; 2 threads: Swift 75-138 -> VNNI 98-198.
+// Two FMA accumulators instead of four: 37 GB/s resident. Scales by scalar f16 loads into a
+// stack array instead of the gather: 24 GB/s (store-forwarding stalls).
 import CKernels
 #if canImport(Glibc)
 import Glibc
