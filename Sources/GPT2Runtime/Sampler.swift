@@ -61,9 +61,10 @@ public struct Sampler {
     /// Next token id from the logits of one position.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> Int {
         let v = logits.count
-        guard options.temperature > 0 else { return Self.argmax(logits) }
-        if probs.count != v { probs = [Float](repeating: 0, count: v); order = [] }
         let invT = 1 / options.temperature
+        // 0, or so small that 1/T overflows (0 · ∞ would be NaN): the limit is the argmax.
+        guard options.temperature > 0, invT.isFinite else { return Self.argmax(logits) }
+        if probs.count != v { probs = [Float](repeating: 0, count: v); order = [] }
         // Candidates: every id, or the top k of them.
         var m = -Float.infinity
         for x in logits { m = max(m, x) }

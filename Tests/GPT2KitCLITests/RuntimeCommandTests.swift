@@ -59,44 +59,50 @@ import GPT2Tokenizer
         try w.finish()
     }
 
-    static let tinyModel: String = {
-        let p = temporaryPath("tiny.gpt2")
-        try! writeTinyModel(p)
-        return p
-    }()
+    /// Runs `body` with a freshly written tiny model file, removed afterwards.
+    static func withTinyModel(_ body: (String) throws -> Void) throws {
+        let p = temporaryPath("tiny-\(UInt32.random(in: 0...UInt32.max)).gpt2")
+        defer { unlink(p) }
+        try writeTinyModel(p)
+        try body(p)
+    }
 
     @Test func greedyJSONMatchesTheRuntime() throws {
-        let r = try Self.run(["generate", "-m", Self.tinyModel, "-p", "hello", "-n", "30", "--temp", "0",
-                              "--ignore-eos", "--json", "--threads", "1"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        let samples = j["samples"] as! [[String: Any]]
-        let ids = samples[0]["ids"] as! [Int]
-        // the same in-process: prompt "hello" = its 5 bytes, greedy, window slides at 16
-        let model = try GPT2Model(weights: try GPT2Weights(path: Self.tinyModel))
-        var s = try Sampler(options: SamplingOptions(temperature: 0))
-        var expected: [Int] = []
-        try Generator(model: model).generate(prompt: Array("hello".utf8).map(Int.init),
-                                             options: GenerationOptions(maxNewTokens: 30), sampler: &s) { expected.append($0) }
-        #expect(ids == expected)
-        #expect(j["prompt_ids"] as! [Int] == [104, 101, 108, 108, 111])
-        #expect(j["generated_tokens"] as! Int == 30)
-        for key in ["load_ms", "prompt_tok_per_s", "generation_tok_per_s", "time_to_first_token_ms", "prompt_ms", "generation_ms"] {
-            #expect((j[key] as? Double ?? -1) >= 0, "\(key)")
+        try Self.withTinyModel { tinyModel in
+            let r = try Self.run(["generate", "-m", tinyModel, "-p", "hello", "-n", "30", "--temp", "0",
+                                  "--ignore-eos", "--json", "--threads", "1"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let samples = j["samples"] as! [[String: Any]]
+            let ids = samples[0]["ids"] as! [Int]
+            // the same in-process: prompt "hello" = its 5 bytes, greedy, window slides at 16
+            let model = try GPT2Model(weights: try GPT2Weights(path: tinyModel))
+            var s = try Sampler(options: SamplingOptions(temperature: 0))
+            var expected: [Int] = []
+            try Generator(model: model).generate(prompt: Array("hello".utf8).map(Int.init),
+                                                 options: GenerationOptions(maxNewTokens: 30), sampler: &s) { expected.append($0) }
+            #expect(ids == expected)
+            #expect(j["prompt_ids"] as! [Int] == [104, 101, 108, 108, 111])
+            #expect(j["generated_tokens"] as! Int == 30)
+            for key in ["load_ms", "prompt_tok_per_s", "generation_tok_per_s", "time_to_first_token_ms", "prompt_ms", "generation_ms"] {
+                #expect((j[key] as? Double ?? -1) >= 0, "\(key)")
+            }
         }
     }
 
     @Test func streamsTextAndTimings() throws {
-        let r = try Self.run(["generate", "-m", Self.tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
-                              "--ignore-eos"], stdin: "ab")
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.hasPrefix("ab"))
-        #expect(r.stdout.contains("\n---------------\nab"))
-        #expect(r.stderr.contains("tok/s"))
-        // same seed, same text
-        let again = try Self.run(["generate", "-m", Self.tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
+        try Self.withTinyModel { tinyModel in
+            let r = try Self.run(["generate", "-m", tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
                                   "--ignore-eos"], stdin: "ab")
-        #expect(again.stdout == r.stdout)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.hasPrefix("ab"))
+            #expect(r.stdout.contains("\n---------------\nab"))
+            #expect(r.stderr.contains("tok/s"))
+            // same seed, same text
+            let again = try Self.run(["generate", "-m", tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
+                                      "--ignore-eos"], stdin: "ab")
+            #expect(again.stdout == r.stdout)
+        }
     }
 
     @Test(arguments: [
@@ -109,44 +115,50 @@ import GPT2Tokenizer
         (["-p", "x", "--threads", "0"], "--threads"),
     ])
     func badGenerateInput(_ args: [String], _ message: String) throws {
-        let r = try Self.run(["generate", "-m", Self.tinyModel] + args)
-        #expect(r.status != 0)
-        #expect(!r.signaled)
-        #expect(r.stderr.contains(message), "\(r.stderr)")
+        try Self.withTinyModel { tinyModel in
+            let r = try Self.run(["generate", "-m", tinyModel] + args)
+            #expect(r.status != 0)
+            #expect(!r.signaled)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
     }
 
     @Test func badModelFiles() throws {
-        let text = Self.temporaryPath("text.txt")
-        FileManager.default.createFile(atPath: text, contents: Data(String(repeating: "not a model\n", count: 50).utf8))
-        let llama = Self.temporaryPath("llama.gpt2")
-        try Self.writeTinyModel(llama, architecture: "llama")
-        let cut = Self.temporaryPath("cut.gpt2")
-        let bytes = FileManager.default.contents(atPath: Self.tinyModel)!
-        FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
-        defer { for p in [text, llama, cut] { unlink(p) } }
-        for (path, message) in [(text, "GPT2Kit model file"), (llama, "llama"), (cut, "trunc"),
-                                (Self.temporaryPath("missing"), "No such file")] {
-            for cmd in [["generate", "-m", path, "-p", "x"], ["perplexity", "-m", path, "-f", text]] {
-                let r = try Self.run(cmd)
-                #expect(r.status != 0)
-                #expect(!r.signaled)
-                #expect(r.stderr.lowercased().contains(message.lowercased()), "\(cmd): \(r.stderr)")
+        try Self.withTinyModel { tinyModel in
+            let text = Self.temporaryPath("text.txt")
+            FileManager.default.createFile(atPath: text, contents: Data(String(repeating: "not a model\n", count: 50).utf8))
+            let llama = Self.temporaryPath("llama.gpt2")
+            try Self.writeTinyModel(llama, architecture: "llama")
+            let cut = Self.temporaryPath("cut.gpt2")
+            let bytes = FileManager.default.contents(atPath: tinyModel)!
+            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
+            defer { for p in [text, llama, cut] { unlink(p) } }
+            for (path, message) in [(text, "GPT2Kit model file"), (llama, "llama"), (cut, "trunc"),
+                                    (Self.temporaryPath("missing"), "No such file")] {
+                for cmd in [["generate", "-m", path, "-p", "x"], ["perplexity", "-m", path, "-f", text]] {
+                    let r = try Self.run(cmd)
+                    #expect(r.status != 0)
+                    #expect(!r.signaled)
+                    #expect(r.stderr.lowercased().contains(message.lowercased()), "\(cmd): \(r.stderr)")
+                }
             }
         }
     }
 
     @Test func perplexityMatchesTheRuntime() throws {
-        let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 2)
-        let r = try Self.run(["perplexity", "-m", Self.tinyModel, "--json"], stdin: text)
-        #expect(r.status == 0, "\(r.stderr)")
-        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        let model = try GPT2Model(weights: try GPT2Weights(path: Self.tinyModel))
-        let expected = try Perplexity.evaluate(model: model, tokens: Array(text.utf8).map(Int.init))
-        #expect(j["loss"] as! Double == expected.meanLoss)
-        #expect(j["windows"] as! Int == 6)                 // 89 predictions in windows of 16
-        #expect(j["predicted_tokens"] as! Int == text.utf8.count - 1)
-        let short = try Self.run(["perplexity", "-m", Self.tinyModel], stdin: "a")
-        #expect(short.status != 0 && short.stderr.contains("at least 2"))
+        try Self.withTinyModel { tinyModel in
+            let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 2)
+            let r = try Self.run(["perplexity", "-m", tinyModel, "--json"], stdin: text)
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let model = try GPT2Model(weights: try GPT2Weights(path: tinyModel))
+            let expected = try Perplexity.evaluate(model: model, tokens: Array(text.utf8).map(Int.init))
+            #expect(j["loss"] as! Double == expected.meanLoss)
+            #expect(j["windows"] as! Int == 6)                 // 89 predictions in windows of 16
+            #expect(j["predicted_tokens"] as! Int == text.utf8.count - 1)
+            let short = try Self.run(["perplexity", "-m", tinyModel], stdin: "a")
+            #expect(short.status != 0 && short.stderr.contains("at least 2"))
+        }
     }
 
     /// ../shared/checkpoints/tiny, when present.

@@ -37,6 +37,8 @@ import Testing
         var s = try Sampler(options: SamplingOptions(temperature: 0))
         #expect(s.sample(Self.logits) == 1)
         #expect(s.sample([1, 7, 7, 2]) == 1)
+        var tiny = try Sampler(options: SamplingOptions(temperature: .leastNonzeroMagnitude, topK: nil))
+        #expect((0..<20).allSatisfy { _ in tiny.sample(Self.logits) == 1 })
     }
 
     @Test func sameSeedSameTokensOtherSeedOtherTokens() throws {
