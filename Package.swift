@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // GPT2Kit: GPT-2 tokenizer, single-file model format, checkpoint readers, CPU runtime and CLI.
 // Dependencies point one way:
+//   GPT2Support <- GPT2Tokenizer <- GPT2ModelFile <- GPT2Checkpoints
 //   GPT2Tokenizer, GPT2Kernels <- GPT2ModelFile <- GPT2Checkpoints
 //   GPT2Kernels, GPT2ModelFile <- GPT2Runtime
 //   gpt2kit (CLI) -> everything
@@ -40,13 +41,15 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
-        .target(name: "GPT2Tokenizer", dependencies: ["CJSONC"], swiftSettings: fast),
+        // Bottom layer: the one copy of JSON, file mapping, byte reading, base64 and paths.
+        .target(name: "GPT2Support", dependencies: ["CJSONC"], swiftSettings: fast),
+        .target(name: "GPT2Tokenizer", dependencies: ["GPT2Support", "CJSONC"], swiftSettings: fast),
         // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
         // back to its table version elsewhere.
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CJSONC", "CZstd", "CCRC32C"],
                 swiftSettings: fast),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
         .target(name: "GPT2Kernels", swiftSettings: fast + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
@@ -67,10 +70,11 @@ let package = Package(
         // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
         .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"], swiftSettings: fast),
 
+        .testTarget(name: "GPT2SupportTests", dependencies: ["GPT2Support"]),
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2ModelFileTests", dependencies: ["GPT2ModelFile"]),
-        .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints"],
+        .testTarget(name: "GPT2CheckpointsTests", dependencies: ["GPT2Checkpoints", "GPT2Support"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"],
                     resources: [.copy("Fixtures")], swiftSettings: kernelCPU),

@@ -1,3 +1,4 @@
+import GPT2Support
 /// A bounds-checked little-endian reader over a `MappedFile` or a byte array, for hostile input.
 ///
 /// Like swift-protobuf's `BinaryDecoder`: a position and an end, every read checks that enough

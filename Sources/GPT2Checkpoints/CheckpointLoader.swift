@@ -1,3 +1,4 @@
+import GPT2Support
 /// Opens any supported checkpoint from a file or directory, detecting its layout.
 ///
 /// Detection looks at names first (they are what users download) and at magic bytes for files

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// What `convert` should produce.

@@ -1,3 +1,4 @@
+import GPT2Support
 import CJSONC
 
 /// A JSON document as a Swift value, parsed by json-c and converted at once, so no json-c handle
@@ -102,7 +103,7 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     /// Reads and parses a small JSON file (config.json, hparams.json, index.json).
     public static func parse(fileAt path: String, maxBytes: Int = 64 << 20) throws -> JSONTree {
-        let f = try MappedFile(path: path)
+        let f = try MappedFile.checkpoint(path)
         guard f.count <= maxBytes else {
             throw CheckpointError(.headerTooLarge, file: path, "\(f.count) bytes, more than \(maxBytes) allowed for this JSON file")
         }

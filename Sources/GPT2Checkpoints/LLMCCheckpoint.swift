@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// llm.c's model file (`gpt2_124M.bin`, written by `write_model` in llm.c's `train_gpt2.py`
@@ -36,7 +37,7 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
         } else {
             modelPath = path
         }
-        let file = try MappedFile(path: modelPath)
+        let file = try MappedFile.checkpoint(modelPath)
         var r = file.reader()
         let h = try (0..<8).map { try Int(r.i32("header[\($0)]")) }
         guard h[0] == Int(Self.magic) else {
@@ -127,7 +128,7 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
 
     /// Whether `path` starts with llm.c's model magic.
     static func hasMagic(_ path: String) -> Bool {
-        guard Paths.isFile(path), let f = try? MappedFile(path: path) else { return false }
+        guard Paths.isFile(path), let f = try? MappedFile.checkpoint(path) else { return false }
         var r = f.reader()
         return (try? r.i32()) == magic
     }

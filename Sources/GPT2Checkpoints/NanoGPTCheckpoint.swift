@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// A nanoGPT training checkpoint, `ckpt.pt`: the dict `train.py` saves with torch.save —

@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2Tokenizer
 
 /// nanoGPT's character-level tokenizer, `meta.pkl` beside `ckpt.pt` (written by
@@ -8,7 +9,7 @@ public enum NanoGPTMeta {
 
     /// The character vocabulary of `path`: token `i` is the UTF-8 of `itos[i]`.
     public static func load(path: String) throws -> Vocabulary {
-        let file = try MappedFile(path: path)
+        let file = try MappedFile.checkpoint(path)
         guard file.count <= 64 << 20 else {
             throw CheckpointError(.headerTooLarge, file: path, "meta.pkl of \(file.count) bytes is larger than 64 MB",
                                   hint: "a character vocabulary pickle is a few KB")

@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// A Hugging Face GPT-2 saved with `torch.save` (`pytorch_model.bin`, or shards

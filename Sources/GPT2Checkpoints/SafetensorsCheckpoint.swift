@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// A Hugging Face GPT-2 in safetensors: `model.safetensors`, or shards

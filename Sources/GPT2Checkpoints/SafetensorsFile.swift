@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2ModelFile
 
 /// One `.safetensors` file, header validated.
@@ -38,7 +39,7 @@ public struct SafetensorsFile: @unchecked Sendable {
     public let metadata: [String: String]
 
     public init(path: String) throws {
-        try self.init(file: MappedFile(path: path))
+        try self.init(file: MappedFile.checkpoint(path))
     }
 
     public init(file: MappedFile) throws {

@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// OpenAI's GPT-2 release in TensorFlow's checkpoint format (TF ≥ 1.x "V2" bundle):
@@ -39,7 +40,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
         let hparamsPath = Paths.join(dir, "hparams.json")
         config = try Self.hparams(hparamsPath)
 
-        let index = try MappedFile(path: indexPath)
+        let index = try MappedFile.checkpoint(indexPath)
         let entries = try TFTable(file: index).entries
         guard let first = entries.first, first.key.isEmpty else {
             throw CheckpointError(.corrupt, file: indexPath, "no header entry (empty key)",
@@ -52,7 +53,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
                                   "checkpoint written on a big-endian machine")
         }
         let shards = try (0..<header.numShards).map { k in
-            try MappedFile(path: prefix + ".data-" + Self.pad5(k) + "-of-" + Self.pad5(header.numShards))
+            try MappedFile.checkpoint(prefix + ".data-" + Self.pad5(k) + "-of-" + Self.pad5(header.numShards))
         }
         var infos: [SourceTensorInfo] = []
         var byName: [String: TensorSource] = [:]
@@ -142,7 +143,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
     /// format), resolved against `dir` when relative.
     static func latestCheckpoint(_ dir: String) -> String? {
         let path = Paths.join(dir, "checkpoint")
-        guard Paths.isFile(path), let f = try? MappedFile(path: path), f.count <= 1 << 16 else { return nil }
+        guard Paths.isFile(path), let f = try? MappedFile.checkpoint(path), f.count <= 1 << 16 else { return nil }
         let text = f.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         for line in text.split(separator: "\n") {
             let t = line.trimmingPrefix(while: { $0 == " " || $0 == "\t" })

@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2ModelFile
 
 /// A LevelDB-format sorted table, as TensorFlow writes `model.ckpt.index`

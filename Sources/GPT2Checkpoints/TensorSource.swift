@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2ModelFile
 
 /// Where one canonical tensor's bytes are in a mapped source file, and how to make them

@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2Tokenizer
 
 /// Which reader a torch.save file goes to (`CheckpointLoader`'s torch detector): a directory
@@ -14,7 +15,7 @@ public enum TorchCheckpoints {
                 || Paths.isFile(Paths.join(path, PyTorchBinCheckpoint.indexFile))
         }
         if path.hasSuffix(".bin.index.json") { return true }
-        guard let f = try? MappedFile(path: path) else { return false }
+        guard let f = try? MappedFile.checkpoint(path) else { return false }
         return ZipArchive.hasMagic(f) || TorchLegacyFile.hasMagic(f)
     }
 

@@ -1,3 +1,4 @@
+import GPT2Support
 /// A file written by `torch.save`, opened without running Python: the pickled object as a
 /// `PickleValue` tree, and where each storage's bytes are in the mapping.
 ///
@@ -49,7 +50,7 @@ struct TorchFile {
     }()
 
     init(path: String) throws {
-        try self.init(file: MappedFile(path: path))
+        try self.init(file: MappedFile.checkpoint(path))
     }
 
     /// A file whose pickle was parsed elsewhere (tests feed mutated pickles this way).

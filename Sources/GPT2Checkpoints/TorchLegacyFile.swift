@@ -1,3 +1,4 @@
+import GPT2Support
 /// torch.save's legacy layout (PyTorch < 1.6, or `_use_new_zipfile_serialization=False`), per
 /// `torch/serialization.py` `_legacy_save`: five pickles back to back, then the storages.
 ///   1. the magic number 0x1950a86a20f9469cfc6c (LONG1)

@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// The tokenizer a checkpoint directory holds beside its weights, read by GPT2Tokenizer's

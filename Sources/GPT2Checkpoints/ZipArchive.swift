@@ -1,3 +1,4 @@
+import GPT2Support
 /// The ZIP container `torch.save` writes (since PyTorch 1.6), read from a mapping: only what
 /// torch uses, and everything checked. Structures per PKWARE's APPNOTE.TXT 6.3:
 /// end of central directory (4.3.16), ZIP64 locator and record (4.3.14/4.3.15), central

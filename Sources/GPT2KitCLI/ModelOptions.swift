@@ -47,17 +47,43 @@ enum Clock {
     }
 }
 
-/// Text from `-p`, `-f FILE` or standard input, as bytes (files may hold any bytes).
+/// Text from `-p`, `-f FILE` or standard input, as bytes that are checked to be UTF-8: a model
+/// sees token ids, and silently replacing bad bytes would change the text it is asked about.
 enum TextInput {
     static func read(text: String?, file: String?) throws -> [UInt8] {
-        if let text { return Array(text.utf8) }
+        if let text { return Array(text.utf8) }          // a Swift String is valid UTF-8
+        let bytes: [UInt8]
+        let name: String
         if let file {
+            var st = stat()
+            guard stat(file, &st) == 0 else { throw TokenIOError.cannotOpen(path: file, errno: errno) }
+            guard (st.st_mode & S_IFMT) != S_IFDIR else { throw TokenIOError.cannotOpen(path: file, errno: EISDIR) }
             guard let d = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read '\(file)': no such file or not readable")
+                throw TokenIOError.cannotOpen(path: file, errno: access(file, R_OK) == 0 ? EIO : errno)
             }
-            return [UInt8](d)
+            bytes = [UInt8](d)
+            name = file
+        } else {
+            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            name = "<stdin>"
         }
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        if String(validating: bytes, as: UTF8.self) == nil {
+            let offset = bytes.withUnsafeBufferPointer { firstInvalidUTF8Offset($0) }
+            throw TextInputError.invalidUTF8(input: name, offset: offset)
+        }
+        return bytes
+    }
+}
+
+enum TextInputError: Error, CustomStringConvertible {
+    case invalidUTF8(input: String, offset: Int)
+
+    var description: String {
+        switch self {
+        case let .invalidUTF8(input, offset):
+            return "\(input): invalid UTF-8 at byte offset \(offset)\n"
+                + "HINT: convert the text to UTF-8 first (e.g. iconv), or clean it with `gpt2kit tokenize --lossy`"
+        }
     }
 }
 

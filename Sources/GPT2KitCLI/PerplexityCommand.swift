@@ -25,7 +25,10 @@ struct PerplexityCommand: ParsableCommand {
     func run() throws {
         let text = try TextInput.read(text: nil, file: file)
         let loaded = try LoadedModel(modelOptions)
-        let ids = loaded.tokenizer.encodeOrdinary(bytes: text)
+        // Ordinary text (specials as text, like the reference losses), but through `encode` so
+        // a character-level vocabulary refuses a character it lacks instead of dropping it.
+        let ids = try loaded.tokenizer.encode(String(decoding: text, as: UTF8.self),
+                                              allowedSpecial: .none, disallowedSpecial: .none)
         let start = Clock.now()
         // Progress on a terminal only (long texts take minutes: 338k tokens of Shakespeare).
         let tty = isatty(STDERR_FILENO) != 0

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import GPT2Support
 import GPT2Tokenizer
 
 /// A tensor's decoded bytes, valid only inside the `withTensor` call that provides it.
@@ -33,7 +34,8 @@ public final class ModelFile: @unchecked Sendable {
     /// Size of the file in bytes.
     public let fileSize: Int
 
-    private let base: UnsafeRawPointer
+    /// The file's mapping; every `bytes(_:)` region is valid while this object lives.
+    private let mapping: MappedFile
     private let index: [String: Int]
     /// Decoded compressed tensors by table index (anonymous mappings, munmapped in deinit).
     private let decoded = Mutex<[Int: UncheckedSendable<UnsafeMutableRawBufferPointer>]>([:])
@@ -41,45 +43,35 @@ public final class ModelFile: @unchecked Sendable {
     /// Opens and validates `path`. `architecture` must match the metadata's (GPT-2 only for now).
     public init(path: String) throws(ModelFileError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ModelFileError(.io, file: path, found: String(cString: strerror(errno)),
-                                 hint: "check the path and its permissions")
+        let mapping: MappedFile
+        do {
+            mapping = try MappedFile(path: path)
+        } catch {
+            switch error.step {
+            case .open:
+                throw ModelFileError(.io, file: path, found: error.reason, hint: "check the path and its permissions")
+            case .stat:
+                throw ModelFileError(.io, file: path, found: error.reason, hint: "cannot stat the file")
+            case .notRegularFile:
+                throw ModelFileError(.io, file: path, expected: "a regular file", found: "a directory or device",
+                                     hint: "pass the model file itself; `gpt2kit convert` writes one")
+            case .map:
+                throw ModelFileError(.io, file: path, found: error.reason, hint: "mmap failed")
+            }
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw ModelFileError(.io, file: path, found: String(cString: strerror(errno)), hint: "cannot stat the file")
-        }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw ModelFileError(.io, file: path, expected: "a regular file", found: "a directory or device",
-                                 hint: "pass the model file itself; `gpt2kit convert` writes one")
-        }
-        let size = Int(st.st_size)
+        let size = mapping.count
         guard size >= FileHeader.size else {
             throw ModelFileError(.truncated, file: path, offset: size, expected: "at least \(FileHeader.size) bytes",
                                  found: "\(size) bytes", hint: "not a model file, or cut short; convert it again")
         }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw ModelFileError(.io, file: path, found: String(cString: strerror(errno)), hint: "mmap failed")
-        }
-        let bytes = UnsafeRawBufferPointer(start: p, count: size)
-        let layout: FileLayout
-        let meta: ModelMetadata
-        do {
-            layout = try FileLayout.parse(bytes, file: path)
-            meta = try ModelMetadata(json: layout.metadata, file: path, at: Int(layout.header.metadataOffset))
-        } catch {
-            munmap(p, size)
-            throw error
-        }
+        let layout = try mapping.withUnsafeBytes { bytes throws(ModelFileError) in try FileLayout.parse(bytes, file: path) }
+        let meta = try ModelMetadata(json: layout.metadata, file: path, at: Int(layout.header.metadataOffset))
         guard meta.architecture == "gpt2", let config = meta.config else {
-            munmap(p, size)
             throw ModelFileError(.unsupportedArchitecture, file: path, offset: Int(layout.header.metadataOffset),
                                  expected: "architecture \"gpt2\"", found: "\"\(meta.architecture)\"",
                                  hint: "this GPT2Kit runs GPT-2 models only")
         }
-        base = UnsafeRawPointer(p)
+        self.mapping = mapping
         fileSize = size
         metadata = meta
         metadataJSON = layout.metadata
@@ -94,7 +86,12 @@ public final class ModelFile: @unchecked Sendable {
 
     deinit {
         decoded.withLock { d in for (_, b) in d { munmap(b.value.baseAddress, max(b.value.count, 1)) } }
-        munmap(UnsafeMutableRawPointer(mutating: base), fileSize)
+    }
+
+    /// `count` bytes of the mapping at `offset` (ranges from the validated tensor table); valid
+    /// while `self` lives, since `self` owns the mapping.
+    private func bytes(_ offset: Int, _ count: Int) -> UnsafeRawBufferPointer {
+        mapping.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)]) }
     }
 
     /// Whether `path` is a regular file starting with the model file magic (cheap: reads 8 bytes).
@@ -118,7 +115,7 @@ public final class ModelFile: @unchecked Sendable {
         }
         let t = tensors[i]
         if t.codec == .raw {
-            return try body(TensorView(info: t, bytes: UnsafeRawBufferPointer(start: base + t.offset, count: t.rawSize),
+            return try body(TensorView(info: t, bytes: bytes(t.offset, t.rawSize),
                                        isMapped: true))
         }
         let buf = try decodedBuffer(i, threads: defaultThreadCount)
@@ -166,7 +163,7 @@ public final class ModelFile: @unchecked Sendable {
         let t = tensors[i]
         // Compressed tensors are checksummed as they decode; decoding is the verification.
         guard t.codec == .raw else { _ = try decodedBuffer(i, threads: threads); return }
-        let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base + t.offset, count: t.rawSize))
+        let crc = CRC32C.checksum(bytes(t.offset, t.rawSize))
         guard crc == t.checksum else { throw checksumError(t, crc) }
     }
 
@@ -178,7 +175,7 @@ public final class ModelFile: @unchecked Sendable {
     private func decodedBuffer(_ i: Int, threads: Int) throws(ModelFileError) -> UnsafeMutableRawBufferPointer {
         if let b = decoded.withLock({ $0[i] }) { return b.value }
         let t = tensors[i]
-        let payload = UnsafeRawBufferPointer(start: base + t.offset, count: t.storedSize)
+        let payload = bytes(t.offset, t.storedSize)
         // Validate the chunk table before allocating: a hostile shape must not cost memory.
         do {
             _ = try BytePlanesCodec.layout(payload, width: t.type.floatWidth ?? 0, elements: t.elementCount)

@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2Tokenizer
 
 /// Where a model file's weights came from (FORMAT.md, "provenance").

@@ -1,3 +1,5 @@
+import GPT2Support
+
 /// The four character classes of the GPT-2 split pattern, one byte each so tables stay small.
 /// `\p{L}` letters, `\p{N}` numbers, `\s` whitespace, and everything else (which also covers
 /// bytes that are not valid UTF-8, see `UTF8Scalar`).
@@ -20,8 +22,8 @@ struct CharacterClassTable: Sendable {
     static let shared = CharacterClassTable()
 
     private init() {
-        blockIndex = Base64.decode(UnicodeClassTable.blockIndexBase64)
-        let packed = Base64.decode(UnicodeClassTable.blocksBase64)
+        blockIndex = decodeTable(UnicodeClassTable.blockIndexBase64)
+        let packed = decodeTable(UnicodeClassTable.blocksBase64)
         var classes = [UInt8](repeating: 0, count: packed.count * 4)
         for i in 0..<packed.count {
             let b = packed[i]
@@ -40,33 +42,11 @@ struct CharacterClassTable: Sendable {
     }
 }
 
-/// Minimal RFC 4648 base64 decoder for the generated tables (skips whitespace); keeps the
-/// tokenizer free of Foundation, which would add to process start-up time.
-enum Base64 {
-    static func decode(_ text: StaticString) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8CodeUnitCount * 3 / 4)
-        var acc: UInt32 = 0
-        var bits = 0
-        text.withUTF8Buffer { buf in
-            for c in buf {
-                let v: UInt32
-                switch c {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
-                case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
-                case UInt8(ascii: "+"): v = 62
-                case UInt8(ascii: "/"): v = 63
-                default: continue   // whitespace, newlines and "=" padding
-                }
-                acc = acc << 6 | v
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                }
-            }
-        }
-        return out
-    }
+/// Decodes a generated table: the shared base64 decoder after dropping the line breaks and
+/// indentation of the multi-line literal. The tables are compiled in, so a failure is a bug in
+/// the generator, caught by every tokenizer test.
+private func decodeTable(_ text: StaticString) -> [UInt8] {
+    let compact = text.withUTF8Buffer { $0.filter { $0 > 0x20 } }
+    guard let bytes = Base64.decode(compact) else { fatalError("UnicodeClassTable holds invalid base64") }
+    return bytes
 }

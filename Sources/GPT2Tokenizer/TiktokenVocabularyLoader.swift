@@ -1,3 +1,5 @@
+import GPT2Support
+
 /// tiktoken's rank file (`gpt2.tiktoken` = `r50k_base`): one `base64(token bytes) rank` per
 /// line. The rank is the id. The file has no special tokens; GPT-2's `<|endoftext|>` is added
 /// by the encoding definition, so by default it is added here as the id after the last rank.
@@ -22,7 +24,7 @@ extension Vocabulary {
                 throw TokenizerError.malformed(path: path, offset: start, expected: "'base64 rank' on line \(line)",
                                                found: "no space")
             }
-            guard let token = decodeBase64(bytes[start..<space]), !token.isEmpty else {
+            guard let token = Base64.decode(bytes[start..<space]), !token.isEmpty else {
                 throw TokenizerError.malformed(path: path, offset: start, expected: "non-empty base64 token bytes on line \(line)",
                                                found: "'\(String(decoding: bytes[start..<space].prefix(60), as: UTF8.self))'")
             }
@@ -56,35 +58,5 @@ extension Vocabulary {
         let specials = specialTokens ?? ["<|endoftext|>": tokens.count]
         return Vocabulary(kind: .byteLevelBPE, tokens: tokens, ranks: nil, specialTokens: specials,
                           eosID: specials["<|endoftext|>"])
-    }
-
-    /// Standard base64 (with `=` padding) of a token; nil if not valid base64.
-    private static func decodeBase64(_ s: ArraySlice<UInt8>) -> [UInt8]? {
-        guard s.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count / 4 * 3)
-        var acc: UInt32 = 0
-        var bits = 0
-        var padding = 0
-        for c in s {
-            let v: UInt32
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
-            case UInt8(ascii: "+"): v = 62
-            case UInt8(ascii: "/"): v = 63
-            case UInt8(ascii: "="): padding += 1; continue
-            default: return nil
-            }
-            if padding > 0 { return nil }   // data after padding
-            acc = acc << 6 | v
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-            }
-        }
-        return padding <= 2 ? out : nil
     }
 }

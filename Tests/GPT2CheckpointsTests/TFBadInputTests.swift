@@ -1,3 +1,4 @@
+import GPT2Support
 import Foundation
 import Testing
 import GPT2ModelFile

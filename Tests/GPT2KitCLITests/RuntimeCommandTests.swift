@@ -43,10 +43,11 @@ import GPT2Tokenizer
                                        activation: .geluErf)
 
     /// A random GPT-2 over the byte vocabulary (fixed seed), written as a model file.
-    static func writeTinyModel(_ path: String, architecture: String = "gpt2") throws {
+    static func writeTinyModel(_ path: String, architecture: String = "gpt2",
+                               vocabulary: Vocabulary = byteVocabulary) throws {
         var rng = RandomSource(seed: 99)
         let w = try ModelFileWriter(path: path, metadata: ModelMetadata(
-            architecture: architecture, config: tinyConfig, vocabulary: byteVocabulary))
+            architecture: architecture, config: tinyConfig, vocabulary: vocabulary))
         for (name, shape) in TensorName.gpt2Tensors(tinyConfig) {
             let n = shape.reduce(1, *)
             var values = (0..<n).map { _ in Float(rng.nextUnit() - 0.5) }
@@ -158,6 +159,44 @@ import GPT2Tokenizer
             #expect(j["predicted_tokens"] as! Int == text.utf8.count - 1)
             let short = try Self.run(["perplexity", "-m", tinyModel], stdin: "a")
             #expect(short.status != 0 && short.stderr.contains("at least 2"))
+        }
+    }
+
+    /// A character-level vocabulary (nanoGPT meta.pkl style) of 257 characters: a-z, then
+    /// U+0100 onwards; no "!" in it.
+    static let characterVocabulary: Vocabulary = {
+        let scalars = Array(0x61...0x7A) + Array(0x100..<(0x100 + 257 - 26))
+        return Vocabulary(kind: .characters, tokens: scalars.map { Array(String(UnicodeScalar($0)!).utf8) })
+    }()
+
+    @Test func perplexityRefusesCharactersOutsideACharacterVocabulary() throws {
+        let p = Self.temporaryPath("chars-\(UInt32.random(in: 0...UInt32.max)).gpt2")
+        defer { unlink(p) }
+        try Self.writeTinyModel(p, vocabulary: Self.characterVocabulary)
+        let ok = try Self.run(["perplexity", "-m", p, "--json"], stdin: "abcab")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as! [String: Any]
+        #expect(j["predicted_tokens"] as? Int == 4)
+        // "!" is not in the vocabulary: an error naming it, not a loss over "abab"
+        let bad = try Self.run(["perplexity", "-m", p], stdin: "ab!ab")
+        #expect(bad.status == 1, "\(bad.stderr)")
+        #expect(bad.stderr.contains("U+21") && bad.stderr.contains("byte 2"), "\(bad.stderr)")
+    }
+
+    @Test func textInputErrorsAreFileErrorsNotUsageErrors() throws {
+        try Self.withTinyModel { tinyModel in
+            let missing = Self.temporaryPath("no-such-text.txt")
+            for cmd in [["generate", "-m", tinyModel, "-f", missing], ["perplexity", "-m", tinyModel, "-f", missing]] {
+                let r = try Self.run(cmd)
+                #expect(r.status == 1, "\(cmd): \(r.stderr)")
+                #expect(r.stderr.contains("cannot open '\(missing)': No such file or directory"), "\(r.stderr)")
+            }
+            // invalid UTF-8 is refused with its offset, not silently replaced
+            for cmd in [["generate", "-m", tinyModel, "-n", "1"], ["perplexity", "-m", tinyModel]] {
+                let r = try CLIProcess.run(cmd, stdin: [0x61, 0x62, 0xFF, 0x61, 0x62])
+                #expect(r.status == 1, "\(cmd): \(r.stderr)")
+                #expect(r.stderr.contains("<stdin>: invalid UTF-8 at byte offset 2"), "\(r.stderr)")
+            }
         }
     }
 

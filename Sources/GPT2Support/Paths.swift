@@ -4,41 +4,45 @@ import Glibc
 import Darwin
 #endif
 
-/// Small path helpers over `stat` (no Foundation in the readers).
-enum Paths {
-    static func isDirectory(_ path: String) -> Bool {
+/// Small path helpers over `stat`/`opendir` (no Foundation in the readers), shared by the
+/// vocabulary detection and the checkpoint readers.
+public enum Paths {
+    public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func isFile(_ path: String) -> Bool {
+    public static func isFile(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    static func join(_ dir: String, _ name: String) -> String {
+    /// True when anything (file, directory, ...) exists at `path`.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func join(_ dir: String, _ name: String) -> String {
         dir.isEmpty ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
     }
 
-    /// Directory part of a path (`.` for a bare name).
-    static func directory(of path: String) -> String {
+    /// Directory part of a path (`.` for a bare name, `/` for a name in the root).
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let d = String(path[..<slash])
         return d.isEmpty ? "/" : d
     }
 
-    static func fileName(of path: String) -> String {
+    public static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
 
     /// A plain file name that cannot leave its directory (for names read from index files).
-    static func isPlainFileName(_ name: String) -> Bool {
+    public static func isPlainFileName(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.utf8.contains(0)
     }
 
-    /// Names in a directory (unsorted), or [] when it cannot be read.
-    static func list(_ dir: String) -> [String] {
+    /// Names in a directory (unsorted, without `.` and `..`), or [] when it cannot be read.
+    public static func list(_ dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
         var out: [String] = []
