@@ -58,6 +58,7 @@ public enum Converter {
 
     /// Writes the model file at `output` (temp file + rename: on any error nothing is left
     /// there). `progress(done, total)` gets source bytes after each tensor.
+    @discardableResult
     public static func convert(_ checkpoint: any Checkpoint, to output: String, options: ConvertOptions,
                                progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
         let start = monotonicSeconds()

@@ -41,23 +41,23 @@ public struct PickleError: Error, Sendable, Equatable, CustomStringConvertible {
         let at = "\(file.map { "\($0): " } ?? "")pickle offset \(offset)"
         switch reason {
         case .truncated(let op, let needed, let available):
-            return "\(at): \(op) needs \(needed) bytes, only \(available) left. HINT: the file is truncated; download it again"
+            return "\(at): \(op) needs \(needed) bytes, only \(available) left\nHINT: the file is truncated; download it again"
         case .missingStop:
-            return "\(at): pickle ends without STOP. HINT: the file is truncated or not a pickle"
+            return "\(at): pickle ends without STOP\nHINT: the file is truncated or not a pickle"
         case .unknownOpcode(let b):
-            return "\(at): unknown opcode 0x\(String(b, radix: 16)). HINT: not a pickle, or a corrupt one"
+            return "\(at): unknown opcode 0x\(b < 16 ? "0" : "")\(String(b, radix: 16))\nHINT: not a pickle, or a corrupt one"
         case .unsupportedOpcode(let op):
             return "\(at): opcode \(op) is not used by state dicts and is not supported"
         case .unsupportedProtocol(let p):
-            return "\(at): pickle protocol \(p) is newer than 5. HINT: re-save with protocol 2 (torch.save's default)"
+            return "\(at): pickle protocol \(p) is newer than 5\nHINT: re-save with protocol 2 (torch.save's default)"
         case .refusedGlobal(let g):
-            return "\(at): refusing global \(g): this reader never executes code and only allows what torch state dicts use. HINT: a pickle naming \(g) may be malicious; if it is a legitimate checkpoint, re-save its state_dict() with torch.save"
+            return "\(at): refusing global \(g): this reader never executes code and only allows what torch state dicts use\nHINT: a pickle naming \(g) may be malicious; if it is a legitimate checkpoint, re-save its state_dict() with torch.save"
         case .stackUnderflow(let op):
-            return "\(at): \(op) pops more items than the stack holds. HINT: corrupt pickle"
+            return "\(at): \(op) pops more items than the stack holds\nHINT: corrupt pickle"
         case .missingMark(let op):
-            return "\(at): \(op) has no MARK to pop to. HINT: corrupt pickle"
+            return "\(at): \(op) has no MARK to pop to\nHINT: corrupt pickle"
         case .memoMiss(let i):
-            return "\(at): memo slot \(i) was read before it was written. HINT: corrupt pickle"
+            return "\(at): memo slot \(i) was read before it was written\nHINT: corrupt pickle"
         case .typeMismatch(let op, let expected, let found):
             return "\(at): \(op) expected \(expected), found \(found)"
         case .invalidUTF8(let op):
@@ -65,7 +65,7 @@ public struct PickleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidNumber(let op, let text):
             return "\(at): \(op) argument \"\(text)\" is not a number"
         case .limitExceeded(let what, let limit):
-            return "\(at): \(what) exceeds the limit of \(limit). HINT: the pickle is hostile or corrupt"
+            return "\(at): \(what) exceeds the limit of \(limit)\nHINT: the pickle is hostile or corrupt"
         }
     }
 }

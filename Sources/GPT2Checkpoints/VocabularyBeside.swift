@@ -34,12 +34,11 @@ enum VocabularyBeside {
     }
 
     /// The vocabulary in one tokenizer file (or directory).
-    static func load(file: String) throws -> Vocabulary {
+    static func load(file: String, hint: String = "fix or remove the tokenizer files beside the weights") throws -> Vocabulary {
         do {
             return try Vocabulary.load(path: file)
         } catch {
-            throw CheckpointError(.badTokenizer, file: file, "cannot read the tokenizer: \(error)",
-                                  hint: "fix or remove the tokenizer files beside the weights")
+            throw CheckpointError(.badTokenizer, file: file, "cannot read the tokenizer: \(error)", hint: hint)
         }
     }
 }

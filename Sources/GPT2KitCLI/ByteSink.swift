@@ -1,8 +1,10 @@
 import Glibc
+import GPT2ModelFile
 
 /// Buffered output to standard output or to a file. A file is written as a temporary file
 /// beside it and renamed into place by `finish()`, so an error half-way leaves no partial file
-/// (the temporary one is removed in `deinit` if `finish()` never ran).
+/// (the temporary one is removed in `deinit` if `finish()` never ran, and by
+/// `TemporaryFiles`' handler on SIGINT/SIGTERM/SIGHUP, the same mechanism `convert` uses).
 final class ByteSink {
     private let fd: Int32
     private let path: String?      // final path when writing a file
@@ -18,12 +20,12 @@ final class ByteSink {
             buffer.reserveCapacity(Self.flushBytes)
             return
         }
-        var template = Array((path + ".tmp-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard made >= 0 else { throw TokenIOError.cannotWrite(path: path, errno: errno) }
-        fd = made
+        TemporaryFiles.installSignalCleanup()
+        let made: (fd: Int32, path: String)
+        do { made = try TemporaryFiles.create(beside: path) } catch { throw TokenIOError.cannotWrite(path: path, errno: error.errno) }
+        fd = made.fd
         self.path = path
-        tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        tempPath = made.path
         buffer.reserveCapacity(Self.flushBytes)
     }
 
@@ -34,6 +36,7 @@ final class ByteSink {
         }
         close(fd)
         if !finished { unlink(tempPath) }
+        TemporaryFiles.unregister(tempPath)
     }
 
     var name: String { path ?? "standard output" }

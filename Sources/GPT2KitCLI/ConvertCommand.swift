@@ -17,8 +17,8 @@ struct ConvertCommand: ParsableCommand {
         Without --dtype every tensor keeps its source type (lossless). With --dtype, matrices take \
         it and vectors (LayerNorm, biases) stay f32; q8_0 needs rows that are a multiple of 32 \
         long, other matrices stay f32.
-        --compress stores f32/f16/bf16 tensors with the lossless byteplanes-zstd codec (~0.82 of \
-        fp32, ~0.67 of bf16 on trained weights). It is off by default: raw tensors are used in \
+        --compress stores f32/f16/bf16 tensors with the lossless byteplanes-zstd codec (the ratios \
+        measured on trained weights are in README.md, "Model file speed and size"). It is off by default: raw tensors are used in \
         place from the mapping (a 124M model loads in milliseconds and its pages stay shared page \
         cache), while compressed ones are decoded into private memory at every load. Compress for \
         storage and download, not for speed.
@@ -29,6 +29,10 @@ struct ConvertCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Model file to write.")
     var output: String?
+
+    @Option(help: ArgumentHelp("Tokenizer to embed (any format: tokenizer.json, vocab.json + merges.txt, encoder.json + vocab.bpe, .tiktoken, gpt2_tokenizer.bin, or their directory).",
+                               discussion: "Default: the one beside the weights (nanoGPT: meta.pkl, else GPT-2's from the installed Vocab/)."))
+    var vocab: String?
 
     @Option(help: "Element type of the matrices: f32, f16, bf16 or q8_0 (default: keep the source's).")
     var dtype: String?
@@ -53,6 +57,9 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError("--dtype must be f32, f16, bf16 or q8_0, got '\(dtype)'")
         }
         guard dryRun || output != nil else { throw ValidationError("missing -o OUT (or use --dry-run)") }
+        if dryRun && verify {
+            throw ValidationError("--verify compares the written file with the source, and --dry-run writes nothing: use one or the other")
+        }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
     }
 
@@ -67,8 +74,23 @@ struct ConvertCommand: ParsableCommand {
         // which added ~90 MB to the peak RSS of a 124M conversion. A fixed threshold keeps
         // blocks >= 1 MiB in their own mappings, unmapped on free.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
-        let checkpoint = try CheckpointLoader.open(source)
+        let checkpoint = try CheckpointLoader.open(source, vocabularyPath: vocab)
+        if let output, !dryRun { try OutputPathCheck.check(output: output, sources: [source] + checkpoint.sourceFiles) }
+        if checkpoint.vocabulary == nil {
+            // Without a tokenizer the file cannot encode a prompt by itself; say so rather than
+            // letting the runtime fall back to whatever vocabulary it finds later.
+            writeStderr("warning: no tokenizer found for \(source); the model file will have none "
+                        + "(pass --vocab PATH to embed one)\n")
+        }
         let plan = Converter.plan(checkpoint, options: options)
+        if options.dtype == .q8_0 {
+            // q8_0 blocks are 32 values along a row; other matrices keep f32 (see the help).
+            let kept = plan.filter { $0.shape.count == 2 && $0.targetType == .f32 && $0.shape[1] % 32 != 0 }
+            if !kept.isEmpty {
+                writeStderr("notice: kept in f32 (rows not a multiple of 32 long, q8_0 needs whole blocks of 32): "
+                            + kept.map { "\($0.name) \($0.shape.map(String.init).joined(separator: "x"))" }.joined(separator: ", ") + "\n")
+            }
+        }
         let bytesIn = plan.reduce(0) { $0 + $1.bytesIn }, bytesOut = plan.reduce(0) { $0 + $1.bytesOut }
         if dryRun {
             if json {

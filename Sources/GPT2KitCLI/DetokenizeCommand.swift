@@ -53,7 +53,7 @@ struct DetokenizeCommand: ParsableCommand {
             ended = try source.read(appendingTo: &chunk, count: chunkSize) == 0
             switch format {
             case .text:
-                if ended { parser.finish() } else {
+                if ended { try parser.finish(input: source.name, at: offset) } else {
                     try chunk.withUnsafeBufferPointer { try parser.feed($0, base: offset, input: source.name) }
                 }
             case .u16:

@@ -13,7 +13,8 @@ struct InspectCommand: ParsableCommand {
         layout, format_version, config (the gpt2 keys of FORMAT.md), tokenizer (kind, tokens, \
         special_tokens, eos_id, has_ranks) or null, provenance or null, tensors (name, dtype, \
         shape, codec, offset, stored_bytes, raw_bytes, ratio, crc32c; for checkpoints file instead \
-        of crc32c), totals (tensors, stored_bytes, raw_bytes, ratio), verified (true, or null when \
+        of crc32c), totals (tensors, stored_bytes, raw_bytes, ratio; a tied head sharing wte's data counted \
+        once), checksums (what --verify checks; null when the layout stores none), verified (true, or null when \
         not asked). --verify checks every tensor checksum of a model file; for a checkpoint it loads \
         every tensor through its reader (which checks what the layout stores, e.g. TF crc32c).
         """)
@@ -51,8 +52,24 @@ struct InspectCommand: ParsableCommand {
             return Row(name: t.name, dtype: t.type.rawValue, shape: t.shape, codec: "raw", offset: t.offset,
                        stored: n, raw: n, extra: ("file", t.file.map { .string($0) } ?? .null))
         }
+        // A tied head shares its data with wte (pytorch_model.bin lists both keys on one
+        // storage): count each (file, offset) once in the totals.
+        var seen = Set<String>()
+        let unique = c.sourceTensors.map { t in
+            guard let o = t.offset else { return true }
+            return seen.insert("\(t.file ?? "")@\(o)").inserted
+        }
         report(kind: "checkpoint", layout: c.layout.rawValue, version: nil, config: c.config, vocabulary: c.vocabulary,
-               provenance: nil, rows: rows, fileBytes: nil)
+               provenance: nil, rows: rows, fileBytes: nil, counted: unique, checksums: Self.checksums(c.layout))
+    }
+
+    /// What `--verify` can check in each layout: safetensors and llm.c store no checksums.
+    static func checksums(_ layout: CheckpointLayout) -> String? {
+        switch layout {
+        case .tensorflow: return "crc32c of every tensor in the index"
+        case .pytorchBin, .nanoGPT: return "zip CRC-32 of every storage (the legacy non-zip layout has none)"
+        case .safetensors, .llmc: return nil
+        }
     }
 
     struct Row {
@@ -61,8 +78,10 @@ struct InspectCommand: ParsableCommand {
     }
 
     private func report(kind: String, layout: String?, version: String?, config: GPT2Config, vocabulary: Vocabulary?,
-                        provenance: Provenance?, rows: [Row], fileBytes: Int?) {
-        let stored = rows.reduce(0) { $0 + $1.stored }, raw = rows.reduce(0) { $0 + $1.raw }
+                        provenance: Provenance?, rows: [Row], fileBytes: Int?, counted: [Bool]? = nil,
+                        checksums: String? = "crc32c of every tensor") {
+        let totalRows = zip(rows, counted ?? rows.map { _ in true }).filter(\.1).map(\.0)
+        let stored = totalRows.reduce(0) { $0 + $1.stored }, raw = totalRows.reduce(0) { $0 + $1.raw }
         if json {
             func num(_ n: Int) -> JSONValue { .number(Double(n)) }
             var o: [String: JSONValue] = [
@@ -89,6 +108,7 @@ struct InspectCommand: ParsableCommand {
                 "totals": .object(["tensors": num(rows.count), "stored_bytes": num(stored), "raw_bytes": num(raw),
                                    "ratio": .number(raw == 0 ? 1 : Double(stored) / Double(raw))]),
                 "verified": verify ? .bool(true) : .null,
+                "checksums": checksums.map { .string($0) } ?? .null,
             ]
             if let fileBytes { o["file_bytes"] = num(fileBytes) }
             printJSON(.object(o))
@@ -122,8 +142,12 @@ struct InspectCommand: ParsableCommand {
               + format3(raw == 0 ? 1 : Double(stored) / Double(raw))
               + (fileBytes.map { ", file \(megabytes($0)) MB" } ?? ""))
         if verify {
-            print(kind == "model_file" ? "  verified: every checksum matches"
-                  : "  verified: every tensor read through the reader (checksums where the layout stores them: TF crc32c, zip crc32)")
+            if let checksums {
+                print(kind == "model_file" ? "  verified: every checksum matches (\(checksums))"
+                      : "  verified: every tensor read through the reader, checking the \(checksums)")
+            } else {
+                print("  nothing to verify: \(layout ?? "this layout") stores no checksums (every tensor was read and its size checked)")
+            }
         }
     }
 }

@@ -49,7 +49,7 @@ struct FileHeader: Equatable {
         }
         guard Array(bytes[0..<8]) == magic else {
             throw ModelFileError(.badMagic, file: file, offset: 0, expected: "magic 89 47 32 4B 0D 0A 1A 0A",
-                                 found: bytes[0..<8].map { String($0, radix: 16) }.joined(separator: " "),
+                                 found: bytes[0..<8].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " "),
                                  hint: "not a GPT2Kit model file; convert a checkpoint with `gpt2kit convert`")
         }
         var r = ByteReader(bytes)

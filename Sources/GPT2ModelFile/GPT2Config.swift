@@ -40,3 +40,53 @@ public struct GPT2Config: Sendable, Equatable, Codable {
         self.tiedHead = tiedHead
     }
 }
+
+/// The one set of limits every reader applies to hyperparameters (model-file metadata, each
+/// checkpoint reader through `ConfigChecks`, the runtime's `GPT2Weights`), so a checkpoint that
+/// converts also loads. They keep every size computed from a config (`vocab × n_embd × 4`,
+/// `n_layer × 12 n_embd²`, the KV cache `2 × n_layer × n_ctx × n_embd × 4`) far from overflow;
+/// GPT-2 XL is 48 × 1600 × 1024 × 50257, well inside.
+extension GPT2Config {
+    public enum Limits {
+        public static let layers = 1...4096
+        public static let heads = 1...4096
+        public static let embd = 1...(1 << 16)
+        public static let context = 1...(1 << 20)
+        public static let vocab = 1...(1 << 24)
+        /// n_layer × n_ctx × n_embd: elements of one of the KV cache's two halves.
+        public static let cacheElements = 1 << 36
+    }
+
+    /// A hyperparameter outside `Limits` or inconsistent with another one.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The metadata key (`n_head`, `layer_norm_epsilon`, ...).
+        public var key: String
+        public var value: String
+        public var expected: String
+        public var description: String { "\(key) = \(value): expected \(expected)" }
+    }
+
+    /// Checks every limit; the first violation is thrown.
+    public func validate() throws(Invalid) {
+        func check(_ key: String, _ v: Int, _ r: ClosedRange<Int>) throws(Invalid) {
+            guard r.contains(v) else { throw Invalid(key: key, value: "\(v)", expected: "\(r.lowerBound)...\(r.upperBound)") }
+        }
+        try check("n_layer", nLayer, Limits.layers)
+        try check("n_head", nHead, Limits.heads)
+        try check("n_embd", nEmbd, Limits.embd)
+        try check("n_ctx", nCtx, Limits.context)
+        try check("vocab_size", vocabSize, Limits.vocab)
+        try check("padded_vocab_size", paddedVocabSize, vocabSize...Limits.vocab.upperBound)
+        guard nEmbd % nHead == 0 else {
+            throw Invalid(key: "n_embd", value: "\(nEmbd)", expected: "a multiple of n_head \(nHead)")
+        }
+        // Each factor is at most 2^20 here, so the product of the three cannot overflow Int64.
+        guard nLayer * nCtx * nEmbd <= Limits.cacheElements else {
+            throw Invalid(key: "n_layer * n_ctx * n_embd", value: "\(nLayer * nCtx * nEmbd)",
+                          expected: "at most 2^36 (the KV cache would not fit in memory)")
+        }
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
+            throw Invalid(key: "layer_norm_epsilon", value: "\(layerNormEpsilon)", expected: "a finite number in (0, 1)")
+        }
+    }
+}

@@ -81,7 +81,8 @@ public struct ModelMetadata: Sendable, Equatable {
             switch found {
             case nil: f = "missing"
             case .string(let s)?: f = "\"\(s.prefix(40))\""
-            case .number(let d)?: f = "\(d)"
+            // Whole numbers as integers ("found 2", not "found 2.0"): most keys are counts.
+            case .number(let d)?: f = d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
             default: f = "another JSON type"
             }
             return ModelFileError(.badMetadata, file: file, offset: offset, expected: "\(key): \(expected)", found: f,
@@ -111,9 +112,10 @@ public struct ModelMetadata: Sendable, Equatable {
                                nCtx: try int("n_ctx"), vocabSize: try int("vocab_size"),
                                paddedVocabSize: try int("padded_vocab_size"), layerNormEpsilon: Float(eps),
                                activation: act, bias: bias, tiedHead: tied)
-            guard c.nEmbd % c.nHead == 0 else { throw bad("gpt2.n_embd", "a multiple of n_head \(c.nHead)", g["n_embd"]) }
-            guard c.paddedVocabSize >= c.vocabSize else {
-                throw bad("gpt2.padded_vocab_size", ">= vocab_size \(c.vocabSize)", g["padded_vocab_size"])
+            // The limits every reader shares (GPT2Config.validate), so what opens here also runs.
+            do { try c.validate() } catch {
+                throw ModelFileError(.badMetadata, file: file, offset: offset, expected: "gpt2.\(error.key): \(error.expected)",
+                                     found: error.value, hint: "the hyperparameters are corrupt or not a GPT-2 model")
             }
             config = c
         } else if arch == "gpt2" {
@@ -159,7 +161,20 @@ public struct ModelMetadata: Sendable, Equatable {
                 guard let id = e.intValue, id >= 0 else { throw bad("tokenizer.eos_id", "an id", e) }
                 eos = id
             }
-            vocabulary = Vocabulary(kind: kind, tokens: tokens, ranks: ranks, specialTokens: specials, eosID: eos)
+            // Ids the runtime will index the embedding with: beyond its rows they would read
+            // out of bounds, beyond the vocabulary they decode to nothing.
+            let v = Vocabulary(kind: kind, tokens: tokens, ranks: ranks, specialTokens: specials, eosID: eos)
+            let rows = config?.vocabSize
+            for (name, id) in specials.sorted(by: { $0.value < $1.value }) where rows.map({ id >= $0 }) ?? false {
+                throw bad("tokenizer.special_tokens.\(name)", "an id below vocab_size \(rows!) (the embedding's rows)", .number(Double(id)))
+            }
+            if let eos, eos >= v.count || rows.map({ eos >= $0 }) ?? false {
+                throw bad("tokenizer.eos_id", "an id below \(min(v.count, rows ?? v.count)) (the vocabulary and the embedding)", .number(Double(eos)))
+            }
+            if let rows, tokens.count > rows {
+                throw bad("tokenizer.tokens", "at most vocab_size \(rows) tokens (the embedding's rows)", .number(Double(tokens.count)))
+            }
+            vocabulary = v
         }
 
         if let p = o["provenance"] {

@@ -23,6 +23,14 @@ public enum TemporaryFiles {
 
     public static func installSignalCleanup() {
         _ = table
+        // A process may start with these signals blocked (inherited from a parent that blocks
+        // them, as test runners and some job launchers do): the handler would then never run
+        // and Ctrl-C/kill would wait until exit. Unblock them for this thread and the threads
+        // it starts later.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in [SIGINT, SIGTERM, SIGHUP] {
             signal(s) { sig in
                 for i in 0..<TemporaryFiles.slots where TemporaryFiles.table[i * TemporaryFiles.slotBytes] != 0 {
@@ -34,7 +42,26 @@ public enum TemporaryFiles {
         }
     }
 
-    static func register(_ path: String) {
+    /// `mkstemp` failed; `errno` is the C library's code.
+    public struct CreateFailure: Error { public let errno: Int32 }
+
+    /// Creates `.NAME.tmp-XXXXXX` in the directory of `path` (mode 0600, close-on-exec),
+    /// registered for the signal cleanup. The caller renames it into place, then calls
+    /// `unregister`; or unlinks it, then calls `unregister`.
+    public static func create(beside path: String) throws(CreateFailure) -> (fd: Int32, path: String) {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let baseName = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(dir).\(baseName).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw CreateFailure(errno: errno) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let made = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        register(made)
+        return (fd, made)
+    }
+
+    public static func register(_ path: String) {
         lock.withLock { _ in registerLocked(path) }
     }
 
@@ -50,7 +77,7 @@ public enum TemporaryFiles {
         }
     }
 
-    static func unregister(_ path: String) {
+    public static func unregister(_ path: String) {
         lock.withLock { _ in
             for i in 0..<slots where table[i * slotBytes] != 0 && String(cString: table + i * slotBytes) == path {
                 table[i * slotBytes] = 0

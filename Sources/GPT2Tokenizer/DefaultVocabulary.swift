@@ -26,7 +26,8 @@ extension Vocabulary {
             while true {
                 let candidate = dir == "/" ? "/Vocab" : dir + "/Vocab"
                 if hasVocabulary(candidate) { return candidate }
-                searched.append(candidate)
+                // Both upward searches end at /Vocab (and often share parents): list each once.
+                if !searched.contains(candidate) { searched.append(candidate) }
                 guard let slash = dir.lastIndex(of: "/"), dir != "/" else { break }
                 dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
             }

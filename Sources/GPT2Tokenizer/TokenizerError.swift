@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// Everything that can go wrong loading a vocabulary or encoding/decoding with it. Each case
 /// carries the context a user needs to fix the input (file, offset or line, expected vs found);
 /// `description` adds a hint.
@@ -35,7 +40,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case let .cannotRead(path, errno):
-            return "cannot read '\(path)' (errno \(errno))\nHINT: check the path; run Tools/setup to install Vocab/"
+            return "cannot read '\(path)': \(String(cString: strerror(errno))) (errno \(errno))\nHINT: check the path; run Tools/setup to install Vocab/"
         case let .malformed(path, offset, expected, found):
             return "'\(path)' is malformed at byte \(offset): expected \(expected), found \(found)\nHINT: the file is truncated or not in the format its name says"
         case let .unknownMergeToken(path, line, token):

@@ -49,7 +49,7 @@ struct FakeCheckpoint: Checkpoint {
     func convertThenVerify(dtype: ElementType?, compress: Bool) throws {
         let dir = try TestPaths.tempDir(); defer { TestPaths.cleanup(dir) }
         let src = dir + "/weights.bin"
-        FileManager.default.createFile(atPath: src, contents: Data("abc".utf8))
+        #expect(FileManager.default.createFile(atPath: src, contents: Data("abc".utf8)))
         var ck = FakeCheckpoint()
         ck.sourceFiles = [src]
         let out = dir + "/m.gpt2kit"

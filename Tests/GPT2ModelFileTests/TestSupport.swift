@@ -33,7 +33,8 @@ func cleanup(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 
 func floatBytes(_ v: [Float]) -> [UInt8] { v.withUnsafeBytes { Array($0) } }
 
-let tinyConfig = GPT2Config(nLayer: 1, nHead: 2, nEmbd: 8, nCtx: 4, vocabSize: 10, paddedVocabSize: 16,
+/// vocabSize 11: the ten tokens plus `<|endoftext|>` = 10, which must have an embedding row.
+let tinyConfig = GPT2Config(nLayer: 1, nHead: 2, nEmbd: 8, nCtx: 4, vocabSize: 11, paddedVocabSize: 16,
                             layerNormEpsilon: 1e-5, activation: .geluErf, bias: true, tiedHead: true)
 
 let tinyVocabulary = Vocabulary(kind: .byteLevelBPE, tokens: (0..<9).map { [UInt8($0 + 65)] } + [[0xE2, 0x82]],
@@ -66,7 +67,7 @@ func writeTinyModel(_ dir: String, name: String = "m.gpt2kit", codec: TensorCode
 }
 
 func readFile(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path)!) }
-func writeFile(_ path: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
+func writeFile(_ path: String, _ bytes: [UInt8]) { #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes))) }
 
 /// Expects `body` to throw a ModelFileError of `kind`, and returns it.
 @discardableResult
