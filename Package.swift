@@ -60,7 +60,12 @@ let package = Package(
                 exclude: ["FORMAT.md"], swiftSettings: fast),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels", "CJSONC"],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
-        .target(name: "GPT2Kernels", swiftSettings: unchecked + kernelCPU, linkerSettings: [.linkedLibrary("m")]),
+        // The q8_0 matvec with AVX-512 VNNI (`vpdpbusd`), which Swift cannot emit; the functions
+        // carry their own `target` attributes and GPT2Kernels checks the CPU at run time, falling
+        // back to its Swift kernel elsewhere.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GPT2Kernels", dependencies: ["CKernels"], swiftSettings: unchecked + kernelCPU,
+                linkerSettings: [.linkedLibrary("m")]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"], swiftSettings: unchecked + kernelCPU),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"],

@@ -6,11 +6,17 @@
 // loads, was 10-30% slower from DRAM, measured by CPU time: four short streams prefetch worse,
 // and L1 has bandwidth to spare for re-reading x.)
 // Rows are split between the pool's threads in chunks of 16.
+// q8_0 on a CPU with AVX-512 VNNI goes to MatVecQ8VNNI.swift (x quantized to int8, C kernel);
+// dotQ8 below is the portable fallback.
 
 extension Kernels {
     /// y[OUT] = W · x + bias. x: [IN] f32, y: [OUT] f32 (must not alias x), bias: [OUT] or nil.
     public static func matvec(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                               bias: UnsafePointer<Float>?, pool: ThreadPool? = nil) {
+        if w.type == .q8_0 && q8VNNI && w.cols > 0 {
+            matvecQ8VNNI(y, x, w, bias: bias, pool: pool)
+            return
+        }
         let n = w.rows
         guard let pool, pool.threadCount > 1, n >= 64 else {
             matvecRows(y, x, w, bias, 0..<n)

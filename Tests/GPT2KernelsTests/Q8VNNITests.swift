@@ -1,0 +1,139 @@
+import Testing
+@testable import GPT2Kernels
+
+// The VNNI q8_0 matvec (MatVecQ8VNNI.swift + CKernels) against the oracle of the same math
+// (Reference.matvecQ8Activations: x quantized to int8 blocks, sums in Double), and against the
+// f32-activation reference within the bound that quantizing x implies. Skipped (with a note)
+// on CPUs without AVX-512 VNNI, where matvec runs the Swift kernel (tested in LinearTests).
+
+/// Per row: Σ_b (d_x,b / 2) Σ_j |w_bj| — x rounded to the nearest multiple of d_x moves each
+/// element by at most d_x / 2, so the product moves by at most this.
+func activationQuantizationBound(_ w: WeightMatrix, _ x: [Float]) -> [Float] {
+    let d = x.withUnsafeBufferPointer { Reference.quantizeActivations($0.baseAddress!, count: w.cols).d }
+    return (0..<w.rows).map { o in
+        var s = 0.0
+        for i in 0..<w.cols { s += Double(d[i / 32]) / 2 * Double(abs(Reference.weight(w, o, i))) }
+        return Float(s)
+    }
+}
+
+/// |fast - oracle| tolerance for the same math: f32 accumulation of the block terms in another
+/// order, 2e-6 relative to Σ_b |d_w d_x Σ q_w q_x| (rows here have at most 200 blocks).
+private func sameMathTolerance(_ w: WeightMatrix, _ x: [Float]) -> [Float] {
+    let (q, d) = x.withUnsafeBufferPointer { Reference.quantizeActivations($0.baseAddress!, count: w.cols) }
+    return (0..<w.rows).map { o in
+        var s = 0.0
+        for b in 0..<w.cols / 32 {
+            var dot = 0
+            for j in 0..<32 { dot += Int(w.row(o).load(fromByteOffset: b * 34 + 2 + j, as: Int8.self)) * Int(q[32 * b + j]) }
+            s += abs(Double(Reference.f16Value(w.row(o).loadUnaligned(fromByteOffset: b * 34, as: UInt16.self))) * Double(d[b]) * Double(dot))
+        }
+        return Float(2e-6 * s) + 1e-30
+    }
+}
+
+private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?) -> [Float] {
+    var y = [Float](repeating: .nan, count: w.rows)
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+        if let bias { bias.withUnsafeBufferPointer { Kernels.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: $0.baseAddress!, pool: pool) } }
+        else { Kernels.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: nil, pool: pool) }
+    } }
+    return y
+}
+
+private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activations: Bool) -> [Float] {
+    var y = [Float](repeating: .nan, count: w.rows)
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+        let yb = yp.baseAddress!, xb = xp.baseAddress!
+        let call = { (b: UnsafePointer<Float>?) in
+            if f32Activations { Reference.matmul(yb, xb, w, bias: b, rows: 1) }
+            else { Reference.matvecQ8Activations(yb, xb, w, bias: b) }
+        }
+        if let bias { bias.withUnsafeBufferPointer { call($0.baseAddress!) } } else { call(nil) }
+    } }
+    return y
+}
+
+// Shapes: a partial 16-block scale gather (1..15 blocks), exactly 16 and 32 blocks, GPT-2's 24
+// and 96, a 200-block row (n_embd 1600 x 4), odd row counts around the 64-row threading cut.
+private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
+
+@Test func vnniMatvecMatchesSameMathOracle() throws {
+    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+    for (i, s) in q8Shapes.enumerated() {
+        let pool2 = ThreadPool(threads: 2)
+        let w = TestWeights(.q8_0, rows: s.rows, cols: s.cols, seed: UInt64(500 + i))
+        var rng = TestRNG(seed: UInt64(77 + i))
+        // Activations with uneven block ranges, incl. one all-zero block (d = 0).
+        var x = rng.floats(s.cols, scale: 3).enumerated().map { $0.offset % 96 < 32 ? $0.element * 0.01 : $0.element }
+        if s.cols >= 64 { for j in 32..<64 { x[j] = 0 } }
+        let bias = rng.floats(s.rows)
+        w.with { m in
+            let ref = oracle(m, x, bias, f32Activations: false)
+            let tol = sameMathTolerance(m, x)
+            let one = fastMatvec(m, x, bias, pool: nil)
+            let two = fastMatvec(m, x, bias, pool: pool2)
+            for k in ref.indices { #expect(abs(one[k] - ref[k]) <= tol[k] + 1e-6 * abs(bias[k]), "\(s) row \(k): \(one[k]) vs \(ref[k])") }
+            #expect(one == two, "1 vs 2 threads differ \(s)")
+            // Against the f32-activation reference: within the quantization bound, and not equal
+            // (the test would pass vacuously if the VNNI path were not taken).
+            let exact = oracle(m, x, nil, f32Activations: true)
+            let noBias = fastMatvec(m, x, nil, pool: nil)
+            let bound = activationQuantizationBound(m, x), f32tol = linearTolerance(m, x, T: 1)
+            for k in exact.indices { #expect(abs(noBias[k] - exact[k]) <= 1.0001 * bound[k] + f32tol[k], "\(s) row \(k)") }
+            #expect(noBias != exact, "expected the int8-activation path to differ from f32 activations")
+        }
+    }
+}
+
+@Test func vnniQuantizationMatchesReferenceBitForBit() throws {
+    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+    var rng = TestRNG(seed: 3)
+    var x = rng.floats(32 * 40, scale: 5)
+    // Ties after scaling: block 1 has max 127 -> d = 1, and k + 0.5 values round to even.
+    for j in 0..<32 { x[32 + j] = j == 31 ? 127 : Float(j - 16) + 0.5 }
+    for j in 0..<32 { x[64 + j] = 0 }                                  // d = 0
+    x[96] = 1e-40                                  // 1 / d would overflow: the block counts as 0
+    for j in 97..<128 { x[j] = 0 }
+    for j in 128..<160 { x[j] = Float(j) * 1e30 }                      // large
+    x.withUnsafeBufferPointer { xp in
+        let (q, d) = Reference.quantizeActivations(xp.baseAddress!, count: x.count)
+        var fq = [Int8](repeating: 0, count: x.count), fd = [Float](repeating: 0, count: x.count / 32)
+        fq.withUnsafeMutableBufferPointer { qp in fd.withUnsafeMutableBufferPointer { dp in
+            Kernels.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!)
+        } }
+        #expect(fq == q)
+        #expect(fd.map(\.bitPattern) == d.map(\.bitPattern))
+        #expect(q.allSatisfy { $0 >= -127 })
+        // round half to even: block 1 scaled values are exactly j - 16 (integers) or the max.
+        #expect(d[1] == 1 && q[32] == -16 && q[33] == -14 && q[63] == 127)
+        #expect(q[96..<128].allSatisfy { $0 == 0 })
+    }
+}
+
+@Test func vnniMatvecPropagatesNonFiniteActivations() throws {
+    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+    let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
+    for bad in [Float.nan, .infinity, -.infinity] {
+        var x = [Float](repeating: 0.5, count: 64)
+        x[40] = bad
+        w.with { m in
+            let y = fastMatvec(m, x, nil, pool: nil)
+            #expect(y.allSatisfy { !$0.isFinite }, "\(bad): \(y)")
+        }
+    }
+}
+
+@Test func swiftQ8FallbackMatchesF32Reference() {
+    // The portable path (non-VNNI CPUs) is still exercised here: f32 activations, tight tolerance.
+    let w = TestWeights(.q8_0, rows: 33, cols: 256, seed: 12)
+    var rng = TestRNG(seed: 5)
+    let x = rng.floats(256, scale: 2)
+    w.with { m in
+        let ref = oracle(m, x, nil, f32Activations: true)
+        let tol = linearTolerance(m, x, T: 1)
+        var y = [Float](repeating: .nan, count: m.rows)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { Kernels.matvecRows($0.baseAddress!, xp.baseAddress!, m, nil, 0..<m.rows) } }
+        for k in ref.indices { #expect(abs(y[k] - ref[k]) <= tol[k], "row \(k)") }
+    }
+}
