@@ -33,9 +33,25 @@ struct LoadedModel {
         let weights = try GPT2Weights(modelFile: file, threads: o.threads)
         model = try GPT2Model(weights: weights, threads: o.threads)
         loadSeconds = Clock.now() - start
-        tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Vocabulary.loadDefault())
+        tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Self.defaultVocabulary(for: o.model))
         weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
     }
+}
+
+extension LoadedModel {
+    /// The GPT-2 vocabulary for a model file without a tokenizer. generate/perplexity have no
+    /// --vocab, so the hint names the fix that exists: re-convert with one embedded.
+    static func defaultVocabulary(for model: String) throws -> Vocabulary {
+        do {
+            return try Vocabulary.loadDefault()
+        } catch TokenizerError.vocabularyNotFound(let searched) {
+            throw NoTokenizer(description: "\(model) has no tokenizer and no default GPT-2 vocabulary was found "
+                              + "(searched: \(searched.joined(separator: ", ")))\nHINT: convert the checkpoint again with "
+                              + "`gpt2kit convert SRC --vocab PATH -o OUT` to embed its tokenizer, or run Tools/setup")
+        }
+    }
+
+    struct NoTokenizer: Error, CustomStringConvertible { let description: String }
 }
 
 enum Clock {

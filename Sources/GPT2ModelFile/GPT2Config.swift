@@ -63,13 +63,14 @@ extension GPT2Config {
         public var key: String
         public var value: String
         public var expected: String
-        public var description: String { "\(key) = \(value): expected \(expected)" }
+        /// e.g. "n_layer 0 is not in 1...4096", "n_embd 32 is not a multiple of n_head 5".
+        public var description: String { "\(key) \(value) is not \(expected)" }
     }
 
     /// Checks every limit; the first violation is thrown.
     public func validate() throws(Invalid) {
         func check(_ key: String, _ v: Int, _ r: ClosedRange<Int>) throws(Invalid) {
-            guard r.contains(v) else { throw Invalid(key: key, value: "\(v)", expected: "\(r.lowerBound)...\(r.upperBound)") }
+            guard r.contains(v) else { throw Invalid(key: key, value: "\(v)", expected: "in \(r.lowerBound)...\(r.upperBound)") }
         }
         try check("n_layer", nLayer, Limits.layers)
         try check("n_head", nHead, Limits.heads)
@@ -83,7 +84,7 @@ extension GPT2Config {
         // Each factor is at most 2^20 here, so the product of the three cannot overflow Int64.
         guard nLayer * nCtx * nEmbd <= Limits.cacheElements else {
             throw Invalid(key: "n_layer * n_ctx * n_embd", value: "\(nLayer * nCtx * nEmbd)",
-                          expected: "at most 2^36 (the KV cache would not fit in memory)")
+                          expected: "at most 2^36: too large for the KV cache")
         }
         guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
             throw Invalid(key: "layer_norm_epsilon", value: "\(layerNormEpsilon)", expected: "a finite number in (0, 1)")

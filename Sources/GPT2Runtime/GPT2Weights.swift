@@ -135,24 +135,10 @@ public final class GPT2Weights: @unchecked Sendable {
     }
 
     /// Hyperparameters the forward pass relies on; sizes a hostile file could make overflow.
+    /// The limits are `GPT2Config.validate()`'s, the ones the model-file reader and the
+    /// checkpoint readers apply, so a checkpoint that converts also runs (KV cache included:
+    /// n_layer * n_ctx * n_embd <= 2^36).
     static func validate(_ c: GPT2Config) throws {
-        func bad(_ m: String) -> RuntimeError { .invalidConfig(m) }
-        guard c.nLayer >= 1, c.nLayer <= 4096 else { throw bad("n_layer \(c.nLayer) is not in 1...4096") }
-        guard c.nHead >= 1 else { throw bad("n_head \(c.nHead) must be at least 1") }
-        guard c.nEmbd >= 1, c.nEmbd <= 1 << 16 else { throw bad("n_embd \(c.nEmbd) is not in 1...65536") }
-        guard c.nEmbd % c.nHead == 0 else {
-            throw bad("n_embd \(c.nEmbd) is not a multiple of n_head \(c.nHead)")
-        }
-        guard c.nCtx >= 1, c.nCtx <= 1 << 20 else { throw bad("n_ctx \(c.nCtx) is not in 1...1048576") }
-        guard c.vocabSize >= 1, c.vocabSize <= 1 << 24 else {
-            throw bad("vocab_size \(c.vocabSize) is not in 1...16777216")
-        }
-        guard c.layerNormEpsilon.isFinite, c.layerNormEpsilon >= 0 else {
-            throw bad("layer_norm_epsilon \(c.layerNormEpsilon) must be finite and >= 0")
-        }
-        // The KV cache and the per-position buffers: n_layer * n_ctx * n_embd * 2 floats.
-        let (a, o1) = c.nLayer.multipliedReportingOverflow(by: c.nCtx)
-        let (b, o2) = a.multipliedReportingOverflow(by: c.nEmbd)
-        guard !o1, !o2, b <= 1 << 36 else { throw bad("n_layer * n_ctx * n_embd is too large") }
+        do { try c.validate() } catch { throw RuntimeError.invalidConfig(error.description) }
     }
 }

@@ -63,6 +63,22 @@ import GPT2ModelFile
         #expect(r.stderr.contains("warning: no tokenizer") && r.stderr.contains("--vocab"))
         let i = try json(try run(["inspect", dir + "/m.gpt2kit", "--json"]).stdout)
         #expect(i["tokenizer"] == .null)
+
+        // generate has no --vocab: without a default vocabulary its hint names convert --vocab.
+        try FileManager.default.copyItem(atPath: RuntimeCommandTests.binary, toPath: dir + "/gpt2kit")
+        let p = Process(), err = Pipe()
+        p.executableURL = URL(fileURLWithPath: dir + "/gpt2kit")
+        p.arguments = ["generate", "-m", dir + "/m.gpt2kit", "-p", "hello", "-n", "1"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["GPT2KIT_VOCAB"] = nil
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice; p.standardOutput = FileHandle.nullDevice; p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(text.contains("has no tokenizer") && text.contains("convert SRC --vocab PATH"), "\(text)")
     }
 
     @Test(.enabled(if: tinyRoot != nil, "../shared/checkpoints/tiny is absent"))
