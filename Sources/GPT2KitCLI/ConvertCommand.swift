@@ -4,6 +4,7 @@ import Glibc
 #endif
 import GPT2Checkpoints
 import GPT2ModelFile
+import GPT2Tokenizer
 
 /// `gpt2kit convert SRC -o OUT`: any supported checkpoint into one model file.
 struct ConvertCommand: ParsableCommand {
@@ -74,7 +75,15 @@ struct ConvertCommand: ParsableCommand {
         // which added ~90 MB to the peak RSS of a 124M conversion. A fixed threshold keeps
         // blocks >= 1 MiB in their own mappings, unmapped on free.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
-        let checkpoint = try CheckpointLoader.open(source, vocabularyPath: vocab)
+        var checkpoint = try CheckpointLoader.open(source, vocabularyPath: vocab)
+        if vocab == nil, checkpoint.layout == .nanoGPT, checkpoint.vocabulary != nil,
+           !checkpoint.sourceFiles.contains(where: { $0.hasSuffix("/meta.pkl") || $0 == "meta.pkl" }),
+           let found = try? Vocabulary.defaultLocation() {
+            // nanoGPT's ckpt.pt holds no tokenizer: its reader took GPT-2's from the default
+            // search, which depends on where gpt2kit runs. Say which one, and record its files.
+            writeStderr("notice: \(source) has no tokenizer; embedding GPT-2's from \(found) (pass --vocab PATH to choose)\n")
+            checkpoint = try CheckpointLoader.open(source, vocabularyPath: found)
+        }
         if let output, !dryRun { try OutputPathCheck.check(output: output, sources: [source] + checkpoint.sourceFiles) }
         if checkpoint.vocabulary == nil {
             // Without a tokenizer the file cannot encode a prompt by itself; say so rather than

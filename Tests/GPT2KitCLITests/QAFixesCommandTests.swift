@@ -45,6 +45,21 @@ import GPT2ModelFile
         let t = try #require(files.first { $0["path"]?.stringValue == "tokenizer.json" })
         #expect(t["sha256"]?.stringValue == (try sha256sum(vocab)))
 
+        // Without --vocab: GPT-2's default vocabulary, named on stderr and in the provenance.
+        let d = try run(["convert", Self.tinyRoot! + "/nanogpt", "-o", dir + "/d.gpt2kit"])
+        if d.stderr.contains("notice: ") {
+            #expect(d.status == 0 && d.stderr.contains("embedding GPT-2's from"))
+            let di = try json(try run(["inspect", dir + "/d.gpt2kit", "--json"]).stdout)
+            let names = di["provenance"]?["source_files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []
+            #expect(names.contains("ckpt.pt") && names.count >= 2, "\(names)")
+            // encoder.json's SHA-256 as tiktoken pins it (Vocab/SHA256SUMS).
+            for f in di["provenance"]?["source_files"]?.arrayValue ?? [] where f["path"]?.stringValue == "encoder.json" {
+                #expect(f["sha256"]?.stringValue == "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783")
+            }
+        } else {
+            #expect(d.stderr.contains("warning: no tokenizer"), "\(d.stderr)")   // no default installed
+        }
+
         let bad = try run(["convert", Self.tinyRoot! + "/nanogpt", "--vocab", dir + "/nonexistent.json", "-o", dir + "/x"])
         #expect(bad.status == 1 && bad.stderr.contains("No such file or directory") && bad.stderr.contains("--vocab"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/x"))
