@@ -29,7 +29,7 @@ MAGIC = bytes([0x89, 0x47, 0x32, 0x4B, 0x0D, 0x0A, 0x1A, 0x0A])
 HEADER = struct.Struct("<8sHHIII7QII8s")   # FORMAT.md "Header": 8+2+2+4+4+4+7*8+4+4+8 = 96
 assert HEADER.size == 96
 DTYPES = {0: ("f32", 4), 1: ("f16", 2), 2: ("bf16", 2), 3: ("q8_0", None)}
-CODECS = {0: "raw", 1: "byteplanes-zstd"}
+CODECS = {0: "raw", 1: "byteplanes-zstd", 2: "byteplanes-zstd"}   # 2: rotated planes (format 1.1)
 
 
 class FormatError(Exception):

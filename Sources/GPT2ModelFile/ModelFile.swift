@@ -187,6 +187,7 @@ public final class ModelFile: @unchecked Sendable {
         let out = try allocateDecoded(t)
         do {
             let crc = try BytePlanesCodec.decode(payload, width: t.type.floatWidth ?? 0, elements: t.elementCount,
+                                                 rotate: t.rotatedPlanes,
                                                  into: out, threads: threads)
             guard crc == t.checksum else { throw checksumError(t, crc) }
         } catch let e as BytePlanesCodec.DecodeError {

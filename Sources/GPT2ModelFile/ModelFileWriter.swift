@@ -23,6 +23,9 @@ public final class ModelFileWriter {
     private let dataOffset: Int
     private var names = Set<String>()
     private var finished = false
+    /// false writes byteplanes-zstd as codec 1 (format 1.0, no rotation): for the tests that
+    /// check old files stay readable.
+    var rotatePlanes = true
 
     public init(path: String, metadata: ModelMetadata?, alignment: Int = 4096) throws(ModelFileError) {
         guard alignment >= 64, alignment <= 1 << 20, alignment & (alignment - 1) == 0 else {
@@ -105,7 +108,8 @@ public final class ModelFileWriter {
             // Streamed: header placeholder, planes as chunks finish, then the real header.
             let elements = raw / width
             try write([UInt8](repeating: 0, count: BytePlanesCodec.headerSize(elements: elements, width: width)))
-            let sizes = try BytePlanesCodec.encode(bytes, width: width, threads: threads) { (piece) throws(ModelFileError) in
+            let sizes = try BytePlanesCodec.encode(bytes, width: width, rotate: rotatePlanes,
+                                                   threads: threads) { (piece) throws(ModelFileError) in
                 try write(piece)
             }
             if position - offset < raw {
@@ -122,8 +126,9 @@ public final class ModelFileWriter {
             }
         }
         if used == .raw { try write(bytes) }
-        let info = ModelTensorInfo(name: name, shape: shape, type: type, codec: used, offset: offset,
+        var info = ModelTensorInfo(name: name, shape: shape, type: type, codec: used, offset: offset,
                                    storedSize: stored, rawSize: raw, checksum: checksum)
+        info.rotatedPlanes = rotatePlanes
         tensors.append(info)
         names.insert(name)
         return info

@@ -3,15 +3,18 @@ public enum TensorCodec: String, Sendable, Equatable, CaseIterable, Codable {
     /// The decoded bytes themselves: usable in place from the mapping.
     case raw
     /// Lossless: chunks of elements, each split into byte planes, each plane zstd-compressed
-    /// when that makes it smaller (`BytePlanesCodec`).
+    /// when that makes it smaller (`BytePlanesCodec`). On disk it is codec 2 (elements rotated
+    /// left by one bit first, format 1.1, what writers use) or codec 1 (format 1.0, no rotation,
+    /// still read); `ModelTensorInfo.rotatedPlanes` tells which.
     case bytePlanesZstd = "byteplanes-zstd"
 
+    /// The code writers use.
     var code: UInt8 {
-        switch self { case .raw: 0; case .bytePlanesZstd: 1 }
+        switch self { case .raw: 0; case .bytePlanesZstd: 2 }
     }
 
     init?(code: UInt8) {
-        switch code { case 0: self = .raw; case 1: self = .bytePlanesZstd; default: return nil }
+        switch code { case 0: self = .raw; case 1, 2: self = .bytePlanesZstd; default: return nil }
     }
 }
 
@@ -51,6 +54,9 @@ public struct ModelTensorInfo: Sendable, Equatable {
     public var rawSize: Int
     /// CRC32C of the decoded bytes.
     public var checksum: UInt32
+    /// byteplanes-zstd: whether the elements were rotated left by one bit before the split
+    /// (table codec 2, what writers use) or not (codec 1, files of format 1.0).
+    var rotatedPlanes = true
 
     public init(name: String, shape: [Int], type: ElementType, codec: TensorCodec, offset: Int,
                 storedSize: Int, rawSize: Int, checksum: UInt32) {
@@ -77,7 +83,7 @@ public struct ModelTensorInfo: Sendable, Equatable {
         var w = ByteWriter()
         let n = Array(name.utf8)
         w.u16(UInt16(n.count)); w.raw(n)
-        w.u8(type.fileCode); w.u8(codec.code); w.u8(UInt8(shape.count)); w.u8(0)
+        w.u8(type.fileCode); w.u8(codec == .bytePlanesZstd && !rotatedPlanes ? 1 : codec.code); w.u8(UInt8(shape.count)); w.u8(0)
         w.u32(checksum)
         for d in shape { w.u64(UInt64(d)) }
         w.u64(UInt64(offset)); w.u64(UInt64(storedSize)); w.u64(UInt64(rawSize))

@@ -42,7 +42,7 @@ import GPT2ModelFile
         let i = try run(["inspect", out, "--json", "--verify"])
         #expect(i.status == 0, "\(i.stderr)")
         let v = try json(i.stdout)
-        #expect(v["kind"]?.stringValue == "model_file" && v["format_version"]?.stringValue == "1.0")
+        #expect(v["kind"]?.stringValue == "model_file" && v["format_version"]?.stringValue == "1.1")
         #expect(v["verified"]?.boolValue == true)
         #expect(v["config"]?["n_embd"]?.intValue == 16 && v["config"]?["activation"]?.stringValue == "gelu_tanh")
         let t = try #require(v["tensors"]?.arrayValue)

@@ -48,37 +48,75 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
                 if width == 4 { withUnsafeBytes(of: f.bitPattern.littleEndian) { for k in 0..<4 { bytes[4 * i + k] = $0[k] } } }
                 else { let h = UInt16(f.bitPattern >> 16); bytes[2 * i] = UInt8(h & 0xFF); bytes[2 * i + 1] = UInt8(h >> 8) }
             }
-            for threads in [1, 2] {
-                let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: width, chunkElements: 1 << 16, threads: threads) }
+            for threads in [1, 2] { for rotate in [true, false] {
+                let payload = bytes.withUnsafeBytes {
+                    BytePlanesCodec.encode($0, width: width, chunkElements: 1 << 16, rotate: rotate, threads: threads)
+                }
                 var out = [UInt8](repeating: 0, count: bytes.count)
                 let crc = try payload.withUnsafeBytes { p in
-                    try out.withUnsafeMutableBytes { o in try BytePlanesCodec.decode(p, width: width, elements: n, into: o, threads: threads) }
+                    try out.withUnsafeMutableBytes { o in
+                        try BytePlanesCodec.decode(p, width: width, elements: n, rotate: rotate, into: o, threads: threads)
+                    }
                 }
-                #expect(out == bytes, "\(type) n=\(n) threads=\(threads)")
+                #expect(out == bytes, "\(type) n=\(n) threads=\(threads) rotate=\(rotate)")
                 #expect(crc == CRC32C.checksum(bytes))
-            }
+            } }
         }
     }
 }
 
 @Test func splitAndMergeMatchTheScalarOracle() {
     var g = SplitMix(seed: 5)
-    for width in [2, 4] {
+    for width in [2, 4] { for rotate in [false, true] {
         for n in [0, 1, 16, 33, 100] {
             let src = (0..<(n * width)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
             var planes = [UInt8](repeating: 0, count: src.count)
-            src.withUnsafeBytes { s in planes.withUnsafeMutableBytes { BytePlanesCodec.split(s, width: width, count: n, into: $0) } }
-            #expect(planes == BytePlanesCodec.naiveSplit(src, width: width))
+            src.withUnsafeBytes { s in
+                planes.withUnsafeMutableBytes { BytePlanesCodec.split(s, width: width, count: n, rotate: rotate, into: $0) }
+            }
+            #expect(planes == BytePlanesCodec.naiveSplit(src, width: width, rotate: rotate), "width \(width) rotate \(rotate)")
             var back = [UInt8](repeating: 0, count: src.count)
             planes.withUnsafeBytes { p in
                 back.withUnsafeMutableBytes { o in
                     guard let base = p.baseAddress, let ob = o.baseAddress else { return }
-                    BytePlanesCodec.merge((0..<width).map { base + $0 * n }, width: width, count: n, into: ob)
+                    BytePlanesCodec.merge((0..<width).map { base + $0 * n }, width: width, count: n, rotate: rotate, into: ob)
                 }
             }
             #expect(back == src)
         }
+    } }
+}
+
+@Test func rotatedSplitPutsThePureExponentInTheTopPlaneForEveryBF16Pattern() throws {
+    // All 65536 bf16 bit patterns (a ragged tail too: 65536 + 5 elements): the top plane is
+    // bits 14...7 (the exponent), the low plane bits 6...0 then the sign, and decode restores
+    // every pattern bit-exact.
+    let n = 65536 + 5
+    var bytes = [UInt8](repeating: 0, count: 2 * n)
+    for i in 0..<n { let v = UInt16(truncatingIfNeeded: i &* 40503); bytes[2 * i] = UInt8(v & 0xFF); bytes[2 * i + 1] = UInt8(v >> 8) }
+    var planes = [UInt8](repeating: 0, count: bytes.count)
+    bytes.withUnsafeBytes { s in planes.withUnsafeMutableBytes { BytePlanesCodec.split(s, width: 2, count: n, rotate: true, into: $0) } }
+    for i in 0..<n {
+        let v = UInt16(bytes[2 * i]) | UInt16(bytes[2 * i + 1]) << 8
+        #expect(planes[n + i] == UInt8((v >> 7) & 0xFF) && planes[i] == UInt8(((v & 0x7F) << 1) | (v >> 15)), "bf16 0x\(String(v, radix: 16))")
+        if planes[n + i] != UInt8((v >> 7) & 0xFF) { break }
     }
+    #expect(Set((0..<65536).map { UInt16(bytes[2 * $0]) | UInt16(bytes[2 * $0 + 1]) << 8 }).count == 65536)
+    for threads in [1, 2] {
+        let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: 2, chunkElements: 1 << 12, threads: threads) }
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        _ = try payload.withUnsafeBytes { p in
+            try out.withUnsafeMutableBytes { o in try BytePlanesCodec.decode(p, width: 2, elements: n, rotate: true, into: o, threads: threads) }
+        }
+        #expect(out == bytes)
+    }
+    // fp32: the top plane is bits 30...23 for sign/exponent extremes.
+    let f: [UInt32] = [0x8000_0000, 0x7F80_0000, 0xFF80_0001, 0x3F80_0000, 0xBF7F_FFFF, 0x0000_0001, 0xFFFF_FFFF, 0x4000_0000]
+    let fb = f.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    var fp = [UInt8](repeating: 0, count: fb.count)
+    fb.withUnsafeBytes { s in fp.withUnsafeMutableBytes { BytePlanesCodec.split(s, width: 4, count: f.count, rotate: true, into: $0) } }
+    #expect(Array(fp[(3 * f.count)...]) == f.map { UInt8(($0 >> 23) & 0xFF) })
+    #expect(Array(fp[0..<f.count]) == f.map { UInt8(truncatingIfNeeded: ($0 << 1) | ($0 >> 31)) })
 }
 
 @Test func compressedCodecShrinksTrainedLikeWeightsAndStaysRawOnNoise() throws {
@@ -101,6 +139,29 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     #expect(try f.tensorData("w") == weights)
     #expect(try f.tensorData("noise") == noise)
     #expect(try f.tensorData("q") == q)
+}
+
+@Test func format10FilesWithUnrotatedPlanesStayReadable() throws {
+    // Codec 1 (format 1.0: planes of the elements as they are) next to codec 2 (rotated): the
+    // table keeps the code, the reader decodes each bit-exact.
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var g = SplitMix(seed: 9)
+    let n = 50_000
+    let w32 = TensorData(name: "w32", shape: [n], type: .f32, bytes: floatBytes((0..<n).map { _ in g.weight(0.02) }))
+    let w16 = TensorData(name: "w16", shape: [n], type: .bf16, bytes: Array(w32.bytes.enumerated().filter { $0.offset % 4 >= 2 }.map(\.element)))
+    for rotate in [false, true] {
+        let path = dir + "/v\(rotate).gpt2kit"
+        let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+        w.rotatePlanes = rotate
+        let a = try w.add(w32, codec: .bytePlanesZstd), b = try w.add(w16, codec: .bytePlanesZstd)
+        try w.finish()
+        #expect(a.codec == .bytePlanesZstd && b.codec == .bytePlanesZstd && a.ratio < 0.9 && b.ratio < 0.8)
+        let f = try ModelFile(path: path)
+        #expect(f.tensors.map(\.rotatedPlanes) == [rotate, rotate])
+        #expect(f.tensors.map { $0.encoded()[2 + $0.name.utf8.count + 1] } == [rotate ? 2 : 1, rotate ? 2 : 1])
+        #expect(try f.tensorData("w32") == w32)
+        #expect(try f.tensorData("w16") == w16)
+    }
 }
 
 @Test func metadataKeepsUnknownKeysAndNonGPT2TensorNames() throws {
