@@ -40,8 +40,8 @@ struct InspectCommand: ParsableCommand {
                 stored: t.storedSize, raw: t.rawSize, extra: ("crc32c", .string(hex8(t.checksum))))
         }
         report(kind: "model_file", layout: f.metadata.provenance?.sourceLayout, version: "\(f.version.major).\(f.version.minor)",
-               config: f.config, vocabulary: f.vocabulary, provenance: f.metadata.provenance, rows: rows,
-               fileBytes: f.fileSize)
+               architecture: f.metadata.architecture, config: f.config, vocabulary: f.vocabulary,
+               provenance: f.metadata.provenance, rows: rows, fileBytes: f.fileSize)
     }
 
     private func inspectCheckpoint() throws {
@@ -77,7 +77,8 @@ struct InspectCommand: ParsableCommand {
         var extra: (String, JSONValue)
     }
 
-    private func report(kind: String, layout: String?, version: String?, config: GPT2Config, vocabulary: Vocabulary?,
+    private func report(kind: String, layout: String?, version: String?, architecture: String = "gpt2",
+                        config: GPT2Config?, vocabulary: Vocabulary?,
                         provenance: Provenance?, rows: [Row], fileBytes: Int?, counted: [Bool]? = nil,
                         checksums: String? = "crc32c of every tensor") {
         let totalRows = zip(rows, counted ?? rows.map { _ in true }).filter(\.1).map(\.0)
@@ -88,7 +89,8 @@ struct InspectCommand: ParsableCommand {
                 "kind": .string(kind), "path": .string(path),
                 "layout": layout.map { .string($0) } ?? .null,
                 "format_version": version.map { .string($0) } ?? .null,
-                "config": ModelMetadata(config: config).json["gpt2"] ?? .null,
+                "architecture": .string(architecture),
+                "config": config.flatMap { ModelMetadata(config: $0).json["gpt2"] } ?? .null,
                 "tokenizer": vocabulary.map { v in .object([
                     "kind": .string(v.kind.rawValue), "tokens": num(v.tokens.count),
                     "special_tokens": .object(v.specialTokens.mapValues { num($0) }),
@@ -115,10 +117,13 @@ struct InspectCommand: ParsableCommand {
             return
         }
         print("\(path): \(kind == "model_file" ? "GPT2Kit model file \(version ?? "")" : "checkpoint (\(layout ?? "?"))")")
-        let c = config
+        if let c = config {
         print("  gpt2: n_layer \(c.nLayer), n_head \(c.nHead), n_embd \(c.nEmbd), n_ctx \(c.nCtx), vocab \(c.vocabSize)"
               + (c.paddedVocabSize != c.vocabSize ? " (padded \(c.paddedVocabSize))" : "")
               + ", eps \(c.layerNormEpsilon), \(c.activation.rawValue), bias \(c.bias), tied head \(c.tiedHead)")
+        } else {
+            print("  architecture: \(architecture) (no GPT-2 hyperparameters; the container holds any tensors)")
+        }
         if let v = vocabulary {
             let specials = v.specialTokens.sorted { $0.value < $1.value }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             print("  tokenizer: \(v.kind.rawValue), \(v.tokens.count) tokens\(v.ranks != nil ? " with merge ranks" : ""), "

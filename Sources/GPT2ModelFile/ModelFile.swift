@@ -26,7 +26,9 @@ public final class ModelFile: @unchecked Sendable {
     public let path: String
     public let metadata: ModelMetadata
     public let metadataJSON: JSONValue
-    public let config: GPT2Config
+    /// GPT-2 hyperparameters; nil for a file of another architecture (the container stores any
+    /// tensors; consumers such as the runtime check `metadata.architecture` themselves).
+    public let config: GPT2Config?
     public var vocabulary: Vocabulary? { metadata.vocabulary }
     public let tensors: [ModelTensorInfo]
     public let version: (major: Int, minor: Int)
@@ -40,7 +42,7 @@ public final class ModelFile: @unchecked Sendable {
     /// Decoded compressed tensors by table index (anonymous mappings, munmapped in deinit).
     private let decoded = Mutex<[Int: UncheckedSendable<UnsafeMutableRawBufferPointer>]>([:])
 
-    /// Opens and validates `path`. `architecture` must match the metadata's (GPT-2 only for now).
+    /// Opens and validates `path`: any architecture; a `gpt2` file must carry its hyperparameters.
     public init(path: String) throws(ModelFileError) {
         self.path = path
         let mapping: MappedFile
@@ -66,10 +68,11 @@ public final class ModelFile: @unchecked Sendable {
         }
         let layout = try mapping.withUnsafeBytes { bytes throws(ModelFileError) in try FileLayout.parse(bytes, file: path) }
         let meta = try ModelMetadata(json: layout.metadata, file: path, at: Int(layout.header.metadataOffset))
-        guard meta.architecture == "gpt2", let config = meta.config else {
-            throw ModelFileError(.unsupportedArchitecture, file: path, offset: Int(layout.header.metadataOffset),
-                                 expected: "architecture \"gpt2\"", found: "\"\(meta.architecture)\"",
-                                 hint: "this GPT2Kit runs GPT-2 models only")
+        let config = meta.architecture == "gpt2" ? meta.config : nil
+        if meta.architecture == "gpt2" && config == nil {
+            throw ModelFileError(.badMetadata, file: path, offset: Int(layout.header.metadataOffset),
+                                 expected: "the \"gpt2\" hyperparameters object", found: "none",
+                                 hint: "a gpt2 model file needs n_layer, n_head, ... (FORMAT.md)")
         }
         self.mapping = mapping
         fileSize = size

@@ -9,11 +9,15 @@ extension GPT2Weights {
     /// faults them in from the page cache); compressed tensors are decoded first, tensors split
     /// across `threads` cores, into memory the `ModelFile` owns. The weights keep the file open.
     public convenience init(modelFile file: ModelFile, threads: Int = 2) throws {
+        guard let config = file.config else {
+            throw ModelFileError(.unsupportedArchitecture, file: file.path, expected: "architecture \"gpt2\"",
+                                 found: "\"\(file.metadata.architecture)\"", hint: "this GPT2Kit runs GPT-2 models only")
+        }
         if file.tensors.contains(where: { $0.codec != .raw }) {
             try file.decodeAll(threads: max(1, threads))
         }
         var mapped: [UnsafeRawBufferPointer] = []
-        try self.init(config: file.config, keepAlive: file) { name in
+        try self.init(config: config, keepAlive: file) { name in
             guard file.info(name) != nil else { throw RuntimeError.missingTensor(name) }
             // The view's bytes stay valid after the closure: they are the mapping or decoded
             // memory, both owned by `file` until it deinitializes, and `self` keeps it alive.

@@ -143,7 +143,7 @@ struct TinyConversionTests {
             try Converter.convert(ck, to: out, options: ConvertOptions(compress: true))
             _ = try Converter.verify(ck, modelFile: out, options: ConvertOptions(compress: true))
             let f = try ModelFile(path: out)
-            #expect(f.config.vocabSize == 50257 && f.config.nLayer == 2)
+            #expect(f.config?.vocabSize == 50257 && f.config?.nLayer == 2)
             #expect(f.vocabulary == ck.vocabulary)
             if let v = f.vocabulary {
                 #expect(v.count == 50257 && v.eosID == 50256, "\(layout) tokenizer")
@@ -155,8 +155,8 @@ struct TinyConversionTests {
         #expect(files.map(\.0) == ["hf-safetensors", "hf-bin", "nanogpt", "openai-tf", "llmc"])
         for (layout, f) in files {
             // The activation is carried through: nanoGPT's nn.GELU() is the erf form, the others tanh.
-            #expect(f.config.activation == (layout == "nanogpt" ? .geluErf : .geluTanh), "\(layout)")
-            #expect(f.config.paddedVocabSize == (layout == "nanogpt" || layout == "llmc" ? 50304 : 50257), "\(layout)")
+            #expect(f.config?.activation == (layout == "nanogpt" ? .geluErf : .geluTanh), "\(layout)")
+            #expect(f.config?.paddedVocabSize == (layout == "nanogpt" || layout == "llmc" ? 50304 : 50257), "\(layout)")
             #expect(f.metadata.provenance?.sourceLayout == ["hf-safetensors": "safetensors", "hf-bin": "pytorch_bin",
                     "nanogpt": "nanogpt", "openai-tf": "tensorflow", "llmc": "llmc"][layout])
         }

@@ -207,7 +207,6 @@ func rewriteEntries(_ path: String, _ edit: (inout [ModelTensorInfo]) -> Void) t
             (replacing("\"gelu_erf\"", "\"gelu_xyz\""), .badMetadata),
             (replacing("\"bias\":true", "\"bias\":\"ye\""), .badMetadata),
             (replacing("\"tokens\":[\"QQ==\"", "\"tokens\":[\"Q!==\""), .badMetadata),
-            (replacing("\"architecture\":\"gpt2\"", "\"architecture\":\"gptj\""), .unsupportedArchitecture),
             (replacing("\"gpt2\":{", "\"gpt3\":{"), .badMetadata),
         ]
         for (edit, kind) in cases {

@@ -240,3 +240,21 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     c.cancel()
     #expect(!registered(c.temporaryPath))
 }
+
+/// The container is architecture-agnostic: a file of another architecture, with tensors that are
+/// not GPT-2's, opens and reads back; it just has no GPT-2 hyperparameters (the runtime refuses
+/// it: GPT2RuntimeTests.ModelFileLoadTests.unsupportedArchitecture).
+@Test func anyArchitectureAndAnyTensorsRoundTrip() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    let path = dir + "/other.gpt2"
+    let w = try ModelFileWriter(path: path, metadata: ModelMetadata(architecture: "my-rnn"))
+    let bytes = (0..<24).flatMap { i in withUnsafeBytes(of: Float(i) * 0.5) { Array($0) } }
+    let t = TensorData(name: "cell.kernel", shape: [2, 3, 4], type: .f32, bytes: bytes)
+    try w.add(t)
+    try w.finish()
+    let f = try ModelFile(path: path)
+    #expect(f.metadata.architecture == "my-rnn")
+    #expect(f.config == nil)
+    #expect(try f.tensorData("cell.kernel") == t)
+    try f.verifyAll()
+}
