@@ -109,37 +109,9 @@ public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
     /// Opens the shards the index names (`{"weight_map": {key: shard file}}`), checking that
     /// each key is in the shard the index says and that every listed key exists.
     static func openShards(index: String, dir: String) throws -> [TorchFile] {
-        let json = try JSONTree.parse(fileAt: index, maxBytes: 64 << 20)
-        guard let map = json["weight_map"]?.objectValue else {
-            throw CheckpointError(.badJSON, file: index, "no weight_map object",
-                                  hint: "pytorch_model.bin.index.json maps each tensor name to its shard file")
-        }
-        var shardOf: [String: String] = [:]
-        for (key, v) in map {
-            guard let shard = v.stringValue, Paths.isPlainFileName(shard) else {
-                throw CheckpointError(.badJSON, file: index, "weight_map[\(key)] is not a file name in this directory")
-            }
-            shardOf[key] = shard
-        }
-        var files: [TorchFile] = []
-        for shard in Set(shardOf.values).sorted() {
-            let f = try TorchFile(path: Paths.join(dir, shard))
-            for e in stateDict(f.root).asDict ?? [] {
-                guard let key = e.key.asString else { continue }   // TorchStateDict reports it
-                guard let expected = shardOf[key] else {
-                    throw CheckpointError(.unknownTensor, file: f.path, "\(key) is not listed in \(Paths.fileName(of: index))")
-                }
-                guard expected == shard else {
-                    throw CheckpointError(.duplicateName, file: f.path, "\(key) is in \(shard) but the index puts it in \(expected)",
-                                          hint: "a tensor name must be in exactly one shard")
-                }
-                shardOf[key] = nil
-            }
-            files.append(f)
-        }
-        if let missing = shardOf.keys.sorted().first {
-            throw CheckpointError(.missingTensor, file: index, "\(missing) is listed but not found in its shard \(shardOf[missing]!)")
-        }
-        return files
+        // Non-string keys are skipped here: TorchStateDict reports them.
+        try ShardIndex.openShards(index: index, dir: dir, open: { try TorchFile(path: $0) }, path: { $0.path },
+                                  entries: { f in (stateDict(f.root).asDict ?? []).compactMap { e in
+                                      e.key.asString.map { ShardIndex.Entry(name: $0, offset: nil) } } })
     }
 }

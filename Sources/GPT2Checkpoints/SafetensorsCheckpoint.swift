@@ -109,39 +109,8 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
 
     /// Opens the shards an index names, checking that each tensor is where the index says.
     static func openShards(index: String, dir: String) throws -> [SafetensorsFile] {
-        let json = try JSONTree.parse(fileAt: index, maxBytes: 64 << 20)
-        guard let map = json["weight_map"]?.objectValue else {
-            throw CheckpointError(.badJSON, file: index, "no weight_map object",
-                                  hint: "model.safetensors.index.json maps each tensor name to its shard file")
-        }
-        var shardOf: [String: String] = [:]
-        for (tensor, v) in map {
-            guard let shard = v.stringValue, Paths.isPlainFileName(shard) else {
-                throw CheckpointError(.badJSON, file: index, "weight_map[\(tensor)] is not a file name in this directory")
-            }
-            shardOf[tensor] = shard
-        }
-        var files: [SafetensorsFile] = []
-        for shard in Set(shardOf.values).sorted() {
-            let f = try SafetensorsFile(path: Paths.join(dir, shard))
-            for e in f.entries {
-                guard let expected = shardOf[e.name] else {
-                    throw CheckpointError(.unknownTensor, file: f.file.path, offset: e.range.lowerBound,
-                                          "\(e.name) is not listed in \(Paths.fileName(of: index))")
-                }
-                guard expected == shard else {
-                    throw CheckpointError(.duplicateName, file: f.file.path, offset: e.range.lowerBound,
-                                          "\(e.name) is in \(shard) but the index puts it in \(expected)",
-                                          hint: "a tensor name must be in exactly one shard")
-                }
-                shardOf[e.name] = nil
-            }
-            files.append(f)
-        }
-        if let missing = shardOf.keys.sorted().first {
-            throw CheckpointError(.missingTensor, file: index,
-                                  "\(missing) is listed but not found in its shard \(shardOf[missing]!)")
-        }
-        return files
+        try ShardIndex.openShards(index: index, dir: dir, open: { try SafetensorsFile(path: $0) },
+                                  path: { $0.file.path },
+                                  entries: { $0.entries.map { ShardIndex.Entry(name: $0.name, offset: $0.range.lowerBound) } })
     }
 }
