@@ -8,14 +8,23 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     /// IN: elements per row (a multiple of 32 for q8_0).
     public let cols: Int
+    /// q8_0 only: the same weights packed 16 rows at a time for the VNNI matvec
+    /// (`Kernels.packQ8`, PackedQ8.swift), or nil. Its owner keeps it alive like `base`.
+    public let packedQ8: UnsafeRawPointer?
 
-    public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
+    public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int, packedQ8: UnsafeRawPointer? = nil) {
         require(rows >= 0 && cols >= 0 && (type != .q8_0 || cols % Q8_0.blockCount == 0),
                      "bad weight matrix shape \(rows)x\(cols) for \(type)")
         self.base = base
         self.type = type
         self.rows = rows
         self.cols = cols
+        self.packedQ8 = packedQ8
+    }
+
+    /// This matrix with `packed` (made by `Kernels.packQ8` from it) as its packed q8_0 copy.
+    public func withPackedQ8(_ packed: UnsafeRawPointer) -> WeightMatrix {
+        WeightMatrix(base: base, type: type, rows: rows, cols: cols, packedQ8: packed)
     }
 
     /// Bytes per row.

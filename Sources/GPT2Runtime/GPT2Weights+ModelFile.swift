@@ -17,7 +17,7 @@ extension GPT2Weights {
             try file.decodeAll(threads: max(1, threads))
         }
         var mapped: [UnsafeRawBufferPointer] = []
-        try self.init(config: config, keepAlive: file) { name in
+        try self.init(config: config, keepAlive: file, threads: threads) { name in
             guard file.info(name) != nil else { throw RuntimeError.missingTensor(name) }
             // The view's bytes stay valid after the closure: they are the mapping or decoded
             // memory, both owned by `file` until it deinitializes, and `self` keeps it alive.

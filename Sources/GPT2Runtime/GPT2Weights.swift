@@ -28,6 +28,8 @@ public final class GPT2Weights: @unchecked Sendable {
     private let arena = Arena()
     /// Whatever owns the memory the views point into (the `ModelFile` with its mapping).
     private let keepAlive: AnyObject?
+    /// The packed copies of the q8_0 matrices (PackedQ8Weights.swift), nil if none.
+    private let packedQ8: PageMemory?
 
     /// Frees its buffers in deinit, also when an initializer throws half way.
     final class Arena {
@@ -49,13 +51,14 @@ public final class GPT2Weights: @unchecked Sendable {
 
     /// Builds the weights from canonical tensors given one at a time (`TensorData` in canonical
     /// layout, e.g. `Checkpoint.load`). Every tensor is copied into memory this object owns.
-    public convenience init(config: GPT2Config, load: (String) throws -> TensorData) throws {
-        try self.init(config: config, keepAlive: nil) { name in .copied(try load(name)) }
+    /// `threads` cores share the load-time work (repacking q8_0 matrices).
+    public convenience init(config: GPT2Config, threads: Int = 1, load: (String) throws -> TensorData) throws {
+        try self.init(config: config, keepAlive: nil, threads: threads) { name in .copied(try load(name)) }
     }
 
     /// The builder behind every public initializer: validates the config, then each tensor's
     /// shape and byte size against it, before any forward pass can read them.
-    init(config c: GPT2Config, keepAlive: AnyObject?, source: (String) throws -> Source) throws {
+    init(config c: GPT2Config, keepAlive: AnyObject?, threads: Int = 1, source: (String) throws -> Source) throws {
         try GPT2Weights.validate(c)
         self.config = c
         self.keepAlive = keepAlive
@@ -128,10 +131,12 @@ public final class GPT2Weights: @unchecked Sendable {
                 mlpProj: try matrix(TensorName.mlpProjWeight(l), n, 4 * n),
                 mlpProjBias: try optVector(TensorName.mlpProjBias(l), n)))
         }
-        self.blocks = blocks
         finalNormWeight = try vector(TensorName.finalNormWeight, [n])
         finalNormBias = try optVector(TensorName.finalNormBias, n)
-        head = c.tiedHead ? tokenEmbedding : try matrix(TensorName.head, c.vocabSize, n)
+        let head = c.tiedHead ? tokenEmbedding : try matrix(TensorName.head, c.vocabSize, n)
+        // The embedding lookup keeps reading the file's layout; the head (even when tied) and
+        // the blocks' matrices get packed q8_0 copies for generation.
+        (self.blocks, self.head, packedQ8) = try PackedQ8Weights.pack(blocks: blocks, head: head, threads: threads)
     }
 
     /// Hyperparameters the forward pass relies on; sizes a hostile file could make overflow.

@@ -32,7 +32,16 @@ private func sameMathTolerance(_ w: WeightMatrix, _ x: [Float]) -> [Float] {
     }
 }
 
-private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?) -> [Float] {
+/// Kernels.matvec on w as given, or (packed) on w with its packed copy attached, as the runtime
+/// has it on a VNNI CPU.
+private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?, packed: Bool = false) -> [Float] {
+    if packed {
+        let n = Kernels.packedQ8ByteCount(rows: w.rows, cols: w.cols)!
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 64)
+        defer { dst.deallocate() }
+        let p = Kernels.packQ8(w, into: dst, pool: pool)
+        return fastMatvec(p, x, bias, pool: pool)
+    }
     var y = [Float](repeating: .nan, count: w.rows)
     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
         if let bias { bias.withUnsafeBufferPointer { Kernels.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: $0.baseAddress!, pool: pool) } }
@@ -55,10 +64,12 @@ private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activa
 }
 
 // Shapes: a partial 16-block scale gather (1..15 blocks), exactly 16 and 32 blocks, GPT-2's 24
-// and 96, a 200-block row (n_embd 1600 x 4), odd row counts around the 64-row threading cut.
+// and 96, a 200-block row (n_embd 1600 x 4), odd row counts around the 64-row threading cut
+// and around the packed layout's groups of 16 rows (1, 3, 5, 17, 70, 129 rows: partial last groups).
 private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
 
-@Test func vnniMatvecMatchesSameMathOracle() throws {
+// Both VNNI kernels: over the file's layout (q8_vnni.c) and over the packed copy (q8_packed.c).
+@Test(arguments: [false, true]) func vnniMatvecMatchesSameMathOracle(packed: Bool) throws {
     guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
     for (i, s) in q8Shapes.enumerated() {
         let pool2 = ThreadPool(threads: 2)
@@ -71,14 +82,14 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
         w.with { m in
             let ref = oracle(m, x, bias, f32Activations: false)
             let tol = sameMathTolerance(m, x)
-            let one = fastMatvec(m, x, bias, pool: nil)
-            let two = fastMatvec(m, x, bias, pool: pool2)
+            let one = fastMatvec(m, x, bias, pool: nil, packed: packed)
+            let two = fastMatvec(m, x, bias, pool: pool2, packed: packed)
             for k in ref.indices { #expect(abs(one[k] - ref[k]) <= tol[k] + 1e-6 * abs(bias[k]), "\(s) row \(k): \(one[k]) vs \(ref[k])") }
             #expect(one == two, "1 vs 2 threads differ \(s)")
             // Against the f32-activation reference: within the quantization bound, and not equal
             // (the test would pass vacuously if the VNNI path were not taken).
             let exact = oracle(m, x, nil, f32Activations: true)
-            let noBias = fastMatvec(m, x, nil, pool: nil)
+            let noBias = fastMatvec(m, x, nil, pool: nil, packed: packed)
             let bound = activationQuantizationBound(m, x), f32tol = linearTolerance(m, x, T: 1)
             for k in exact.indices { #expect(abs(noBias[k] - exact[k]) <= 1.0001 * bound[k] + f32tol[k], "\(s) row \(k)") }
             #expect(noBias != exact, "expected the int8-activation path to differ from f32 activations")
@@ -111,14 +122,14 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
     }
 }
 
-@Test func vnniMatvecPropagatesNonFiniteActivations() throws {
+@Test(arguments: [false, true]) func vnniMatvecPropagatesNonFiniteActivations(packed: Bool) throws {
     guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
     let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
     for bad in [Float.nan, .infinity, -.infinity] {
         var x = [Float](repeating: 0.5, count: 64)
         x[40] = bad
         w.with { m in
-            let y = fastMatvec(m, x, nil, pool: nil)
+            let y = fastMatvec(m, x, nil, pool: nil, packed: packed)
             #expect(y.allSatisfy { !$0.isFinite }, "\(bad): \(y)")
         }
     }
@@ -136,4 +147,48 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { Kernels.matvecRows($0.baseAddress!, xp.baseAddress!, m, nil, 0..<m.rows) } }
         for k in ref.indices { #expect(abs(y[k] - ref[k]) <= tol[k], "row \(k)") }
     }
+}
+
+// The packed layout read back independently, from its description in q8_packed.c: group g =
+// rows 16g..16g+15; scales (blocks x 16 f16, padded to 64 bytes) then quants, block b chunk c
+// (columns 32b+4c..+3) 64 bytes with row i's 4 values at 4i, stored as q + 128.
+@Test func packedQ8LayoutHoldsEveryWeight() throws {
+    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+    for (rows, cols) in [(1, 32), (16, 64), (17, 96), (40, 768)] {
+        let w = TestWeights(.q8_0, rows: rows, cols: cols, seed: UInt64(rows * 1000 + cols))
+        let blocks = cols / 32, scaleBytes = (blocks * 32 + 63) / 64 * 64, groupBytes = scaleBytes + blocks * 512
+        let n = try #require(Kernels.packedQ8ByteCount(rows: rows, cols: cols))
+        #expect(n == (rows + 15) / 16 * groupBytes)
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
+        defer { dst.deallocate() }
+        dst.initializeMemory(as: UInt8.self, repeating: 0xEE, count: n)    // every byte must be written
+        w.with { m in
+            _ = Kernels.packQ8(m, into: dst, pool: ThreadPool(threads: 2))
+            for r in 0..<(rows + 15) / 16 * 16 {
+                let g = r / 16, i = r % 16, group = dst + g * groupBytes
+                for b in 0..<blocks {
+                    let scale = group.load(fromByteOffset: 32 * b + 2 * i, as: UInt16.self)
+                    let want = r < rows ? m.row(r).loadUnaligned(fromByteOffset: 34 * b, as: UInt16.self) : 0
+                    #expect(scale == want, "row \(r) block \(b) scale")
+                    for j in 0..<32 {
+                        let u = group.load(fromByteOffset: scaleBytes + 512 * b + 64 * (j / 4) + 4 * i + j % 4, as: UInt8.self)
+                        let q = r < rows ? m.row(r).load(fromByteOffset: 34 * b + 2 + j, as: Int8.self) : 0
+                        #expect(Int(u) - 128 == Int(q), "row \(r) column \(32 * b + j)")
+                    }
+                }
+            }
+            // The padding after the scales is zero too.
+            for k in blocks * 32..<scaleBytes { #expect(dst.load(fromByteOffset: k, as: UInt8.self) == 0) }
+        }
+    }
+}
+
+@Test func packedQ8ByteCountRejectsOverflowAndBadShapes() {
+    #expect(Kernels.packedQ8ByteCount(rows: 16, cols: 33) == nil)
+    #expect(Kernels.packedQ8ByteCount(rows: -1, cols: 32) == nil)
+    #expect(Kernels.packedQ8ByteCount(rows: Int.max, cols: 32) == nil)
+    #expect(Kernels.packedQ8ByteCount(rows: 16, cols: Int.max / 32 * 32) == nil)
+    #expect(Kernels.packedQ8ByteCount(rows: 0, cols: 64) == 0)
+    // GPT-2's head: 50257 rows in 3142 groups of 24 blocks (768 bytes of scales + 12288 of quants).
+    #expect(Kernels.packedQ8ByteCount(rows: 50257, cols: 768) == 3142 * (768 + 12288))
 }

@@ -1,0 +1,137 @@
+// q8_0 matvec over a row-interleaved copy of the weights, made once at load time (llama.cpp
+// repacks its q4_0/q8_0 weights into interleaved rows at load too; this layout is our own).
+//
+// Why: with ggml's layout (one 34-byte block after the other along a row, q8_vnni.c) every
+// block is a separate 32-byte dot product that ends in a horizontal reduction: ~7 vector
+// instructions per 34 bytes, which kept the 1-thread matvec at ~30 GB/s, below the ~45 GB/s one
+// core reads from DRAM here (KernelBench, 2026-11-22). Here 16 rows are interleaved 4 bytes at
+// a time, so one 64-byte load holds 4 weights of each of 16 rows, and one vpdpbusd with x's
+// 4 matching bytes broadcast adds them into 16 per-row int32 lanes: no reduction, 2
+// instructions per 64 bytes, ~22 per 16 rows x 32 columns.
+//
+// Layout of group g (rows 16g..16g+15), `blocks` blocks of 32 columns:
+//   scales: blocks x 16 f16 (the rows' d for block b at 32 b), padded to a multiple of 64 bytes;
+//   quants: blocks x 512 bytes; block b, chunk c (columns 32b+4c..+3) is 64 bytes: row i's
+//           4 weights at 4i, each stored as q + 128 (an unsigned byte, 0..255).
+// Rows past the matrix end are zero (scale 0, q 0).
+//
+// Signs: vpdpbusd multiplies unsigned by signed bytes (Intel SDM VPDPBUSD). With u = q_w + 128,
+//   Σ_j u_j q_x,j = Σ_j q_w,j q_x,j + 128 Σ_j q_x,j,
+// and the last term depends on x only: it is computed once per block of x (xsum) and
+// subtracted. All int32 sums are exact (|Σ| <= 32 * 255 * 128 < 2^21).
+#include "q8_packed.h"
+#include <string.h>
+
+#define Q8_BLOCK_BYTES 34
+
+size_t gpt2kit_q8p_group_bytes(size_t blocks) { return ((blocks * 32 + 63) & ~(size_t)63) + blocks * 512; }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define Q8P_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+
+void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1) {
+    const size_t rowBytes = blocks * Q8_BLOCK_BYTES, groupBytes = gpt2kit_q8p_group_bytes(blocks);
+    const size_t scaleBytes = groupBytes - blocks * 512;
+    for (size_t g = g0; g < g1; g++) {
+        uint8_t *out = (uint8_t *)dst + g * groupBytes;
+        uint8_t *quants = out + scaleBytes;
+        memset(out, 0, scaleBytes);
+        for (size_t i = 0; i < 16; i++) {
+            size_t r = 16 * g + i;
+            const uint8_t *row = (const uint8_t *)w + r * rowBytes;
+            for (size_t b = 0; b < blocks; b++) {
+                uint8_t *qb = quants + 512 * b + 4 * i;
+                if (r >= rows) {
+                    for (size_t c = 0; c < 8; c++) memset(qb + 64 * c, 0x80, 4);
+                    continue;
+                }
+                const uint8_t *blk = row + b * Q8_BLOCK_BYTES;
+                memcpy(out + 32 * b + 2 * i, blk, 2);
+                for (size_t c = 0; c < 8; c++)
+                    for (size_t k = 0; k < 4; k++) qb[64 * c + k] = (uint8_t)(blk[2 + 4 * c + k] ^ 0x80);
+            }
+        }
+    }
+}
+
+Q8P_TARGET
+void gpt2kit_q8p_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum) {
+    const __m512i absMask = _mm512_set1_epi32(0x7FFFFFFF);
+    for (size_t b = 0; b < blocks; b++) {
+        __m512 lo = _mm512_loadu_ps(x + 32 * b), hi = _mm512_loadu_ps(x + 32 * b + 16);
+        // Same rules as gpt2kit_q8_quantize_x (q8_vnni.c): max |x| on the bit patterns (a NaN
+        // wins), 0 for a zero or subnormal scale, round to nearest even, saturate.
+        __m512i m = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(lo), absMask),
+                                     _mm512_and_si512(_mm512_castps_si512(hi), absMask));
+        uint32_t bits = _mm512_reduce_max_epu32(m);
+        float amax;
+        memcpy(&amax, &bits, 4);
+        float scale = amax / 127.0f;
+        float inv = scale >= 0x1p-126f ? 1.0f / scale : 0.0f;
+        __m512 vi = _mm512_set1_ps(inv);
+        // Saturate in int32 first so the sum matches the stored bytes (NaN -> INT_MIN -> -128).
+        const __m512i lo8 = _mm512_set1_epi32(-128), hi8 = _mm512_set1_epi32(127);
+        __m512i il = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(lo, vi)), lo8), hi8);
+        __m512i ih = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(hi, vi)), lo8), hi8);
+        _mm_storeu_si128((__m128i *)(q + 32 * b), _mm512_cvtepi32_epi8(il));
+        _mm_storeu_si128((__m128i *)(q + 32 * b + 16), _mm512_cvtepi32_epi8(ih));
+        d[b] = scale;
+        sum[b] = 128 * _mm512_reduce_add_epi32(_mm512_add_epi32(il, ih));
+    }
+}
+
+Q8P_TARGET
+void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
+                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
+    const size_t groupBytes = gpt2kit_q8p_group_bytes(blocks);
+    const size_t scaleBytes = groupBytes - blocks * 512;
+    for (size_t g = g0; g < g1; g++) {
+        const uint8_t *scales = (const uint8_t *)packed + g * groupBytes;
+        const uint8_t *quants = scales + scaleBytes;
+        // Two accumulators: the FMA of block b waits on block b-1's otherwise (4 cycles).
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        size_t b = 0;
+        for (; b < blocks; b++) {
+            const uint8_t *qb = quants + 512 * b;
+            const int32_t *xb = (const int32_t *)(xq + 32 * b);   // 4 x bytes per broadcast
+            // Software prefetch 2 blocks ahead: 1-thread matvec from DRAM 35-39 -> 44 GB/s (92-95%
+            // of a plain read of the same bytes); 2048 and 4096 bytes ahead measured the same.
+            for (int c = 0; c < 8; c++) _mm_prefetch((const char *)qb + 1024 + 64 * c, _MM_HINT_T0);
+            // Two dot-product chains per block (vpdpbusd latency), joined at the end.
+            __m512i s0 = _mm512_set1_epi32(-xsum[b]), s1 = _mm512_setzero_si512();
+            s0 = _mm512_dpbusd_epi32(s0, _mm512_load_si512(qb + 0), _mm512_set1_epi32(xb[0]));
+            s1 = _mm512_dpbusd_epi32(s1, _mm512_load_si512(qb + 64), _mm512_set1_epi32(xb[1]));
+            s0 = _mm512_dpbusd_epi32(s0, _mm512_load_si512(qb + 128), _mm512_set1_epi32(xb[2]));
+            s1 = _mm512_dpbusd_epi32(s1, _mm512_load_si512(qb + 192), _mm512_set1_epi32(xb[3]));
+            s0 = _mm512_dpbusd_epi32(s0, _mm512_load_si512(qb + 256), _mm512_set1_epi32(xb[4]));
+            s1 = _mm512_dpbusd_epi32(s1, _mm512_load_si512(qb + 320), _mm512_set1_epi32(xb[5]));
+            s0 = _mm512_dpbusd_epi32(s0, _mm512_load_si512(qb + 384), _mm512_set1_epi32(xb[6]));
+            s1 = _mm512_dpbusd_epi32(s1, _mm512_load_si512(qb + 448), _mm512_set1_epi32(xb[7]));
+            __m512 dw = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(scales + 32 * b)));
+            __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_set1_ps(xd[b]));
+            if (b & 1) acc1 = _mm512_fmadd_ps(t, dw, acc1); else acc0 = _mm512_fmadd_ps(t, dw, acc0);
+        }
+        __m512 acc = _mm512_add_ps(acc0, acc1);
+        size_t r0 = 16 * g, n = rows - r0 < 16 ? rows - r0 : 16;
+        __mmask16 k = (__mmask16)((1u << n) - 1);
+        if (bias) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(k, bias + r0));
+        _mm512_mask_storeu_ps(y + r0, k, acc);
+    }
+}
+
+#else
+
+void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1) {
+    (void)dst; (void)w; (void)rows; (void)blocks; (void)g0; (void)g1;
+}
+void gpt2kit_q8p_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum) {
+    (void)x; (void)blocks; (void)q; (void)d; (void)sum;
+}
+void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
+                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
+    (void)y; (void)packed; (void)rows; (void)blocks; (void)xq; (void)xd; (void)xsum; (void)bias; (void)g0; (void)g1;
+}
+
+#endif

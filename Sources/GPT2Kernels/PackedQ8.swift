@@ -1,0 +1,62 @@
+// The row-interleaved ("packed") copy of a q8_0 matrix and the generation matvec over it:
+// 16 rows interleaved 4 bytes at a time, so one AVX-512 VNNI instruction multiplies 4 columns
+// of 16 rows by 4 bytes of x (layout and arithmetic in Sources/CKernels/q8_packed.c).
+// Made at load time by the runtime (GPT2Weights) when the CPU has VNNI; the model file keeps
+// ggml's layout, which embedding lookups and the prompt matmul still read.
+//
+// Measured 2026-11-22 ~02:50 UTC, load ~1, `.build/release/KernelBench --types q8_0 --only
+// matvec` (GPT-2 124M, 49 matrices, 131 MB): see README "Kernels" for the numbers.
+import CKernels
+
+extension Kernels {
+    /// Bytes of the packed copy of a q8_0 matrix [rows, cols], nil on overflow: per group of 16
+    /// rows, the scales (32 bytes per block, rounded up to 64) and the quants (512 per block);
+    /// the same figure as `gpt2kit_q8p_group_bytes`.
+    public static func packedQ8ByteCount(rows: Int, cols: Int) -> Int? {
+        guard rows >= 0, cols >= 0, cols % Q8_0.blockCount == 0 else { return nil }
+        let blocks = cols / Q8_0.blockCount
+        let (quants, o1) = blocks.multipliedReportingOverflow(by: 512)
+        let (scales, o2) = blocks.multipliedReportingOverflow(by: 32)
+        guard !o1, !o2, scales <= Int.max - 63 else { return nil }
+        let (group, o3) = quants.addingReportingOverflow((scales + 63) / 64 * 64)
+        let groups = rows / 16 + (rows % 16 == 0 ? 0 : 1)     // (rows + 15) / 16 could overflow
+        let (n, o4) = groups.multipliedReportingOverflow(by: group)
+        return o3 || o4 ? nil : n
+    }
+
+    /// Whether q8_0 matrices should be packed: the CPU runs the VNNI kernels.
+    public static var packsQ8: Bool { q8VNNI }
+
+    /// Packs q8_0 `w` into `dst` (64-byte aligned, `packedQ8ByteCount` bytes), groups split over
+    /// the pool, and returns `w` with the packed copy attached.
+    public static func packQ8(_ w: WeightMatrix, into dst: UnsafeMutableRawPointer, pool: ThreadPool?) -> WeightMatrix {
+        require(w.type == .q8_0 && q8VNNI, "packQ8 needs q8_0 weights and a VNNI CPU")
+        require(Int(bitPattern: dst) % 64 == 0, "the packed q8_0 copy must be 64-byte aligned")
+        let groups = (w.rows + 15) / 16, blocks = w.cols / 32
+        let body = { (r: Range<Int>) in gpt2kit_q8p_pack(dst, w.base, w.rows, blocks, r.lowerBound, r.upperBound) }
+        if let pool, pool.threadCount > 1, groups > 1 { pool.parallelFor(groups, body) } else { body(0..<groups) }
+        return w.withPackedQ8(UnsafeRawPointer(dst))
+    }
+
+    /// y = W x + bias through the packed copy: x quantized once to q8 blocks (as in
+    /// MatVecQ8VNNI.swift; oracle Reference.matvecQ8Activations), groups of 16 rows split over
+    /// the pool.
+    static func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+                               _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
+        let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
+        // Int32 storage so the kernel's 4-byte broadcasts of x are aligned.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, 8 * blocks)) { q in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, blocks)) { d in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, blocks)) { s in
+                    let xq = UnsafeMutableRawPointer(q.baseAddress!).assumingMemoryBound(to: Int8.self)
+                    let xd = d.baseAddress!, xs = s.baseAddress!
+                    gpt2kit_q8p_quantize_x(x, blocks, xq, xd, xs)
+                    let body = { (r: Range<Int>) in
+                        gpt2kit_q8p_matvec(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound)
+                    }
+                    if let pool, pool.threadCount > 1, groups >= 4 { pool.parallelFor(groups, body) } else { body(0..<groups) }
+                }
+            }
+        }
+    }
+}
