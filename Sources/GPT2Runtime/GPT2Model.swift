@@ -17,6 +17,8 @@ public final class GPT2Model {
     public var config: GPT2Config { weights.config }
     /// Positions in the KV cache (the sequence so far), at most `config.nCtx`.
     public private(set) var count = 0
+    /// Element type of the KV cache.
+    public var kvCacheType: KVCacheType { cache.type }
 
     /// The kernels' fork-join pool (nil with one thread: everything runs on the caller).
     let pool: ThreadPool?
@@ -30,7 +32,8 @@ public final class GPT2Model {
     /// to amortize that; 64 rows of logits are a 13 MB buffer.
     let logitsChunk: Int
 
-    public init(weights: GPT2Weights, threads: Int = 1) throws {
+    /// `kvCache` nil: `KVCacheType.defaultFor` the blocks' weight type (f32 stays exact).
+    public init(weights: GPT2Weights, threads: Int = 1, kvCache: KVCacheType? = nil) throws {
         guard (1...64).contains(threads) else {
             throw RuntimeError.invalidOption("threads must be in 1...64, got \(threads)")
         }
@@ -38,7 +41,8 @@ public final class GPT2Model {
         pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let c = weights.config, n = c.nCtx, e = c.nEmbd
         logitsChunk = min(64, n)
-        cache = try KVCache(layers: c.nLayer, nCtx: n, channels: e)
+        let kvType = kvCache ?? KVCacheType.defaultFor(weights.blocks.first?.qkv.type ?? .f32)
+        cache = try KVCache(layers: c.nLayer, nCtx: n, heads: c.nHead, headSize: e / c.nHead, type: kvType)
         let what = "activations"
         buffers = [
             try FloatBuffer(count: n * e, what: what),            // x: residual stream (T, C)
@@ -107,7 +111,7 @@ public final class GPT2Model {
             throw RuntimeError.tokenOutOfRange(id: id, vocabSize: c.vocabSize)
         }
         let w = weights, pool = self.pool
-        let nh = c.nHead, hs = e / nh, eps = c.layerNormEpsilon
+        let eps = c.layerNormEpsilon
         let gelu: Kernels.GELU = c.activation == .geluErf ? .erf : .tanh
         // x = wte[tokens] + wpe[p0..<p0+T]                                        (T, C)
         for i in 0..<t {
@@ -126,14 +130,11 @@ public final class GPT2Model {
             Kernels.layerNorm(h, x, weight: b.ln1Weight.base, bias: b.ln1Bias?.base,
                               rows: t, channels: e, epsilon: eps)                          // (T, C)
             Kernels.matmul(qkv, h, b.qkv, bias: b.qkvBias?.base, rows: t, pool: pool)      // (T, 3C) = q | k | v
-            let keys = cache.keys(l), values = cache.values(l)
             for i in 0..<t {                                                             // cache[p0+i] = k, v (C)
-                (keys + (p0 + i) * e).update(from: qkv + i * 3 * e + e, count: e)
-                (values + (p0 + i) * e).update(from: qkv + i * 3 * e + 2 * e, count: e)
+                cache.store(layer: l, position: p0 + i, k: qkv + i * 3 * e + e, v: qkv + i * 3 * e + 2 * e)
             }
-            Kernels.attention(y, outStride: e, q: qkv + r0 * 3 * e, qStride: 3 * e, k: keys, kStride: e,
-                              v: values, vStride: e, rows: n, past: p0 + r0, heads: nh, headSize: hs,
-                              pool: pool)                                                // (T', C), per head (T', HS)
+            cache.attention(y, outStride: e, q: qkv + r0 * 3 * e, qStride: 3 * e, layer: l,
+                            rows: n, past: p0 + r0, pool: pool)                          // (T', C), per head (T', HS)
             let xr = x + r0 * e                                                          // rows r0..<T of x
             Kernels.matmul(h, y, b.attnProj, bias: b.attnProjBias?.base, rows: n, pool: pool)  // (T', C)
             Kernels.add(xr, h, count: n * e)                                             // residual (T', C)

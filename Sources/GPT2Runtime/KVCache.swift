@@ -1,24 +1,70 @@
+import GPT2Kernels
+
+/// Element type of the KV cache.
+public enum KVCacheType: String, Sendable, CaseIterable {
+    /// Exact: what the f32 parity tests against nanoGPT and transformers need.
+    case f32
+    /// Half the bytes: attention reads the whole cache for every generated token, from DRAM
+    /// (the weight stream evicts it from L3), so this is what an f16 or q8_0 model wants;
+    /// llama.cpp's default cache type too. Keys and values are rounded to f16 when stored
+    /// (relative error <= 2^-11); scores and sums stay f32.
+    case f16
+
+    /// The default for weights of `type`: f32 for f32 weights (exact), f16 for the others,
+    /// whose own rounding is larger than the cache's.
+    public static func defaultFor(_ type: WeightType) -> KVCacheType { type == .f32 ? .f32 : .f16 }
+
+    var bytes: Int { self == .f32 ? 4 : 2 }
+}
+
 /// Keys and values of every position seen so far, per layer: what makes generating one token a
 /// matrix-vector product per weight instead of a recompute over the whole sequence.
 ///
-/// Layout per layer: K and V each `[nCtx, C]` row-major, heads side by side in a row exactly as
-/// the qkv projection emits them (head h at columns h*HS..<(h+1)*HS), so appending a position
-/// is two row copies. Size: 2 · n_layer · n_ctx · C floats (GPT-2 124M: 72 MiB of address
-/// space; only the rows used are ever touched, so RSS grows with the sequence).
+/// Each layer is a `KVLayer` (GPT2Kernels/KVLayer.swift: head-major, keys transposed in tiles
+/// of 16 positions, the layout the attention kernel reads fast). Size: 2 · n_layer · n_ctx · C
+/// elements (GPT-2 124M, f32: 72 MiB of address space; only the pages used are ever touched,
+/// so RSS grows with the sequence).
 final class KVCache {
-    let layers: Int, nCtx: Int, channels: Int
-    private let keys: FloatBuffer
-    private let values: FloatBuffer
+    let layers: Int, nCtx: Int, channels: Int, heads: Int
+    let type: KVCacheType
+    /// Keys and values of every layer, one mapping.
+    private let memory: PageMemory
+    private let keyCount: Int, valueCount: Int
 
-    init(layers: Int, nCtx: Int, channels: Int) throws {
-        self.layers = layers; self.nCtx = nCtx; self.channels = channels
-        let n = layers * nCtx * channels           // bounded by GPT2Weights.validate
-        keys = try FloatBuffer(count: n, what: "the KV cache")
-        values = try FloatBuffer(count: n, what: "the KV cache")
+    init(layers: Int, nCtx: Int, heads: Int, headSize: Int, type: KVCacheType) throws {
+        self.layers = layers; self.nCtx = nCtx; self.channels = heads * headSize; self.heads = heads; self.type = type
+        // Bounded by GPT2Weights.validate (n_layer * n_ctx * C <= 2^36), so these cannot overflow.
+        let counts = KVLayer<Float>.elementCounts(heads: heads, headSize: headSize, capacity: nCtx)!
+        keyCount = counts.keys; valueCount = counts.values
+        memory = try PageMemory(bytes: layers * (keyCount + valueCount) * type.bytes, what: "the KV cache")
     }
 
-    /// K of `layer`: [nCtx, C].
-    @inline(__always) func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { keys.pointer + layer * nCtx * channels }
-    /// V of `layer`: [nCtx, C].
-    @inline(__always) func values(_ layer: Int) -> UnsafeMutablePointer<Float> { values.pointer + layer * nCtx * channels }
+    private func layer<E: KVElement>(_ l: Int, as: E.Type) -> KVLayer<E> {
+        let base = memory.pointer + l * (keyCount + valueCount) * type.bytes
+        return KVLayer(keys: base.assumingMemoryBound(to: E.self),
+                       values: (base + keyCount * type.bytes).assumingMemoryBound(to: E.self),
+                       heads: heads, headSize: channels / heads, capacity: nCtx)
+    }
+
+    /// Stores k and v (C floats each) of `position` in `layer`.
+    func store(layer l: Int, position: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
+        switch type {
+        case .f32: layer(l, as: Float.self).store(position: position, k: k, v: v)
+        case .f16: layer(l, as: Float16.self).store(position: position, k: k, v: v)
+        }
+    }
+
+    /// `Kernels.attention` of T queries (rows of q, stride qStride) at positions past..<past+T
+    /// of layer l over the cached positions 0..<past+T.
+    func attention(_ out: UnsafeMutablePointer<Float>, outStride: Int, q: UnsafePointer<Float>, qStride: Int,
+                   layer l: Int, rows: Int, past: Int, pool: ThreadPool?) {
+        switch type {
+        case .f32:
+            Kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float.self),
+                              rows: rows, past: past, pool: pool)
+        case .f16:
+            Kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float16.self),
+                              rows: rows, past: past, pool: pool)
+        }
+    }
 }

@@ -148,13 +148,24 @@ for type in types {
     for (p, _) in ws { p.deallocate() }
 }
 
+/// A KV layer of L positions (12 heads of 64) filled from rows, f32 or f16.
+func makeKVLayer<E: KVElement>(_ type: E.Type, positions L: Int) -> KVLayer<E> {
+    let n = KVLayer<E>.elementCounts(heads: 12, headSize: 64, capacity: L)!
+    let layer = KVLayer<E>(keys: .allocate(capacity: n.keys), values: .allocate(capacity: n.values), heads: 12, headSize: 64, capacity: L)
+    let row = UnsafeMutablePointer<Float>.allocate(capacity: C)
+    for j in 0..<L {
+        for i in 0..<C { row[i] = Float((j * C + i) % 13) * 0.01 }
+        layer.store(position: j, k: row, v: row)
+    }
+    return layer
+}
+
 if what.contains("ops") {
     // The rest of a generated token's work at context L = 256, 12 layers: 2 LayerNorms, causal
     // attention over the cache, GELU tanh over 4C, 2 residual adds (cache-resident here; in a
     // real run the KV cache comes from DRAM, see Attention.swift).
-    let L = 256, NH = 12, HS = 64
-    let kv = UnsafeMutablePointer<Float>.allocate(capacity: 2 * L * C)
-    for i in 0..<2 * L * C { kv[i] = Float(i % 13) * 0.01 }
+    let L = 256
+    let kv = makeKVLayer(Float.self, positions: L)
     let lnw = UnsafeMutablePointer<Float>.allocate(capacity: C); lnw.initialize(repeating: 1, count: C)
     let buf = UnsafeMutablePointer<Float>.allocate(capacity: 4 * C)
     for threads in threadCounts {
@@ -162,8 +173,7 @@ if what.contains("ops") {
         let t = best(reps) {
             for _ in 0..<layers {
                 Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
-                Kernels.attention(y, outStride: C, q: x, qStride: C, k: kv, kStride: C, v: kv + L * C, vStride: C,
-                                  rows: 1, past: L - 1, heads: NH, headSize: HS, pool: pool)
+                Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool)
                 Kernels.add(buf, y, count: C)
                 Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
                 for i in 0..<4 * C { buf[i] = x[i] }
@@ -172,6 +182,22 @@ if what.contains("ops") {
             }
         }
         print("ops (LN x2, attention L=\(L), GELU 4C, add x2) x 12 layers threads=\(threads): \(f1(t * 1e6)) µs per token")
+    }
+}
+
+if what.contains("attention") {
+    // Attention alone at context L = 256, 12 heads of 64, f32 and f16 caches (cache-resident).
+    let L = 256
+    let kv = makeKVLayer(Float.self, positions: L), kvh = makeKVLayer(Float16.self, positions: L)
+    for threads in threadCounts {
+        let pool = ThreadPool(threads: threads)
+        let t32 = best(reps) {
+            for _ in 0..<layers { Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool) }
+        }
+        let t16 = best(reps) {
+            for _ in 0..<layers { Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kvh, rows: 1, past: L - 1, pool: pool) }
+        }
+        print("attention L=\(L) x 12 layers threads=\(threads): f32 cache \(f1(t32 * 1e6)) µs, f16 cache \(f1(t16 * 1e6)) µs per token")
     }
 }
 

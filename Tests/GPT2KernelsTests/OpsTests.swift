@@ -96,34 +96,123 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
     #expect(fast == ref && fast[36] == x[36] + y[36])
 }
 
+/// Kernels.attention with the cache filled from row-layout keys and values ([L, ·] with
+/// `stride`, heads side by side), as the runtime fills it from the qkv projection.
+func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStride: Int, k: UnsafePointer<Float>,
+                                 v: UnsafePointer<Float>, stride: Int, rows T: Int, past: Int, heads NH: Int,
+                                 headSize HS: Int, pool: ThreadPool?) -> [Float] {
+    let C = NH * HS, L = past + T
+    // Capacity beyond L (a partial last tile and stale positions) as in a real cache.
+    let capacity = L + 21
+    let n = KVLayer<E>.elementCounts(heads: NH, headSize: HS, capacity: capacity)!
+    let keys = UnsafeMutablePointer<E>.allocate(capacity: n.keys), values = UnsafeMutablePointer<E>.allocate(capacity: n.values)
+    defer { keys.deallocate(); values.deallocate() }
+    keys.initialize(repeating: E(.nan), count: n.keys)               // unused lanes must not leak in
+    values.initialize(repeating: E(.nan), count: n.values)
+    let cache = KVLayer(keys: keys, values: values, heads: NH, headSize: HS, capacity: capacity)
+    for j in 0..<L { cache.store(position: j, k: k + j * stride, v: v + j * stride) }
+    var out = [Float](repeating: .nan, count: T * C)
+    out.withUnsafeMutableBufferPointer { o in
+        if let c = cache as? KVLayer<Float> {
+            Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: c, rows: T, past: past, pool: pool)
+        } else {
+            Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: cache as! KVLayer<Float16>,
+                              rows: T, past: past, pool: pool)
+        }
+    }
+    return out
+}
+
 @Test func attentionMatchesReference() {
     let pool = ThreadPool(threads: 2)
-    // (T, past, NH, HS): prompt (past 0), generation (T 1), awkward head sizes.
-    for (T, past, NH, HS) in [(5, 0, 2, 64), (1, 9, 3, 64), (7, 3, 2, 20), (1, 0, 1, 16), (4, 2, 4, 5), (3, 6, 2, 96), (2, 1, 1, 48)] {
+    // (T, past, NH, HS): prompt (past 0), generation (T 1), awkward head sizes, contexts across
+    // 16-position key tiles (past 40: 3 tiles, the last partial; past 15/16: a tile boundary).
+    for (T, past, NH, HS) in [(5, 0, 2, 64), (1, 9, 3, 64), (7, 3, 2, 20), (1, 0, 1, 16), (4, 2, 4, 5), (3, 6, 2, 96),
+                              (2, 1, 1, 48), (1, 40, 2, 64), (1, 15, 3, 64), (2, 15, 1, 128), (17, 0, 2, 80)] {
         let C = NH * HS, L = past + T
         var rng = TestRNG(seed: UInt64(T * 100 + past))
         // qkv as the c_attn output: [L, 3C] (only the last T rows are "new" queries).
         let qkv = rng.floats(L * 3 * C, scale: 2)
+        var ref = [Float](repeating: .nan, count: T * C)
         var outs: [[Float]] = []
-        for mode in 0..<3 {
-            var out = [Float](repeating: .nan, count: T * C)
-            qkv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
-                let b = p.baseAddress!, q = b + past * 3 * C
-                if mode == 0 { Reference.attention(o.baseAddress!, outStride: C, q: q, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS) }
-                else { Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS, pool: mode == 2 ? pool : nil) }
-            } }
-            outs.append(out)
+        qkv.withUnsafeBufferPointer { p in
+            let b = p.baseAddress!, q = b + past * 3 * C
+            ref.withUnsafeMutableBufferPointer { o in
+                Reference.attention(o.baseAddress!, outStride: C, q: q, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS)
+            }
+            for threads in [nil, pool] {
+                outs.append(fastAttention(Float.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
+                                          rows: T, past: past, heads: NH, headSize: HS, pool: threads))
+            }
         }
-        for i in outs[0].indices { #expect(abs(outs[1][i] - outs[0][i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)") }
-        #expect(outs[1] == outs[2])
+        for i in ref.indices { #expect(abs(outs[0][i] - ref[i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)") }
+        #expect(outs[0] == outs[1])
     }
     // Position 0 attends only to itself: the output is v_0 exactly.
     let qkv: [Float] = [1, 2, 3, 4, 5, 6]       // C = 2, one head: q = (1,2), k = (3,4), v = (5,6)
-    var out = [Float](repeating: 0, count: 2)
-    qkv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
-        Kernels.attention(o.baseAddress!, outStride: 2, q: p.baseAddress!, qStride: 6, k: p.baseAddress! + 2, kStride: 6, v: p.baseAddress! + 4, vStride: 6, rows: 1, past: 0, heads: 1, headSize: 2)
-    } }
+    let out = qkv.withUnsafeBufferPointer { p in
+        fastAttention(Float.self, q: p.baseAddress!, qStride: 6, k: p.baseAddress! + 2, v: p.baseAddress! + 4, stride: 6,
+                      rows: 1, past: 0, heads: 1, headSize: 2, pool: nil)
+    }
     #expect(out == [5, 6])
+}
+
+/// An f16 cache: the same math as the reference over keys and values rounded to f16 (so a tight
+/// tolerance), and close to the f32 result (within what the rounding can move it).
+@Test func attentionOverF16CacheMatchesReferenceOfRoundedValues() {
+    let pool = ThreadPool(threads: 2)
+    for (T, past, NH, HS) in [(1, 40, 2, 64), (5, 0, 2, 64), (3, 17, 3, 20), (1, 0, 1, 16)] {
+        let C = NH * HS, L = past + T
+        var rng = TestRNG(seed: UInt64(7 * T + past))
+        let qkv = rng.floats(L * 3 * C, scale: 2)
+        // K and V columns rounded to f16 (q stays f32).
+        let rounded = qkv.enumerated().map { $0.offset % (3 * C) < C ? $0.element : Float(Float16($0.element)) }
+        #expect(rounded != qkv)
+        var ref = [Float](repeating: .nan, count: T * C)
+        rounded.withUnsafeBufferPointer { p in
+            let b = p.baseAddress!
+            ref.withUnsafeMutableBufferPointer { o in
+                Reference.attention(o.baseAddress!, outStride: C, q: b + past * 3 * C, qStride: 3 * C, k: b + C, kStride: 3 * C, v: b + 2 * C, vStride: 3 * C, rows: T, past: past, heads: NH, headSize: HS)
+            }
+        }
+        qkv.withUnsafeBufferPointer { p in
+            let b = p.baseAddress!, q = b + past * 3 * C
+            let one = fastAttention(Float16.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
+                                    rows: T, past: past, heads: NH, headSize: HS, pool: nil)
+            let two = fastAttention(Float16.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
+                                    rows: T, past: past, heads: NH, headSize: HS, pool: pool)
+            let exact = fastAttention(Float.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
+                                      rows: T, past: past, heads: NH, headSize: HS, pool: nil)
+            for i in ref.indices {
+                #expect(abs(one[i] - ref[i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)")
+                // |v| <= 2 rounds by <= 2^-11 * 2; scores (|q·k| <= 4 HS) move the softmax a little.
+                #expect(abs(one[i] - exact[i]) <= 0.05, "\(T) \(past) i \(i): \(one[i]) vs f32 \(exact[i])")
+            }
+            #expect(one == two)
+            #expect(one != exact)
+        }
+    }
+}
+
+@Test func kvLayerStoresEveryElementWhereItsLayoutSays() {
+    let NH = 3, HS = 5, capacity = 35
+    let n = KVLayer<Float>.elementCounts(heads: NH, headSize: HS, capacity: capacity)!
+    #expect(n.keys == NH * 3 * HS * 16 && n.values == NH * capacity * HS)     // 3 tiles of 16
+    let keys = UnsafeMutablePointer<Float>.allocate(capacity: n.keys), values = UnsafeMutablePointer<Float>.allocate(capacity: n.values)
+    defer { keys.deallocate(); values.deallocate() }
+    let cache = KVLayer(keys: keys, values: values, heads: NH, headSize: HS, capacity: capacity)
+    for j in 0..<capacity {
+        let k = (0..<NH * HS).map { Float(j * 1000 + $0) }, v = k.map { -$0 }
+        k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { cache.store(position: j, k: kp.baseAddress!, v: $0.baseAddress!) } }
+    }
+    for h in 0..<NH { for j in 0..<capacity { for i in 0..<HS {
+        // The layout in KVLayer.swift's header, written out.
+        #expect(keys[((h * 3 + j / 16) * HS + i) * 16 + j % 16] == Float(j * 1000 + h * HS + i))
+        #expect(values[(h * capacity + j) * HS + i] == -Float(j * 1000 + h * HS + i))
+        #expect(cache.key(head: h, position: j, dimension: i) == Float(j * 1000 + h * HS + i))
+    } } }
+    #expect(KVLayer<Float>.elementCounts(heads: Int.max / 2, headSize: 4, capacity: 16) == nil)
+    #expect(KVLayer<Float>.elementCounts(heads: 1, headSize: 1, capacity: Int.max) == nil)
 }
 
 @Test func embeddingMatchesReference() {

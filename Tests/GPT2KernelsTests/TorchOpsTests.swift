@@ -66,13 +66,9 @@ private struct TorchFixture: Decodable {
     let a = try TorchFixture.load().attention
     let C = a.heads * a.head_size
     let pool = ThreadPool(threads: threads)
-    var out = [Float](repeating: .nan, count: a.rows * C)
-    a.q.withUnsafeBufferPointer { q in a.k.withUnsafeBufferPointer { k in a.v.withUnsafeBufferPointer { v in
-        out.withUnsafeMutableBufferPointer {
-            Kernels.attention($0.baseAddress!, outStride: C, q: q.baseAddress!, qStride: C, k: k.baseAddress!, kStride: C,
-                              v: v.baseAddress!, vStride: C, rows: a.rows, past: a.past, heads: a.heads,
-                              headSize: a.head_size, pool: pool)
-        }
+    let out = a.q.withUnsafeBufferPointer { q in a.k.withUnsafeBufferPointer { k in a.v.withUnsafeBufferPointer { v in
+        fastAttention(Float.self, q: q.baseAddress!, qStride: C, k: k.baseAddress!, v: v.baseAddress!, stride: C,
+                      rows: a.rows, past: a.past, heads: a.heads, headSize: a.head_size, pool: pool)
     } } }
     for i in out.indices { #expect(abs(out[i] - a.out[i]) <= 2e-6 * (1 + abs(a.out[i])), "i \(i): \(out[i]) torch \(a.out[i])") }
 }
