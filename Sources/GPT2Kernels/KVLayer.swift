@@ -57,7 +57,7 @@ public struct KVLayer<E: KVElement>: @unchecked Sendable {
         self.heads = heads; self.headSize = headSize; self.capacity = capacity
     }
 
-    @usableFromInline var tiles: Int { (capacity + 15) / 16 }
+    var tiles: Int { (capacity + 15) / 16 }
 
     /// Head h's keys: tiles of [HS][16].
     @inline(__always) func keys(head h: Int) -> UnsafePointer<E> { UnsafePointer(keys + h * tiles * headSize * 16) }
@@ -65,9 +65,11 @@ public struct KVLayer<E: KVElement>: @unchecked Sendable {
     @inline(__always) func values(head h: Int) -> UnsafePointer<E> { UnsafePointer(values + h * capacity * headSize) }
 
     /// Stores the key and value rows (C = heads * headSize floats each, heads side by side as
-    /// the qkv projection emits them) of `position`. Inlinable so callers in other modules get
-    /// it specialized for their element type.
-    @inlinable
+    /// the qkv projection emits them) of `position`. Specialized here for f32 and f16: inlined
+    /// into another module, `Float16(x)` became a libgcc call per element (__truncsfhf2, ~1% of
+    /// an f16 generation run) instead of vcvtps2ph under this module's CPU flags.
+    @_specialize(where E == Float)
+    @_specialize(where E == Float16)
     public func store(position j: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
         require(j >= 0 && j < capacity, "position \(j) outside the cache's \(capacity)")
         let HS = headSize

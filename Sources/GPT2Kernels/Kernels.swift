@@ -25,7 +25,7 @@ public enum Reference {}
 /// A check that stays in release builds. The kernel target is compiled with -Ounchecked, which
 /// removes `precondition`; these O(1) checks on arguments (not in inner loops) are kept so a
 /// caller's mistake stops with a message instead of reading out of bounds.
-@inline(__always) @usableFromInline
+@inline(__always)
 func require(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line) {
     if !condition { fatalError(message(), file: file, line: line) }
 }

@@ -4,13 +4,18 @@ import GPT2ModelFile
 import GPT2Runtime
 import GPT2Tokenizer
 
-/// Options shared by `generate` and `perplexity`: which model file, how many cores.
+/// Options shared by `generate` and `perplexity`: which model file, how many cores, the KV
+/// cache's element type.
 struct ModelOptions: ParsableArguments {
     @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`.")
     var model: String
 
     @Option(help: "Cores to use (1 or 2 on this machine; up to 64).")
     var threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Option(name: .customLong("kv-cache"),
+            help: "KV cache element type: f32 or f16 (default: f32 for f32 weights, exact; f16 otherwise, as llama.cpp).")
+    var kvCache: KVCacheType?
 
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
@@ -31,7 +36,7 @@ struct LoadedModel {
         let start = Clock.now()
         let file = try ModelFile(path: o.model)
         let weights = try GPT2Weights(modelFile: file, threads: o.threads)
-        model = try GPT2Model(weights: weights, threads: o.threads)
+        model = try GPT2Model(weights: weights, threads: o.threads, kvCache: o.kvCache)
         loadSeconds = Clock.now() - start
         tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Self.defaultVocabulary(for: o.model))
         weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
@@ -148,3 +153,5 @@ enum ResidentMemory {
         return (anon, file)
     }
 }
+
+extension KVCacheType: ExpressibleByArgument {}

@@ -91,6 +91,30 @@ import GPT2Tokenizer
         }
     }
 
+    /// --kv-cache picks the cache's element type (reported in --json); f16 gives the same ids as
+    /// the runtime with an f16 cache.
+    @Test func kvCacheOption() throws {
+        try Self.withTinyModel { tinyModel in
+            let args = ["generate", "-m", tinyModel, "-p", "hello", "-n", "8", "--temp", "0", "--ignore-eos", "--json"]
+            let plain = try Self.run(args)
+            let f16 = try Self.run(args + ["--kv-cache", "f16"])
+            #expect(plain.status == 0 && f16.status == 0, "\(plain.stderr) \(f16.stderr)")
+            let jp = try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any]
+            let jh = try JSONSerialization.jsonObject(with: Data(f16.stdout.utf8)) as! [String: Any]
+            #expect(jp["kv_cache"] as? String == "f32")          // the tiny model is f32
+            #expect(jh["kv_cache"] as? String == "f16")
+            let model = try GPT2Model(weights: try GPT2Weights(path: tinyModel), kvCache: .f16)
+            var s = try Sampler(options: SamplingOptions(temperature: 0))
+            var expected: [Int] = []
+            try Generator(model: model).generate(prompt: Array("hello".utf8).map(Int.init),
+                                                 options: GenerationOptions(maxNewTokens: 8), sampler: &s) { expected.append($0) }
+            #expect((jh["samples"] as! [[String: Any]])[0]["ids"] as! [Int] == expected)
+            let bad = try Self.run(args + ["--kv-cache", "q8_0"])
+            #expect(bad.status != 0 && !bad.signaled)
+            #expect(bad.stderr.contains("kv-cache"), "\(bad.stderr)")
+        }
+    }
+
     @Test func streamsTextAndTimings() throws {
         try Self.withTinyModel { tinyModel in
             let r = try Self.run(["generate", "-m", tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
