@@ -36,7 +36,7 @@ final class KVCache {
         // Bounded by GPT2Weights.validate (n_layer * n_ctx * C <= 2^36), so these cannot overflow.
         let counts = KVLayer<Float>.elementCounts(heads: heads, headSize: headSize, capacity: nCtx)!
         keyCount = counts.keys; valueCount = counts.values
-        memory = try PageMemory(bytes: layers * (keyCount + valueCount) * type.bytes, what: "the KV cache")
+        memory = try PageMemory(bytes: layers * (keyCount + valueCount) * type.bytes, what: "the KV cache", hugePages: false)
     }
 
     private func layer<E: KVElement>(_ l: Int, as: E.Type) -> KVLayer<E> {

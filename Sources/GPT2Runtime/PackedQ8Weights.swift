@@ -31,7 +31,7 @@ enum PackedQ8Weights {
         let headOffset = try reserve(head)
         guard total > 0 else { return (blocks, head, nil) }
 
-        let memory = try PageMemory(bytes: total, what: "the packed q8_0 weights")
+        let memory = try PageMemory(bytes: total, what: "the packed q8_0 weights", hugePages: true)
         let pool = threads > 1 ? ThreadPool(threads: min(threads, 2)) : nil
         func packed(_ w: WeightMatrix, _ offset: Int?) -> WeightMatrix {
             guard let offset else { return w }
