@@ -25,11 +25,21 @@ import Synchronization
     #expect(count.load(ordering: .relaxed) == 4000)
 }
 
-@Test func chunksPartitionTheRange() {
-    #expect(ThreadPool.chunk(10, part: 0, of: 2) == 0..<5)
-    #expect(ThreadPool.chunk(10, part: 1, of: 2) == 5..<10)
-    #expect(ThreadPool.chunk(33, part: 0, of: 2, align: 16) == 0..<16)
-    #expect(ThreadPool.chunk(33, part: 1, of: 2, align: 16) == 16..<33)
+@Test func guidedBoundsShrinkAndCoverTheRange() {
+    let b = UnsafeMutablePointer<Int>.allocate(capacity: 256)
+    defer { b.deallocate() }
+    // 48 units (a 768-row matrix in 16-row units), 2 threads: a quarter of what is left each time.
+    let n = ThreadPool.guidedBounds(units: 48, threads: 2, into: b, capacity: 256)
+    #expect(Array(UnsafeBufferPointer(start: b, count: n + 1)) == [0, 12, 21, 27, 32, 36, 39, 41, 42, 43, 44, 45, 46, 47, 48])
+    for (units, threads) in [(1, 2), (2, 2), (7, 3), (3141, 2), (100_000, 2), (5, 64)] {
+        let parts = ThreadPool.guidedBounds(units: units, threads: threads, into: b, capacity: 256)
+        #expect(b[0] == 0 && b[parts] == units && parts <= 255, "\(units) \(threads)")
+        for k in 0..<parts { #expect(b[k] < b[k + 1]) }
+        for k in 1..<max(1, parts - 1) { #expect(b[k + 1] - b[k] <= b[k] - b[k - 1], "sizes never grow (\(units), part \(k))") }
+    }
+    // Capacity reached: the last part takes the rest.
+    let capped = ThreadPool.guidedBounds(units: 1000, threads: 2, into: b, capacity: 5)
+    #expect(capped == 4 && b[4] == 1000)
 }
 
 // Dispatching into a pool from inside one of its own tasks would corrupt its counters; it must
