@@ -99,7 +99,7 @@ public final class ThreadPool: @unchecked Sendable {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex)
         }
-        claimParts(generation)
+        claimParts(generation, body)
         while finished.load(ordering: .acquiring) < n {}
         task = nil
     }
@@ -146,14 +146,20 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Claims and runs parts of `generation` until none is left (or a newer task started).
-    private func claimParts(_ generation: Int) {
+    /// `body` is the task when the caller has it at hand; a worker reads `task` once, on its
+    /// first claimed part. (Reading the property for every part cost a retain + release of the
+    /// closure per part, atomics on one refcount from both cores: 3 % of a 2-thread q8_0
+    /// generation profile in swift_release, 0.8 % after.)
+    private func claimParts(_ generation: Int, _ body: ((Int) -> Void)? = nil) {
+        var body = body
         while true {
             let t = ticket.load(ordering: .acquiring)
             if t >> 32 != generation { return }
             let part = t & 0xFFFF_FFFF
             if part >= parts.load(ordering: .relaxed) { return }
             if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
-                task!(part)
+                if body == nil { body = task }
+                body!(part)
                 finished.add(1, ordering: .releasing)
             }
         }

@@ -2,6 +2,7 @@
 // Run through Tools/bench-kernels (release build). Prints one line per measurement:
 //   matvec <type> threads=<n>: <GB/s> GB/s, <implied tok/s> tok/s (all 49 matrices of a token)
 //   matmul <type> threads=<n> T=128: <GFLOP/s>, <implied prompt tok/s>
+//   attention L=256 ... : <µs> per token with f32 and f16 caches (--only attention; not in the default set)
 //   pool dispatch threads=2: <ns> per run
 // Best of several repetitions (the machine is shared and noisy).
 
@@ -36,7 +37,7 @@ while let a = args.popFirst() {
     case "--prompt": promptT = Int(args.popFirst()!)!   // T of the matmul measurement
     case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
     case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
-    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,pool] [--prompt T] [--resident]"); exit(64)
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,attention,pool] [--prompt T] [--resident]"); exit(64)
     }
 }
 

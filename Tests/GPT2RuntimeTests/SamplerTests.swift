@@ -37,6 +37,15 @@ import Testing
         var s = try Sampler(options: SamplingOptions(temperature: 0))
         #expect(s.sample(Self.logits) == 1)
         #expect(s.sample([1, 7, 7, 2]) == 1)
+        // Longer than one 16-lane step, the maximum in the tail, tied, after NaNs and infinities.
+        var long = [Float](repeating: -1, count: 50)
+        long[3] = .nan; long[40] = 5; long[47] = 5; long[10] = -.infinity
+        #expect(s.sample(long) == 40)
+        long[20] = 5
+        #expect(s.sample(long) == 20)
+        #expect(s.sample([Float](repeating: .nan, count: 33)) == 0)
+        #expect(s.sample([Float](repeating: -.infinity, count: 20) + [-1]) == 20)
+        #expect(s.sample([.nan, .infinity, 3]) == 1)
         var tiny = try Sampler(options: SamplingOptions(temperature: .leastNonzeroMagnitude, topK: nil))
         #expect((0..<20).allSatisfy { _ in tiny.sample(Self.logits) == 1 })
     }
