@@ -17,8 +17,8 @@
 //
 // Signs: vpdpbusd multiplies unsigned by signed bytes (Intel SDM VPDPBUSD). With u = q_w + 128,
 //   Σ_j u_j q_x,j = Σ_j q_w,j q_x,j + 128 Σ_j q_x,j,
-// and the last term depends on x only: it is computed once per block of x (xsum) and
-// subtracted. All int32 sums are exact (|Σ| <= 32 * 255 * 128 < 2^21).
+// and the last term depends on x only: it is computed once per block of x (xsum, by
+// gpt2kit_q8_quantize_x in q8_vnni.c) and subtracted. All int32 sums are exact (|Σ| <= 32 * 255 * 128 < 2^21).
 #include "q8_packed.h"
 #include <string.h>
 
@@ -67,32 +67,6 @@ void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size
 }
 
 Q8P_TARGET
-void gpt2kit_q8p_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum) {
-    const __m512i absMask = _mm512_set1_epi32(0x7FFFFFFF);
-    for (size_t b = 0; b < blocks; b++) {
-        __m512 lo = _mm512_loadu_ps(x + 32 * b), hi = _mm512_loadu_ps(x + 32 * b + 16);
-        // Same rules as gpt2kit_q8_quantize_x (q8_vnni.c): max |x| on the bit patterns (a NaN
-        // wins), 0 for a zero or subnormal scale, round to nearest even, saturate.
-        __m512i m = _mm512_max_epu32(_mm512_and_si512(_mm512_castps_si512(lo), absMask),
-                                     _mm512_and_si512(_mm512_castps_si512(hi), absMask));
-        uint32_t bits = _mm512_reduce_max_epu32(m);
-        float amax;
-        memcpy(&amax, &bits, 4);
-        float scale = amax / 127.0f;
-        float inv = scale >= 0x1p-126f ? 1.0f / scale : 0.0f;
-        __m512 vi = _mm512_set1_ps(inv);
-        // Saturate in int32 first so the sum matches the stored bytes (NaN -> INT_MIN -> -128).
-        const __m512i lo8 = _mm512_set1_epi32(-128), hi8 = _mm512_set1_epi32(127);
-        __m512i il = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(lo, vi)), lo8), hi8);
-        __m512i ih = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(hi, vi)), lo8), hi8);
-        _mm_storeu_si128((__m128i *)(q + 32 * b), _mm512_cvtepi32_epi8(il));
-        _mm_storeu_si128((__m128i *)(q + 32 * b + 16), _mm512_cvtepi32_epi8(ih));
-        d[b] = scale;
-        sum[b] = 128 * _mm512_reduce_add_epi32(_mm512_add_epi32(il, ih));
-    }
-}
-
-Q8P_TARGET
 void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
     const size_t groupBytes = gpt2kit_q8p_group_bytes(blocks);
@@ -135,9 +109,6 @@ void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks
 
 void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1) {
     (void)dst; (void)w; (void)rows; (void)blocks; (void)g0; (void)g1;
-}
-void gpt2kit_q8p_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum) {
-    (void)x; (void)blocks; (void)q; (void)d; (void)sum;
 }
 void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {

@@ -22,7 +22,7 @@ extension Converter {
             CheckpointError(.checksumMismatch, file: path, "verify: \(what)", hint: hint)
         }
         guard file.config == checkpoint.config else {
-            throw differ("hyperparameters \(file.config) != source \(checkpoint.config)")
+            throw differ("hyperparameters \(file.config.map { "\($0)" } ?? "none (not gpt2)") != source \(checkpoint.config)")
         }
         guard file.vocabulary == checkpoint.vocabulary else { throw differ("the embedded tokenizer differs from the source's") }
         let planned = plan(checkpoint, options: options)

@@ -6,9 +6,9 @@
 // loads, was 10-30% slower from DRAM, measured by CPU time: four short streams prefetch worse,
 // and L1 has bandwidth to spare for re-reading x.)
 // Rows are split between the pool's threads in chunks of 16.
-// q8_0 with a packed copy (PackedQ8.swift, made at load on a VNNI CPU) goes to matvecPackedQ8;
-// q8_0 on a CPU with AVX-512 VNNI goes to MatVecQ8VNNI.swift (x quantized to int8, C kernel);
-// dotQ8 below is the portable fallback.
+// q8_0 with a packed copy (PackedQ8.swift, made at load on a CPU with AVX-512 VNNI) goes to
+// matvecPackedQ8 (x quantized to int8, C kernel); dotQ8 below is the portable kernel for the
+// file's layout (f32 x).
 
 extension Kernels {
     /// y[OUT] = W · x + bias. x: [IN] f32, y: [OUT] f32 (must not alias x), bias: [OUT] or nil.
@@ -16,10 +16,6 @@ extension Kernels {
                               bias: UnsafePointer<Float>?, pool: ThreadPool? = nil) {
         if w.type == .q8_0, let packed = w.packedQ8, w.cols > 0 {
             matvecPackedQ8(y, x, w, packed, bias: bias, pool: pool)
-            return
-        }
-        if w.type == .q8_0 && q8VNNI && w.cols > 0 {
-            matvecQ8VNNI(y, x, w, bias: bias, pool: pool)
             return
         }
         let n = w.rows

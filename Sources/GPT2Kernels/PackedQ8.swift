@@ -7,8 +7,23 @@
 // Measured 2026-11-22 ~02:50 UTC, load ~1, `.build/release/KernelBench --types q8_0 --only
 // matvec` (GPT-2 124M, 49 matrices, 131 MB): see README "Kernels" for the numbers.
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Kernels {
+    /// Whether the VNNI kernels run (checked once): the CPU has AVX-512 VNNI and the environment
+    /// variable GPT2KIT_Q8_SWIFT is not set (it selects the portable Swift kernel everywhere,
+    /// for A/B measurements: nothing gets packed).
+    static let q8VNNI: Bool = gpt2kit_q8_vnni_available() != 0 && getenv("GPT2KIT_Q8_SWIFT") == nil
+
+    /// The C quantizer of x (the tests compare it bit for bit with Reference.quantizeActivations).
+    static func quantizeActivationsVNNI(_ x: UnsafePointer<Float>, _ blocks: Int, _ q: UnsafeMutablePointer<Int8>,
+                                        _ d: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Int32>?) {
+        require(q8VNNI, "the VNNI kernels need AVX-512 VNNI")
+        gpt2kit_q8_quantize_x(x, blocks, q, d, sum)
+    }
+
     /// Bytes of the packed copy of a q8_0 matrix [rows, cols], nil on overflow: per group of 16
     /// rows, the scales (32 bytes per block, rounded up to 64) and the quants (512 per block);
     /// the same figure as `gpt2kit_q8p_group_bytes`.
@@ -38,9 +53,9 @@ extension Kernels {
         return w.withPackedQ8(UnsafeRawPointer(dst))
     }
 
-    /// y = W x + bias through the packed copy: x quantized once to q8 blocks (as in
-    /// MatVecQ8VNNI.swift; oracle Reference.matvecQ8Activations), groups of 16 rows split over
-    /// the pool.
+    /// y = W x + bias through the packed copy: x quantized once to q8 blocks (lossy in x:
+    /// |Δx_i| <= d_x / 2, as llama.cpp; oracle of the same math Reference.matvecQ8Activations),
+    /// groups of 16 rows split over the pool.
     static func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                                _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
         let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
@@ -50,7 +65,7 @@ extension Kernels {
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, blocks)) { s in
                     let xq = UnsafeMutableRawPointer(q.baseAddress!).assumingMemoryBound(to: Int8.self)
                     let xd = d.baseAddress!, xs = s.baseAddress!
-                    gpt2kit_q8p_quantize_x(x, blocks, xq, xd, xs)
+                    gpt2kit_q8_quantize_x(x, blocks, xq, xd, xs)
                     let body = { (r: Range<Int>) in
                         gpt2kit_q8p_matvec(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound)
                     }

@@ -53,7 +53,8 @@ func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableR
         Kernels.encode(tmp, count: out * inn, as: type, into: p)
         let w = WeightMatrix(base: p, type: type, rows: out, cols: inn)
         // q8_0 as the runtime has it on a VNNI CPU: with the packed copy (leaked: bench lifetime).
-        if type == .q8_0 && Kernels.packsQ8 && getenv("GPT2KIT_Q8_UNPACKED") == nil {
+        // GPT2KIT_Q8_SWIFT=1 measures the portable Swift kernel instead.
+        if type == .q8_0 && Kernels.packsQ8 {
             let dst = UnsafeMutableRawPointer.allocate(byteCount: Kernels.packedQ8ByteCount(rows: out, cols: inn)!, alignment: 64)
             return (p, Kernels.packQ8(w, into: dst, pool: nil))
         }

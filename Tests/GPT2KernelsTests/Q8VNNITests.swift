@@ -1,10 +1,11 @@
 import Testing
 @testable import GPT2Kernels
 
-// The VNNI q8_0 matvec (MatVecQ8VNNI.swift + CKernels) against the oracle of the same math
-// (Reference.matvecQ8Activations: x quantized to int8 blocks, sums in Double), and against the
-// f32-activation reference within the bound that quantizing x implies. Skipped (with a note)
-// on CPUs without AVX-512 VNNI, where matvec runs the Swift kernel (tested in LinearTests).
+// The VNNI q8_0 matvec over the packed copy (PackedQ8.swift + CKernels) against the oracle of
+// the same math (Reference.matvecQ8Activations: x quantized to int8 blocks, sums in Double), and
+// against the f32-activation reference within the bound that quantizing x implies. Skipped
+// (with a note) on CPUs without AVX-512 VNNI, where nothing is packed and matvec runs the Swift
+// kernel (tested in LinearTests).
 
 /// Per row: Σ_b (d_x,b / 2) Σ_j |w_bj| — x rounded to the nearest multiple of d_x moves each
 /// element by at most d_x / 2, so the product moves by at most this.
@@ -32,8 +33,8 @@ private func sameMathTolerance(_ w: WeightMatrix, _ x: [Float]) -> [Float] {
     }
 }
 
-/// Kernels.matvec on w as given, or (packed) on w with its packed copy attached, as the runtime
-/// has it on a VNNI CPU.
+/// Kernels.matvec on w as given (the Swift kernel), or (packed) on w with its packed copy
+/// attached, as the runtime has it on a VNNI CPU.
 private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?, packed: Bool = false) -> [Float] {
     if packed {
         let n = Kernels.packedQ8ByteCount(rows: w.rows, cols: w.cols)!
@@ -63,13 +64,12 @@ private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activa
     return y
 }
 
-// Shapes: a partial 16-block scale gather (1..15 blocks), exactly 16 and 32 blocks, GPT-2's 24
-// and 96, a 200-block row (n_embd 1600 x 4), odd row counts around the 64-row threading cut
-// and around the packed layout's groups of 16 rows (1, 3, 5, 17, 70, 129 rows: partial last groups).
+// Shapes: 1..15 blocks, exactly 16 and 32 blocks, GPT-2's 24 and 96, a 200-block row (n_embd
+// 1600 x 4), row counts around the packed layout's groups of 16 rows (1, 3, 5, 17, 70, 129:
+// partial last groups) and the pool's 4-group threading cut.
 private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
 
-// Both VNNI kernels: over the file's layout (q8_vnni.c) and over the packed copy (q8_packed.c).
-@Test(arguments: [false, true]) func vnniMatvecMatchesSameMathOracle(packed: Bool) throws {
+@Test func vnniMatvecMatchesSameMathOracle() throws {
     guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
     for (i, s) in q8Shapes.enumerated() {
         let pool2 = ThreadPool(threads: 2)
@@ -82,14 +82,14 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
         w.with { m in
             let ref = oracle(m, x, bias, f32Activations: false)
             let tol = sameMathTolerance(m, x)
-            let one = fastMatvec(m, x, bias, pool: nil, packed: packed)
-            let two = fastMatvec(m, x, bias, pool: pool2, packed: packed)
+            let one = fastMatvec(m, x, bias, pool: nil, packed: true)
+            let two = fastMatvec(m, x, bias, pool: pool2, packed: true)
             for k in ref.indices { #expect(abs(one[k] - ref[k]) <= tol[k] + 1e-6 * abs(bias[k]), "\(s) row \(k): \(one[k]) vs \(ref[k])") }
             #expect(one == two, "1 vs 2 threads differ \(s)")
             // Against the f32-activation reference: within the quantization bound, and not equal
             // (the test would pass vacuously if the VNNI path were not taken).
             let exact = oracle(m, x, nil, f32Activations: true)
-            let noBias = fastMatvec(m, x, nil, pool: nil, packed: packed)
+            let noBias = fastMatvec(m, x, nil, pool: nil, packed: true)
             let bound = activationQuantizationBound(m, x), f32tol = linearTolerance(m, x, T: 1)
             for k in exact.indices { #expect(abs(noBias[k] - exact[k]) <= 1.0001 * bound[k] + f32tol[k], "\(s) row \(k)") }
             #expect(noBias != exact, "expected the int8-activation path to differ from f32 activations")
@@ -104,16 +104,19 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
     // Ties after scaling: block 1 has max 127 -> d = 1, and k + 0.5 values round to even.
     for j in 0..<32 { x[32 + j] = j == 31 ? 127 : Float(j - 16) + 0.5 }
     for j in 0..<32 { x[64 + j] = 0 }                                  // d = 0
-    x[96] = 1e-40                                  // 1 / d would overflow: the block counts as 0
+    x[96] = 0x1p-133                                // 1 / d would overflow: the block counts as 0
     for j in 97..<128 { x[j] = 0 }
     for j in 128..<160 { x[j] = Float(j) * 1e30 }                      // large
     x.withUnsafeBufferPointer { xp in
         let (q, d) = Reference.quantizeActivations(xp.baseAddress!, count: x.count)
         var fq = [Int8](repeating: 0, count: x.count), fd = [Float](repeating: 0, count: x.count / 32)
-        fq.withUnsafeMutableBufferPointer { qp in fd.withUnsafeMutableBufferPointer { dp in
-            Kernels.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!)
-        } }
+        var sums = [Int32](repeating: 0, count: x.count / 32)
+        fq.withUnsafeMutableBufferPointer { qp in fd.withUnsafeMutableBufferPointer { dp in sums.withUnsafeMutableBufferPointer { sp in
+            Kernels.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
+        } } }
         #expect(fq == q)
+        // The packed kernel's correction term: 128 Σ q per block.
+        #expect(sums == (0..<x.count / 32).map { b in Int32(128 * q[32 * b ..< 32 * b + 32].reduce(0) { $0 + Int($1) }) })
         #expect(fd.map(\.bitPattern) == d.map(\.bitPattern))
         #expect(q.allSatisfy { $0 >= -127 })
         // round half to even: block 1 scaled values are exactly j - 16 (integers) or the max.
@@ -122,14 +125,14 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
     }
 }
 
-@Test(arguments: [false, true]) func vnniMatvecPropagatesNonFiniteActivations(packed: Bool) throws {
+@Test func vnniMatvecPropagatesNonFiniteActivations() throws {
     guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
     let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
     for bad in [Float.nan, .infinity, -.infinity] {
         var x = [Float](repeating: 0.5, count: 64)
         x[40] = bad
         w.with { m in
-            let y = fastMatvec(m, x, nil, pool: nil, packed: packed)
+            let y = fastMatvec(m, x, nil, pool: nil, packed: true)
             #expect(y.allSatisfy { !$0.isFinite }, "\(bad): \(y)")
         }
     }

@@ -76,7 +76,7 @@ import GPT2ModelFile
     @Test func notAModelFile() throws {
         let path = Self.temporaryPath("not-a-model.txt")
         defer { unlink(path) }
-        FileManager.default.createFile(atPath: path, contents: Data(String(repeating: "hello world\n", count: 100).utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(String(repeating: "hello world\n", count: 100).utf8))
         #expect(throws: ModelFileError.self) { try GPT2Weights(path: path) }
         #expect(throws: ModelFileError.self) { try GPT2Weights(path: Self.temporaryPath("does-not-exist")) }
     }

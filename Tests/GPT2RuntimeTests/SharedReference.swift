@@ -28,7 +28,7 @@ enum SharedReference {
     }()
 
     /// Sets by name ("nanogpt", "gpt2"), each a list of prompts.
-    nonisolated(unsafe) static let sets: [String: [Prompt]]? = {
+    static let sets: [String: [Prompt]]? = {
         guard let dir = tinyDirectory,
               let data = FileManager.default.contents(atPath: dir + "/reference.json"),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }

@@ -14,13 +14,9 @@ size_t gpt2kit_q8p_group_bytes(size_t blocks);
 /// (group g at dst + g * group_bytes). Rows past `rows` in the last group are zero.
 void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1);
 
-/// Quantizes x like gpt2kit_q8_quantize_x and also writes sum[b] = 128 * Σ_j q[b][j], the
-/// term the unsigned-weight dot products carry.
-void gpt2kit_q8p_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum);
-
 /// y[r] = Σ_b d_w[r,b] d_x[b] Σ_j q_w[r,b,j] q_x[b,j] (+ bias[r]) for the rows of groups
 /// [g0, g1) below `rows`. packed: from gpt2kit_q8p_pack; xq, xd, xsum: from
-/// gpt2kit_q8p_quantize_x. bias may be NULL.
+/// gpt2kit_q8_quantize_x (q8_vnni.h). bias may be NULL.
 void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
 
