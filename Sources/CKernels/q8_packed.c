@@ -1,10 +1,10 @@
 // q8_0 matvec over a row-interleaved copy of the weights, made once at load time (llama.cpp
 // repacks its q4_0/q8_0 weights into interleaved rows at load too; this layout is our own).
 //
-// Why: with ggml's layout (one 34-byte block after the other along a row, q8_vnni.c) every
-// block is a separate 32-byte dot product that ends in a horizontal reduction: ~7 vector
-// instructions per 34 bytes, which kept the 1-thread matvec at ~30 GB/s, below the ~45 GB/s one
-// core reads from DRAM here (KernelBench, 2026-11-22). Here 16 rows are interleaved 4 bytes at
+// Why: with ggml's layout (one 34-byte block after the other along a row) every block is a
+// separate 32-byte dot product that ends in a horizontal reduction: ~7 vector instructions per
+// 34 bytes, which kept our first VNNI kernel (since removed) at ~30 GB/s on one thread, below
+// the ~45 GB/s one core reads from DRAM here (KernelBench, 2026-11-22). Here 16 rows are interleaved 4 bytes at
 // a time, so one 64-byte load holds 4 weights of each of 16 rows, and one vpdpbusd with x's
 // 4 matching bytes broadcast adds them into 16 per-row int32 lanes: no reduction, 2
 // instructions per 64 bytes, ~22 per 16 rows x 32 columns.
@@ -35,7 +35,8 @@ size_t gpt2kit_q8p_group_bytes(size_t blocks) { return ((blocks * 32 + 63) & ~(s
 // front to back (one sequential stream; the group being written, 13 KB for n_embd 768, stays in
 // L1) and moved 4 bytes at a time. Measured on the 124M q8_0 load, 1 thread (`gpt2kit generate
 // --json` load_ms, perf): one byte at a time ~60 ms; 16-lane gathers down the 16 rows ~30 ms
-// (each gather waits on 16 rows' cache misses); this ~10 ms.
+// (each gather waits on 16 rows' cache misses); this ~10 ms of copying, within ~20-35 ms the
+// repacking adds to a load (page faults and zeroing of the new memory included).
 void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1) {
     const size_t rowBytes = blocks * Q8_BLOCK_BYTES, groupBytes = gpt2kit_q8p_group_bytes(blocks);
     const size_t scaleBytes = groupBytes - blocks * 512;
@@ -79,7 +80,8 @@ void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks
         size_t b = 0;
         for (; b < blocks; b++) {
             const uint8_t *qb = quants + 512 * b;
-            const int32_t *xb = (const int32_t *)(xq + 32 * b);   // 4 x bytes per broadcast
+            int32_t xb[8];                                       // 4 x bytes per broadcast
+            memcpy(xb, xq + 32 * b, 32);                         // (no int8 -> int32 aliasing)
             // Software prefetch 2 blocks ahead: 1-thread matvec from DRAM 35-39 -> 44 GB/s (92-95%
             // of a plain read of the same bytes); 2048 and 4096 bytes ahead measured the same.
             for (int c = 0; c < 8; c++) _mm_prefetch((const char *)qb + 1024 + 64 * c, _MM_HINT_T0);

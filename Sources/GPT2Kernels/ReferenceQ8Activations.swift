@@ -1,7 +1,9 @@
-// Naive oracle of the VNNI q8_0 matvec (MatVecQ8VNNI.swift): the same math, written plainly.
-// x is quantized per 32-value block: d = max|x| / 127 in f32, q = round-to-nearest-even of
-// x * (1/d) in f32 (0 when d is 0 or subnormal, where 1/d overflows), clamped to ±127; then y = Σ_blocks d_w d_x Σ q_w q_x in
-// Double. The fast kernel's only differences are f32 accumulation of the block terms.
+// Naive oracle of the VNNI q8_0 matvec (PackedQ8.swift, CKernels/q8_packed.c): the same math,
+// written plainly. x is quantized per 32-value block: d = max|x| / 127 in f32, q =
+// round-to-nearest-even of x * (1/d) in f32 (0 when d is 0 or subnormal, where 1/d overflows),
+// saturated to -128...127 (finite x gives -127...127; a NaN gives -128, as the C quantizer's
+// conversion does); then y = Σ_blocks d_w d_x Σ q_w q_x in Double. The fast kernel's only
+// differences are f32 accumulation of the block terms.
 
 extension Reference {
     /// x (count a multiple of 32) as q8 blocks: int8 values and one f32 scale per block.

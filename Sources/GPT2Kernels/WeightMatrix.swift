@@ -12,7 +12,13 @@ public struct WeightMatrix: @unchecked Sendable {
     /// (`Kernels.packQ8`, PackedQ8.swift), or nil. Its owner keeps it alive like `base`.
     public let packedQ8: UnsafeRawPointer?
 
-    public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int, packedQ8: UnsafeRawPointer? = nil) {
+    public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
+        self.init(base: base, type: type, rows: rows, cols: cols, packedQ8: nil)
+    }
+
+    /// Internal: a packed copy is only ever attached by `Kernels.packQ8`, which made it (the C
+    /// kernel trusts its alignment and shape).
+    init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int, packedQ8: UnsafeRawPointer?) {
         require(rows >= 0 && cols >= 0 && (type != .q8_0 || cols % Q8_0.blockCount == 0),
                      "bad weight matrix shape \(rows)x\(cols) for \(type)")
         self.base = base
@@ -23,7 +29,7 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// This matrix with `packed` (made by `Kernels.packQ8` from it) as its packed q8_0 copy.
-    public func withPackedQ8(_ packed: UnsafeRawPointer) -> WeightMatrix {
+    func withPackedQ8(_ packed: UnsafeRawPointer) -> WeightMatrix {
         WeightMatrix(base: base, type: type, rows: rows, cols: cols, packedQ8: packed)
     }
 

@@ -7,12 +7,15 @@ public enum KVCacheType: String, Sendable, CaseIterable {
     /// Half the bytes: attention reads the whole cache for every generated token, from DRAM
     /// (the weight stream evicts it from L3), so this is what an f16 or q8_0 model wants;
     /// llama.cpp's default cache type too. Keys and values are rounded to f16 when stored
-    /// (relative error <= 2^-11); scores and sums stay f32.
+    /// (relative error <= 2^-11); scores and sums stay f32. f16's range ends at ±65504: a key
+    /// or value beyond it becomes ±inf (and the logits NaN), where an f32 cache stays finite.
     case f16
 
-    /// The default for weights of `type`: f32 for f32 weights (exact), f16 for the others,
-    /// whose own rounding is larger than the cache's.
-    public static func defaultFor(_ type: WeightType) -> KVCacheType { type == .f32 ? .f32 : .f16 }
+    /// The default for weights of `type`: f32 for f32 weights (exact) and bf16 weights (bf16
+    /// models are trained with f32's range, so their activations may exceed f16's); f16 for
+    /// f16 weights (a model that runs in f16 at all keeps its activations in f16's range) and
+    /// q8_0 weights, whose own rounding is larger than the cache's.
+    public static func defaultFor(_ type: WeightType) -> KVCacheType { type == .f32 || type == .bf16 ? .f32 : .f16 }
 
     var bytes: Int { self == .f32 ? 4 : 2 }
 }

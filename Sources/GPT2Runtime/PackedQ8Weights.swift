@@ -4,7 +4,8 @@ import GPT2Kernels
 /// every q8_0 matrix that generation reads as a matrix-vector product gets a row-interleaved
 /// copy, all in one `PageMemory`. Same bytes as the file's q8_0 (544 per 16 rows x 32 columns),
 /// so a q8_0 model takes twice its size in memory: the file's pages (embedding rows, prompt
-/// matmuls) and the copy. Costs ~10-20 ms for GPT-2 124M, both cores.
+/// matmuls) and the copy. Adds ~20-35 ms to loading GPT-2 124M (both cores; page faults and
+/// zeroing of the new memory included).
 /// Skipped on CPUs without AVX-512 VNNI, where the portable kernels read the file's layout.
 enum PackedQ8Weights {
     /// The blocks and head with packed copies attached, and the memory that holds them (nil

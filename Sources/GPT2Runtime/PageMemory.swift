@@ -18,7 +18,7 @@ final class PageMemory {
               p != MAP_FAILED else {
             throw RuntimeError.outOfMemory(what: what, bytes: bytes)
         }
-        if hugePages { _ = madvise(p, size, 14 /* MADV_HUGEPAGE */) }   // advice only: else 4 KiB pages
+        if hugePages { _ = madvise(p, size, MADV_HUGEPAGE) }   // advice only: else 4 KiB pages
         pointer = p
         count = size
     }

@@ -69,8 +69,8 @@ private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activa
 // partial last groups) and the pool's 4-group threading cut.
 private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
 
-@Test func vnniMatvecMatchesSameMathOracle() throws {
-    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+func vnniMatvecMatchesSameMathOracle() throws {
     for (i, s) in q8Shapes.enumerated() {
         let pool2 = ThreadPool(threads: 2)
         let w = TestWeights(.q8_0, rows: s.rows, cols: s.cols, seed: UInt64(500 + i))
@@ -97,8 +97,8 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
     }
 }
 
-@Test func vnniQuantizationMatchesReferenceBitForBit() throws {
-    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+func vnniQuantizationMatchesReferenceBitForBit() throws {
     var rng = TestRNG(seed: 3)
     var x = rng.floats(32 * 40, scale: 5)
     // Ties after scaling: block 1 has max 127 -> d = 1, and k + 0.5 values round to even.
@@ -125,8 +125,8 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
     }
 }
 
-@Test func vnniMatvecPropagatesNonFiniteActivations() throws {
-    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+func vnniMatvecPropagatesNonFiniteActivations() throws {
     let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
     for bad in [Float.nan, .infinity, -.infinity] {
         var x = [Float](repeating: 0.5, count: 64)
@@ -155,8 +155,8 @@ private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (1
 // The packed layout read back independently, from its description in q8_packed.c: group g =
 // rows 16g..16g+15; scales (blocks x 16 f16, padded to 64 bytes) then quants, block b chunk c
 // (columns 32b+4c..+3) 64 bytes with row i's 4 values at 4i, stored as q + 128.
-@Test func packedQ8LayoutHoldsEveryWeight() throws {
-    guard Kernels.q8VNNI else { print("skipped: no AVX-512 VNNI on this CPU"); return }
+@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+func packedQ8LayoutHoldsEveryWeight() throws {
     for (rows, cols) in [(1, 32), (16, 64), (17, 96), (40, 768)] {
         let w = TestWeights(.q8_0, rows: rows, cols: cols, seed: UInt64(rows * 1000 + cols))
         let blocks = cols / 32, scaleBytes = (blocks * 32 + 63) / 64 * 64, groupBytes = scaleBytes + blocks * 512

@@ -40,6 +40,32 @@ import Synchronization
     // Capacity reached: the last part takes the rest.
     let capped = ThreadPool.guidedBounds(units: 1000, threads: 2, into: b, capacity: 5)
     #expect(capped == 4 && b[4] == 1000)
+    // Many threads: the floor of units / 128 keeps the parts under the cap, so no big last part.
+    for units in [3142, 50257] {
+        let parts = ThreadPool.guidedBounds(units: units, threads: 64, into: b, capacity: 256)
+        #expect(parts < 255)
+        #expect(b[parts] - b[parts - 1] <= units / 128 + 1, "\(units): last part \(b[parts] - b[parts - 1])")
+    }
+}
+
+/// The task must not outlive `parallelFor`/`run`: a closure made escaping only for the call
+/// (`withoutActuallyEscaping`) traps if a worker still holds it afterwards (seen with the
+/// worker keeping its copy until it left claimParts).
+@Test func taskDoesNotOutliveTheCall() async {
+    await #expect(processExitsWith: .success) {
+        let pool = ThreadPool(threads: 2)
+        for _ in 0..<100_000 {
+            let f: (Range<Int>) -> Void = { r in precondition(!r.isEmpty) }
+            withoutActuallyEscaping(f) { g in pool.parallelFor(64, g) }
+        }
+    }
+}
+
+@Test func nestedParallelForTraps() async {
+    await #expect(processExitsWith: .failure) {
+        let pool = ThreadPool(threads: 2)
+        pool.parallelFor(64) { _ in pool.parallelFor(64) { _ in } }
+    }
 }
 
 // Dispatching into a pool from inside one of its own tasks would corrupt its counters; it must

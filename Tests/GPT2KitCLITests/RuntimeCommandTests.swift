@@ -109,6 +109,9 @@ import GPT2Tokenizer
             try Generator(model: model).generate(prompt: Array("hello".utf8).map(Int.init),
                                                  options: GenerationOptions(maxNewTokens: 8), sampler: &s) { expected.append($0) }
             #expect((jh["samples"] as! [[String: Any]])[0]["ids"] as! [Int] == expected)
+            let ppl = try Self.run(["perplexity", "-m", tinyModel, "--json", "--kv-cache", "f16"], stdin: "hello world")
+            #expect(ppl.status == 0, "\(ppl.stderr)")
+            #expect((try JSONSerialization.jsonObject(with: Data(ppl.stdout.utf8)) as! [String: Any])["kv_cache"] as? String == "f16")
             let bad = try Self.run(args + ["--kv-cache", "q8_0"])
             #expect(bad.status != 0 && !bad.signaled)
             #expect(bad.stderr.contains("kv-cache"), "\(bad.stderr)")

@@ -110,6 +110,7 @@ import GPT2ModelFile
             #expect(try GPT2Model(weights: w32).kvCacheType == .f32)
             #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .f16)).kvCacheType == .f16)
             #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .q8_0)).kvCacheType == .f16)
+            #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .bf16)).kvCacheType == .f32)
             let model = try GPT2Model(weights: w32, kvCache: .f16)
             #expect(model.kvCacheType == .f16)
             var rows: [[Float]] = []

@@ -3,7 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// 1 when this CPU runs the kernels below (x86-64 with AVX-512 F/BW/VL + VNNI + F16C), else 0.
+/// 1 when this CPU runs the kernels below and in q8_packed.h (x86-64 with AVX-512 F/BW/VL +
+/// VNNI + F16C + FMA), else 0.
 int gpt2kit_q8_vnni_available(void);
 
 /// Quantizes `blocks` blocks of 32 floats of x: per block d = max|x| / 127 (f32),
