@@ -20,14 +20,17 @@ public final class ThreadPool: @unchecked Sendable {
     // a worker that is late by a whole task can never claim a part of the wrong generation.
     private let ticket = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
-    /// Workers holding a copy of the current task (see claimParts).
-    private let holders = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
     // Written by the caller only while no part of the previous task can still be claimed; read
     // by a worker only after it claimed a part (so it cannot change under it).
-    private var task: ((Int) -> Void)? = nil
+    // Unretained: the caller's `TaskBox` lives on its stack frame until `run` returns, and a
+    // worker only calls it after claiming a part, i.e. before `finished` reaches `parts`. Calling
+    // through a borrowed box takes no reference: neither a retain per part (refcount atomics from
+    // both cores: 3 % of a 2-thread q8_0 run in swift_release) nor a copy that could outlive
+    // `run` (a `withoutActuallyEscaping` closure must not; taskDoesNotOutliveTheCall).
+    private var task: Unmanaged<TaskBox>? = nil
     private let parts = Atomic<Int>(0)
     // Heap-allocated: pthread objects must not move, and `&property` is not a stable address.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -92,7 +95,8 @@ public final class ThreadPool: @unchecked Sendable {
     /// `run` once the caller holds `busy`.
     private func runClaimed(parts n: Int, _ body: @escaping (Int) -> Void) {
         require(n < 1 << 31, "too many parts")
-        task = body
+        let box = TaskBox(body)
+        task = Unmanaged.passUnretained(box)
         parts.store(n, ordering: .relaxed)
         finished.store(0, ordering: .relaxed)
         // 31 bits, so generation << 32 never reaches the sign bit (wraps after 2^31 tasks).
@@ -101,13 +105,10 @@ public final class ThreadPool: @unchecked Sendable {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex)
         }
-        claimParts(generation, body)
+        claimParts(generation)
         while finished.load(ordering: .acquiring) < n {}
-        // A worker keeps its copy of the task until it has seen that no part is left: the task
-        // must not outlive `run` (it may capture a `withoutActuallyEscaping` closure, or the
-        // last reference to something the caller frees next).
-        while holders.load(ordering: .acquiring) > 0 {}
         task = nil
+        withExtendedLifetime(box) {}
     }
 
     /// Runs body(part) for part in 0..<threadCount.
@@ -157,33 +158,14 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Claims and runs parts of `generation` until none is left (or a newer task started).
-    /// `body` is the task when the caller has it at hand; a worker reads `task` once, on its
-    /// first claimed part. (Reading the property for every part cost a retain + release of the
-    /// closure per part, atomics on one refcount from both cores: 3 % of a 2-thread q8_0
-    /// generation profile in swift_release, 0.8 % after.)
-    /// A worker that took its copy counts itself in `holders` (before its first part can finish,
-    /// so `run` cannot return without waiting for it) and drops the copy before leaving.
-    private func claimParts(_ generation: Int, _ body: ((Int) -> Void)? = nil) {
-        var body = body
-        var holding = false
-        defer {
-            if holding {
-                body = nil                                      // release before saying so
-                holders.subtract(1, ordering: .releasing)
-            }
-        }
+    private func claimParts(_ generation: Int) {
         while true {
             let t = ticket.load(ordering: .acquiring)
             if t >> 32 != generation { return }
             let part = t & 0xFFFF_FFFF
             if part >= parts.load(ordering: .relaxed) { return }
             if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
-                if body == nil {
-                    holders.add(1, ordering: .relaxed)           // ordered by finished.add below
-                    holding = true
-                    body = task
-                }
-                body!(part)
+                task!._withUnsafeGuaranteedRef { $0.body(part) }
                 finished.add(1, ordering: .releasing)
             }
         }
@@ -215,6 +197,12 @@ public final class ThreadPool: @unchecked Sendable {
             claimParts(g)
         }
     }
+}
+
+/// The task of one dispatch, owned by the caller's `run` for its duration.
+private final class TaskBox {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }
 
 private final class WorkerContext {
