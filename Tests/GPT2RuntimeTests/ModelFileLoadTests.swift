@@ -42,35 +42,37 @@ import GPT2ModelFile
         }
     }
 
-    @Test func rawTensorsAreNotCopied() throws {
+    /// The bias_erf fixture written as a model file of `type`, opened, its weights built.
+    static func withWrittenFixture(_ type: ElementType, _ body: (ModelFile, GPT2Weights) throws -> Void) throws {
         let v = try FixtureModels.variant("bias_erf")
-        let path = Self.temporaryPath("zero-copy.gpt2")
+        let path = Self.temporaryPath("fixture-\(type).gpt2")
         defer { unlink(path) }
-        _ = try Self.write(v, type: .f32, codec: .raw, to: path)
+        _ = try Self.write(v, type: type, codec: .raw, to: path)
         let file = try ModelFile(path: path)
-        let w = try GPT2Weights(modelFile: file)
-        let mapped = try file.withTensor("h.0.attn.qkv.weight") { $0.bytes.baseAddress! }
-        #expect(w.blocks[0].qkv.base == mapped)
+        try body(file, try GPT2Weights(modelFile: file, threads: 2))
+    }
+
+    @Test func rawTensorsAreNotCopied() throws {
+        try Self.withWrittenFixture(.f32) { file, w in
+            let mapped = try file.withTensor("h.0.attn.qkv.weight") { $0.bytes.baseAddress! }
+            #expect(w.blocks[0].qkv.base == mapped)
+        }
     }
 
     /// On a VNNI CPU every q8_0 matrix generation reads gets a packed copy (PackedQ8Weights);
     /// the embedding lookup keeps the file's bytes. Elsewhere nothing is packed. So the q8_0
     /// logits tests above run through the packed kernel on this machine kind.
     @Test func q8_0MatricesArePackedForGeneration() throws {
-        let v = try FixtureModels.variant("bias_erf")
-        let path = Self.temporaryPath("packed.gpt2")
-        defer { unlink(path) }
-        _ = try Self.write(v, type: .q8_0, codec: .raw, to: path)
-        let file = try ModelFile(path: path)
-        let w = try GPT2Weights(modelFile: file, threads: 2)
-        let mapped = try file.withTensor(TensorName.fcWeight(0)) { $0.bytes.baseAddress! }
-        #expect(w.blocks[0].fc.base == mapped)
-        #expect(w.tokenEmbedding.packedQ8 == nil)
-        let matrices = w.blocks.flatMap { [$0.qkv, $0.attnProj, $0.fc, $0.mlpProj] } + [w.head]
-        for m in matrices where m.type == .q8_0 {
-            #expect((m.packedQ8 != nil) == Kernels.packsQ8)
+        try Self.withWrittenFixture(.q8_0) { file, w in
+            let mapped = try file.withTensor(TensorName.fcWeight(0)) { $0.bytes.baseAddress! }
+            #expect(w.blocks[0].fc.base == mapped)
+            #expect(w.tokenEmbedding.packedQ8 == nil)
+            let matrices = w.blocks.flatMap { [$0.qkv, $0.attnProj, $0.fc, $0.mlpProj] } + [w.head]
+            for m in matrices where m.type == .q8_0 {
+                #expect((m.packedQ8 != nil) == Kernels.packsQ8)
+            }
+            #expect(matrices.contains { $0.type == .q8_0 })
         }
-        #expect(matrices.contains { $0.type == .q8_0 })
     }
 
     @Test func notAModelFile() throws {
