@@ -31,9 +31,9 @@ extension Kernels {
                            _ bias: UnsafePointer<Float>?, _ range: Range<Int>) {
         let n = w.cols
         switch w.type {
-        case .f32: for r in range { y[r] = dotF32(w.row(r), x, n) + (bias?[r] ?? 0) }
-        case .f16: for r in range { y[r] = dotF16(w.row(r), x, n) + (bias?[r] ?? 0) }
-        case .bf16: for r in range { y[r] = dotBF16(w.row(r), x, n) + (bias?[r] ?? 0) }
+        case .f32: for r in range { y[r] = dotRow(w.row(r), x, n, F32Rows.self) + (bias?[r] ?? 0) }
+        case .f16: for r in range { y[r] = dotRow(w.row(r), x, n, F16Rows.self) + (bias?[r] ?? 0) }
+        case .bf16: for r in range { y[r] = dotRow(w.row(r), x, n, BF16Rows.self) + (bias?[r] ?? 0) }
         case .q8_0: for r in range { y[r] = dotQ8(w.row(r), x, n) + (bias?[r] ?? 0) }
         }
     }
@@ -75,54 +75,22 @@ extension Kernels {
         return unsafeBitCast(w, to: SIMD16<Float>.self)
     }
 
-    // One row · x. The SIMD loop is unrolled by two with two accumulators (FMA latency 4 cycles,
-    // so one accumulator would cap a row at a quarter of the FMA throughput); tails in scalar.
-
+    // One row · x, the row decoded by D (MatVecMulti.swift: F32Rows, F16Rows, BF16Rows). The SIMD
+    // loop is unrolled by two with two accumulators (FMA latency 4 cycles, so one accumulator
+    // would cap a row at a quarter of the FMA throughput); tails in scalar. Specialized per D
+    // (no switch in the loop): f16 rows load with one vcvtph2ps, bf16 with vpmovzxwd + vpslld.
     @inline(__always)
-    static func dotF32(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    static func dotRow<D: RowDecoder>(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int, _: D.Type) -> Float {
         var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= n {
-            a0.addProduct(f32x16(p, i), x16(x, i))
-            a1.addProduct(f32x16(p, i + 16), x16(x, i + 16))
+            a0.addProduct(D.load16(p, i), x16(x, i))
+            a1.addProduct(D.load16(p, i + 16), x16(x, i + 16))
             i += 32
         }
-        if i + 16 <= n { a0.addProduct(f32x16(p, i), x16(x, i)); i += 16 }
+        if i + 16 <= n { a0.addProduct(D.load16(p, i), x16(x, i)); i += 16 }
         var s = hsum(a0 + a1)
-        while i < n { s += p.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) * x[i]; i += 1 }
-        return s
-    }
-
-    @inline(__always)
-    static func dotF16(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= n {
-            a0.addProduct(h16(p, i), x16(x, i))
-            a1.addProduct(h16(p, i + 16), x16(x, i + 16))
-            i += 32
-        }
-        if i + 16 <= n { a0.addProduct(h16(p, i), x16(x, i)); i += 16 }
-        var s = hsum(a0 + a1)
-        while i < n { s += Float(p.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) * x[i]; i += 1 }
-        return s
-    }
-
-    @inline(__always)
-    static func dotBF16(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= n {
-            a0.addProduct(b16(p, i), x16(x, i))
-            a1.addProduct(b16(p, i + 16), x16(x, i + 16))
-            i += 32
-        }
-        if i + 16 <= n { a0.addProduct(b16(p, i), x16(x, i)); i += 16 }
-        var s = hsum(a0 + a1)
-        while i < n {
-            s += Float(bitPattern: UInt32(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) * x[i]
-            i += 1
-        }
+        while i < n { s += D.load1(p, i) * x[i]; i += 1 }
         return s
     }
 
