@@ -8,6 +8,7 @@ public enum CheckpointLayout: String, Sendable, Equatable, CaseIterable {
     case tensorflow         // OpenAI's GPT-2 release: model.ckpt.{index,data-*} + hparams.json
     case nanoGPT = "nanogpt" // nanoGPT ckpt.pt (+ optional meta.pkl)
     case llmc               // llm.c gpt2_*.bin (+ gpt2_tokenizer.bin)
+    case gpt2kit            // our own model file, re-encoded (ModelFileCheckpoint)
 }
 
 /// A tensor as the source file stores it (for `inspect` of a source checkpoint).
@@ -31,7 +32,7 @@ public struct SourceTensorInfo: Sendable, Equatable {
 public struct CanonicalTensorInfo: Sendable, Equatable {
     public var name: String
     public var shape: [Int]
-    public var type: ElementType     // element type in the source (f32, f16 or bf16)
+    public var type: ElementType     // element type in the source (f32, f16, bf16; q8_0 from a model file)
 
     public init(name: String, shape: [Int], type: ElementType) {
         self.name = name

@@ -1,3 +1,4 @@
+import GPT2ModelFile
 import GPT2Support
 /// Opens any supported checkpoint from a file or directory, detecting its layout.
 ///
@@ -14,6 +15,10 @@ public enum CheckpointLoader {
     }
 
     static let detectors: [Detector] = [
+        // First: our own files are recognised by their magic whatever they are called.
+        Detector(describes: "a GPT2Kit model file (magic 89 47 32 4B; re-encoded)",
+                 matches: { p in Paths.isFile(p) && ModelFile.hasMagic(path: p) },
+                 open: { try ModelFileCheckpoint(path: $0) }),
         Detector(describes: "model.safetensors / model.safetensors.index.json / *.safetensors (+ config.json)",
                  matches: { p in
                      Paths.isDirectory(p)

@@ -12,7 +12,8 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert", abstract: "Convert a checkpoint into a GPT2Kit model file.",
         discussion: """
         SRC is a file or directory in any supported layout (safetensors, pytorch_model.bin, \
-        nanoGPT ckpt.pt, OpenAI TensorFlow, llm.c). Tensors are streamed one at a time; the output \
+        nanoGPT ckpt.pt, OpenAI TensorFlow, llm.c), or a GPT2Kit model file to re-encode (e.g. \
+        --dtype q8_0, like llama-quantize). Tensors are streamed one at a time; the output \
         is written to a temporary file beside OUT and renamed at the end, so a failed or \
         interrupted conversion leaves nothing at OUT.
         Without --dtype every tensor keeps its source type (lossless). With --dtype, matrices take \
@@ -25,7 +26,7 @@ struct ConvertCommand: ParsableCommand {
         storage and download, not for speed.
         """)
 
-    @Argument(help: "Checkpoint file or directory.")
+    @Argument(help: "Checkpoint file or directory, or a GPT2Kit model file to re-encode.")
     var source: String
 
     @Option(name: .shortAndLong, help: "Model file to write.")

@@ -69,6 +69,7 @@ struct InspectCommand: ParsableCommand {
         case .tensorflow: return "crc32c of every tensor in the index"
         case .pytorchBin, .nanoGPT: return "zip CRC-32 of every storage (the legacy non-zip layout has none)"
         case .safetensors, .llmc: return nil
+        case .gpt2kit: return "crc32c of every tensor"
         }
     }
 

@@ -118,6 +118,27 @@ import GPT2Tokenizer
         }
     }
 
+    /// `convert` re-encodes one of our own files (like llama-quantize): f32 -> q8_0, then the
+    /// q8_0 file generates, and its matrices are q8_0 in `inspect`.
+    @Test func convertRequantizesAModelFile() throws {
+        try Self.withTinyModel { tinyModel in
+            let out = Self.temporaryPath("requantized-\(UInt32.random(in: 0...UInt32.max)).gpt2")
+            defer { unlink(out) }
+            let c = try Self.run(["convert", tinyModel, "--dtype", "q8_0", "-o", out, "--json"])
+            #expect(c.status == 0, "\(c.stderr)")
+            let j = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [String: Any]
+            #expect(j["layout"] as? String == "gpt2kit")
+            let i = try Self.run(["inspect", out, "--json"])
+            #expect(i.status == 0 && i.stdout.contains("\"q8_0\""), "\(i.stderr)")
+            let g = try Self.run(["generate", "-m", out, "-p", "hello", "-n", "5", "--temp", "0", "--ignore-eos", "--json"])
+            #expect(g.status == 0, "\(g.stderr)")
+            #expect((try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as! [String: Any])["weights"] as? String == "q8_0")
+            // Re-encoding into the source itself is refused (it is still being read).
+            let same = try Self.run(["convert", out, "--dtype", "f32", "-o", out])
+            #expect(same.status != 0 && !same.signaled)
+        }
+    }
+
     @Test func streamsTextAndTimings() throws {
         try Self.withTinyModel { tinyModel in
             let r = try Self.run(["generate", "-m", tinyModel, "-n", "8", "--seed", "5", "--num-samples", "2",
