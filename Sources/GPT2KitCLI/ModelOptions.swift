@@ -45,14 +45,15 @@ struct LoadedModel {
 
 extension LoadedModel {
     /// The GPT-2 vocabulary for a model file without a tokenizer. generate/perplexity have no
-    /// --vocab, so the hint names the fix that exists: re-convert with one embedded.
+    /// --vocab (a model file carries its tokenizer), so the hint names the fix: re-encode the
+    /// file with one embedded (`convert` reads model files too).
     static func defaultVocabulary(for model: String) throws -> Vocabulary {
         do {
             return try Vocabulary.loadDefault()
         } catch TokenizerError.vocabularyNotFound(let searched) {
             throw NoTokenizer(description: "\(model) has no tokenizer and no default GPT-2 vocabulary was found "
-                              + "(searched: \(searched.joined(separator: ", ")))\nHINT: convert the checkpoint again with "
-                              + "`gpt2kit convert SRC --vocab PATH -o OUT` to embed its tokenizer, or run Tools/setup")
+                              + "(searched: \(searched.joined(separator: ", ")))\nHINT: embed one with "
+                              + "`gpt2kit convert \(model) --vocab PATH -o OUT`, or run Tools/setup")
         }
     }
 

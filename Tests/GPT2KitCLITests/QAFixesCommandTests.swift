@@ -79,7 +79,8 @@ import GPT2ModelFile
         let i = try json(try run(["inspect", dir + "/m.gpt2kit", "--json"]).stdout)
         #expect(i["tokenizer"] == .null)
 
-        // generate has no --vocab: without a default vocabulary its hint names convert --vocab.
+        // generate has no --vocab: without a default vocabulary its hint names convert --vocab
+        // on this very file (convert re-encodes model files).
         try FileManager.default.copyItem(atPath: RuntimeCommandTests.binary, toPath: dir + "/gpt2kit")
         let p = Process(), err = Pipe()
         p.executableURL = URL(fileURLWithPath: dir + "/gpt2kit")
@@ -93,7 +94,12 @@ import GPT2ModelFile
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 1)
-        #expect(text.contains("has no tokenizer") && text.contains("convert SRC --vocab PATH"), "\(text)")
+        #expect(text.contains("has no tokenizer") && text.contains("convert \(dir)/m.gpt2kit --vocab PATH"), "\(text)")
+        // Following the hint: the re-encoded file carries the tokenizer and generates.
+        let fixed = try run(["convert", dir + "/m.gpt2kit", "--vocab", Self.tinyRoot! + "/hf-safetensors", "-o", dir + "/m2.gpt2kit"])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(try json(try run(["inspect", dir + "/m2.gpt2kit", "--json"]).stdout)["tokenizer"] != .null)
+        #expect(try run(["generate", "-m", dir + "/m2.gpt2kit", "-p", "hello", "-n", "2"]).status == 0)
     }
 
     @Test(.enabled(if: tinyRoot != nil, "../shared/checkpoints/tiny is absent"))
