@@ -8,27 +8,15 @@ import GPT2Tokenizer
 /// `gpt2kit generate` and `gpt2kit perplexity`, run as a process on model files written here.
 @Suite struct RuntimeCommandTests {
     /// The gpt2kit binary beside the test bundle (`swift build --build-tests` builds both).
-    static let binary: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("gpt2kit").path
-    }()
+    static var binary: String { CLIProcess.binary }
 
     struct Run { let status: Int32; let stdout: String; let stderr: String; let signaled: Bool }
 
+    /// `CLIProcess.run` (stdin, stdout and stderr through files: no pipe can fill and block),
+    /// with text output and the signal split out of the status.
     static func run(_ args: [String], stdin: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out; p.standardError = err; p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inp.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                   stderr: String(decoding: e, as: UTF8.self), signaled: p.terminationReason == .uncaughtSignal)
+        let r = try CLIProcess.run(args, stdin: Array((stdin ?? "").utf8))
+        return Run(status: abs(r.status), stdout: r.text, stderr: r.stderr, signaled: r.status < 0)
     }
 
     static func temporaryPath(_ name: String) -> String {
