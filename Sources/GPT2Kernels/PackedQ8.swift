@@ -59,12 +59,10 @@ extension Kernels {
     static func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                                _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
         let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
-        // Int32 storage so the kernel's 4-byte broadcasts of x are aligned.
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, 8 * blocks)) { q in
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * blocks)) { q in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, blocks)) { d in
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, blocks)) { s in
-                    let xq = UnsafeMutableRawPointer(q.baseAddress!).assumingMemoryBound(to: Int8.self)
-                    let xd = d.baseAddress!, xs = s.baseAddress!
+                    let xq = q.baseAddress!, xd = d.baseAddress!, xs = s.baseAddress!
                     gpt2kit_q8_quantize_x(x, blocks, xq, xd, xs)
                     let body = { (r: Range<Int>) in
                         gpt2kit_q8p_matvec(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound)

@@ -33,7 +33,7 @@ enum PackedQ8Weights {
         guard total > 0 else { return (blocks, head, nil) }
 
         let memory = try PageMemory(bytes: total, what: "the packed q8_0 weights", hugePages: true)
-        let pool = threads > 1 ? ThreadPool(threads: min(threads, 2)) : nil
+        let pool = threads > 1 ? ThreadPool(threads: threads) : nil
         func packed(_ w: WeightMatrix, _ offset: Int?) -> WeightMatrix {
             guard let offset else { return w }
             return Kernels.packQ8(w, into: memory.pointer + offset, pool: pool)
