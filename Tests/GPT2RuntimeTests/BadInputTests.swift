@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GPT2Kernels
 import GPT2ModelFile
 @testable import GPT2Runtime
 
@@ -98,6 +99,30 @@ import GPT2ModelFile
             guard case .outOfMemory(let what, let bytes) = e else { Issue.record("\(e)"); return }
             #expect(what == "the KV cache")
             #expect(bytes == 2 * 16 * 65536 * 65536 * 4)     // keys and values, one mapping
+        }
+    }
+
+    /// q8_0 weights whose packed copy cannot exist (12 · 65536² q8_0 weights of one layer:
+    /// ~55 GB): a typed error from the load, before any weight is read (the tensors are
+    /// borrowed from a fake address). Only where packing happens (AVX-512 VNNI).
+    @Test(.enabled(if: Kernels.packsQ8, "no AVX-512 VNNI: nothing is packed"))
+    func packedQ8CopyTooLargeForThisMachine() throws {
+        let c = GPT2Config(nLayer: 1, nHead: 1, nEmbd: 65536, nCtx: 16, vocabSize: 2)
+        let fake = UnsafeRawPointer(bitPattern: 0x1000)!
+        let shapes = Dictionary(uniqueKeysWithValues: TensorName.gpt2Tensors(c).map { ($0.name, $0.shape) })
+        do {
+            _ = try GPT2Weights(config: c, keepAlive: nil) { name in
+                let shape = shapes[name]!, n = shape.reduce(1, *)
+                let q8 = shape.count == 2 && name != TensorName.positionEmbedding
+                let type: ElementType = q8 ? .q8_0 : .f32
+                return .borrowed(shape: shape, type: type,
+                                 bytes: UnsafeRawBufferPointer(start: fake, count: type.byteCount(elements: n)!))
+            }
+            Issue.record("a ~55 GB packed copy was allocated")
+        } catch let e as RuntimeError {
+            guard case .outOfMemory(let what, let bytes) = e else { Issue.record("\(e)"); return }
+            #expect(what == "the packed q8_0 weights")
+            #expect(bytes > 50_000_000_000)
         }
     }
 
