@@ -81,8 +81,7 @@ void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks
         const uint8_t *quants = scales + scaleBytes;
         // Two accumulators: the FMA of block b waits on block b-1's otherwise (4 cycles).
         __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-        size_t b = 0;
-        for (; b < blocks; b++) {
+        for (size_t b = 0; b < blocks; b++) {
             const uint8_t *qb = quants + 512 * b;
             const i32u *xb = (const i32u *)(xq + 32 * b);        // 4 x bytes per broadcast
             // Software prefetch 2 blocks ahead: 1-thread matvec from DRAM 35-39 -> 44 GB/s (92-95%
