@@ -26,7 +26,10 @@ import Testing
         }
         usleep(30_000)
         let wasRunning = p.isRunning
-        kill(p.processIdentifier, sig)
+        // Only a child not yet reaped still owns its pid: a signal to an exited one would hit
+        // whatever process got the pid next (pid_max is 32768 here, and the other suites spawn
+        // gpt2kit processes in parallel).
+        if wasRunning { kill(p.processIdentifier, sig) }
         p.waitUntilExit()
         let listing = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         return (listing, p.terminationReason == .uncaughtSignal && p.terminationStatus == sig, wasRunning)
