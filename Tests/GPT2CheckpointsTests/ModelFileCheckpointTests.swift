@@ -90,5 +90,19 @@ import GPT2ModelFile
         for t in ck.tensors.dropLast() { _ = try y.add(try ck.load(t.name)) }
         try y.finish()
         #expect { try ModelFileCheckpoint(path: fewer) } throws: { ($0 as? CheckpointError)?.kind == .missingTensor }
+        // And a canonical name with a shape the config does not give it.
+        let shaped = dir + "/shaped.gpt2kit"
+        let z = try ModelFileWriter(path: shaped, metadata: ModelMetadata(config: ck.config, vocabulary: ck.vocabulary))
+        for t in ck.tensors {
+            var d = try ck.load(t.name)
+            if t.name == TensorName.finalNormWeight { d = TensorData(name: d.name, shape: [d.shape[0] / 2], type: .f32, bytes: Array(d.bytes.prefix(d.bytes.count / 2))) }
+            _ = try z.add(d)
+        }
+        try z.finish()
+        // (The container does not check GPT-2 shapes; this reader does.)
+        #expect { try ModelFileCheckpoint(path: shaped) } throws: { e in
+            guard let c = e as? CheckpointError else { return false }
+            return c.kind == .shapeMismatch && c.message.contains("\(TensorName.finalNormWeight): shape [16], the config needs [32]")
+        }
     }
 }
