@@ -109,14 +109,4 @@ void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks
     }
 }
 
-#else
-
-void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1) {
-    (void)dst; (void)w; (void)rows; (void)blocks; (void)g0; (void)g1;
-}
-void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
-                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
-    (void)y; (void)packed; (void)rows; (void)blocks; (void)xq; (void)xd; (void)xsum; (void)bias; (void)g0; (void)g1;
-}
-
 #endif

@@ -66,7 +66,7 @@ for name in entries.keys.sorted() where name != "__metadata__" {
         let n = bytes.count / 4
         var out = [UInt8](repeating: 0, count: 2 * n)
         bytes.withUnsafeBytes { s in out.withUnsafeMutableBytes { o in
-            Kernels.f32ToBF16(s.baseAddress!.assumingMemoryBound(to: Float.self), o.baseAddress!, count: n) } }
+            Kernels.selected.f32ToBF16(s.baseAddress!.assumingMemoryBound(to: Float.self), o.baseAddress!, count: n) } }
         bytes = out
     }
     tensors.append(TensorData(name: name, shape: shape, type: dtype == "f32" ? .f32 : .bf16, bytes: bytes))

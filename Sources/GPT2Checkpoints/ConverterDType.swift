@@ -29,7 +29,7 @@ public enum ConverterDType {
             d.bytes.withUnsafeBytes { s in
                 f.withUnsafeMutableBytes { o in
                     guard n > 0 else { return }
-                    Kernels.decode(s.baseAddress!, count: n, as: from, into: o.baseAddress!.assumingMemoryBound(to: Float.self))
+                    Kernels.selected.decode(s.baseAddress!, count: n, as: from, into: o.baseAddress!.assumingMemoryBound(to: Float.self))
                 }
             }
             d.bytes = f
@@ -45,7 +45,7 @@ public enum ConverterDType {
             var i = 0
             while i < n {
                 let m = min(block, n - i)
-                Kernels.encode((base + 4 * i).assumingMemoryBound(to: Float.self), count: m, as: to, into: scratch)
+                Kernels.selected.encode((base + 4 * i).assumingMemoryBound(to: Float.self), count: m, as: to, into: scratch)
                 (base + to.byteCount(elements: i)!).copyMemory(from: scratch, byteCount: to.byteCount(elements: m)!)
                 i += m
             }
@@ -62,7 +62,7 @@ public enum ConverterDType {
         guard n > 0 else { return out }
         d.bytes.withUnsafeBytes { s in
             out.withUnsafeMutableBufferPointer {
-                Kernels.decode(s.baseAddress!, count: n, as: WeightType(rawValue: d.type.rawValue)!, into: $0.baseAddress!)
+                Kernels.selected.decode(s.baseAddress!, count: n, as: WeightType(rawValue: d.type.rawValue)!, into: $0.baseAddress!)
             }
         }
         return out

@@ -7,27 +7,16 @@
 //           dimension of 16 keys;
 //   values: [NH][capacity][HS]  position j, dimension i of head h at (h * capacity + j) * HS + i.
 // Elements are f32 or f16 (`KVElement`). Appending a position writes HS strided elements of
-// keys and one HS-long run of values per head.
+// keys and one HS-long run of values per head (CKernels/k_attention.h, kv_store_f16, for f16).
 
-/// An element type of a KV cache: how 16 (or 1) of them at element i become f32, and how an
-/// f32 is stored (f16: rounded to nearest even, as Kernels.encode does).
+/// An element type of a KV cache: f32 or f16 (stored rounded to nearest even).
 public protocol KVElement {
-    static func load16(_ p: UnsafePointer<Self>, _ i: Int) -> SIMD16<Float>
-    static func load1(_ p: UnsafePointer<Self>, _ i: Int) -> Float
-    init(_ value: Float)
+    /// The value of the element as f32 (tests, debugging; the kernels convert in bulk).
+    var floatValue: Float { get }
 }
 
-extension Float: KVElement {
-    @inline(__always) public static func load16(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD16<Float> { Kernels.x16(p, i) }
-    @inline(__always) public static func load1(_ p: UnsafePointer<Float>, _ i: Int) -> Float { p[i] }
-}
-
-extension Float16: KVElement {
-    @inline(__always) public static func load16(_ p: UnsafePointer<Float16>, _ i: Int) -> SIMD16<Float> {
-        Kernels.h16(UnsafeRawPointer(p), i)
-    }
-    @inline(__always) public static func load1(_ p: UnsafePointer<Float16>, _ i: Int) -> Float { Float(p[i]) }
-}
+extension Float: KVElement { public var floatValue: Float { self } }
+extension Float16: KVElement { public var floatValue: Float { Float(self) } }
 
 /// A view of one layer's cache memory (not owned: the owner keeps `keys` and `values` alive).
 public struct KVLayer<E: KVElement>: @unchecked Sendable {
@@ -65,29 +54,32 @@ public struct KVLayer<E: KVElement>: @unchecked Sendable {
     @inline(__always) func values(head h: Int) -> UnsafePointer<E> { UnsafePointer(values + h * capacity * headSize) }
 
     /// Stores the key and value rows (C = heads * headSize floats each, heads side by side as
-    /// the qkv projection emits them) of `position`. Specialized here for f32 and f16: inlined
-    /// into another module, `Float16(x)` became a libgcc call per element (__truncsfhf2, ~1% of
-    /// an f16 generation run) instead of vcvtps2ph under this module's CPU flags.
-    @_specialize(where E == Float)
-    @_specialize(where E == Float16)
-    public func store(position j: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
+    /// the qkv projection emits them) of `position`; f16 caches round through `kernels`.
+    public func store(position j: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, kernels: Kernels) {
         require(j >= 0 && j < capacity, "position \(j) outside the cache's \(capacity)")
         let HS = headSize
+        if E.self == Float16.self {
+            let kp = UnsafeMutableRawPointer(keys).assumingMemoryBound(to: UInt16.self)
+            let vp = UnsafeMutableRawPointer(values).assumingMemoryBound(to: UInt16.self)
+            kernels.t.pointee.kv_store_f16(kp, vp, heads, HS, capacity, j, k, v)
+            return
+        }
+        let kf = UnsafeMutableRawPointer(keys).assumingMemoryBound(to: Float.self)
+        let vf = UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self)
         for h in 0..<heads {
-            let kt = keys + ((h * tiles + j / 16) * HS) * 16 + j % 16
-            for i in 0..<HS { kt[16 * i] = E(k[h * HS + i]) }
-            let vr = values + (h * capacity + j) * HS
-            for i in 0..<HS { vr[i] = E(v[h * HS + i]) }
+            let kt = kf + ((h * tiles + j / 16) * HS) * 16 + j % 16
+            for i in 0..<HS { kt[16 * i] = k[h * HS + i] }
+            (vf + (h * capacity + j) * HS).update(from: v + h * HS, count: HS)
         }
     }
 
     /// Key dimension i of position j in head h, as f32 (tests, debugging).
     public func key(head h: Int, position j: Int, dimension i: Int) -> Float {
-        E.load1(keys(head: h), (j / 16 * headSize + i) * 16 + j % 16)
+        keys(head: h)[(j / 16 * headSize + i) * 16 + j % 16].floatValue
     }
 
     /// Value dimension i of position j in head h, as f32.
     public func value(head h: Int, position j: Int, dimension i: Int) -> Float {
-        E.load1(values(head: h), j * headSize + i)
+        values(head: h)[j * headSize + i].floatValue
     }
 }

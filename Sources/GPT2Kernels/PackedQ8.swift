@@ -1,32 +1,23 @@
 // The row-interleaved ("packed") copy of a q8_0 matrix and the generation matvec over it:
 // 16 rows interleaved 4 bytes at a time, so one AVX-512 VNNI instruction multiplies 4 columns
 // of 16 rows by 4 bytes of x (layout and arithmetic in Sources/CKernels/q8_packed.c).
-// Made at load time by the runtime (GPT2Weights) when the CPU has VNNI; the model file keeps
+// Made at load time by the runtime (GPT2Weights) when the kernel set has VNNI; the model file keeps
 // ggml's layout, which embedding lookups and the prompt matmul still read.
 //
 // Measured 2026-11-22 ~02:50 UTC, load ~1, `.build/release/KernelBench --types q8_0 --only
 // matvec` (GPT-2 124M, 49 matrices, 131 MB): see README "Kernels" for the numbers.
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Kernels {
-    /// Whether the VNNI kernels run (checked once): the CPU has AVX-512 VNNI and the environment
-    /// variable GPT2KIT_Q8_SWIFT is not set (it selects the portable Swift kernel everywhere,
-    /// for A/B measurements: nothing gets packed).
-    static let q8VNNI: Bool = gpt2kit_q8_vnni_available() != 0 && getenv("GPT2KIT_Q8_SWIFT") == nil
-
     /// The C quantizer of x (the tests compare it bit for bit with Reference.quantizeActivations).
-    static func quantizeActivationsVNNI(_ x: UnsafePointer<Float>, _ blocks: Int, _ q: UnsafeMutablePointer<Int8>,
-                                        _ d: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Int32>?) {
-        require(q8VNNI, "the VNNI kernels need AVX-512 VNNI")
-        gpt2kit_q8_quantize_x(x, blocks, q, d, sum)
+    func quantizeActivationsVNNI(_ x: UnsafePointer<Float>, _ blocks: Int, _ q: UnsafeMutablePointer<Int8>,
+                                 _ d: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Int32>?) {
+        require(packsQ8, "the \(set.rawValue) kernels have no int8 q8_0 kernels")
+        t.pointee.q8_quantize_x(x, blocks, q, d, sum)
     }
 
     /// Bytes of the packed copy of a q8_0 matrix [rows, cols], nil on overflow: per group of 16
-    /// rows, the scales (32 bytes per block, rounded up to 64) and the quants (512 per block);
-    /// the same figure as `gpt2kit_q8p_group_bytes`.
+    /// rows, the scales (32 bytes per block, rounded up to 64) and the quants (512 per block).
     public static func packedQ8ByteCount(rows: Int, cols: Int) -> Int? {
         guard rows >= 0, cols >= 0, cols % Q8_0.blockCount == 0 else { return nil }
         let blocks = cols / Q8_0.blockCount
@@ -39,16 +30,14 @@ extension Kernels {
         return o3 || o4 ? nil : n
     }
 
-    /// Whether q8_0 matrices should be packed: the CPU runs the VNNI kernels.
-    public static var packsQ8: Bool { q8VNNI }
-
     /// Packs q8_0 `w` into `dst` (64-byte aligned, `packedQ8ByteCount` bytes), groups split over
     /// the pool, and returns `w` with the packed copy attached.
-    public static func packQ8(_ w: WeightMatrix, into dst: UnsafeMutableRawPointer, pool: ThreadPool?) -> WeightMatrix {
-        require(w.type == .q8_0 && q8VNNI, "packQ8 needs q8_0 weights and a VNNI CPU")
+    public func packQ8(_ w: WeightMatrix, into dst: UnsafeMutableRawPointer, pool: ThreadPool?) -> WeightMatrix {
+        require(w.type == .q8_0 && packsQ8, "packQ8 needs q8_0 weights and a VNNI kernel set")
         require(Int(bitPattern: dst) % 64 == 0, "the packed q8_0 copy must be 64-byte aligned")
         let groups = (w.rows + 15) / 16, blocks = w.cols / 32
-        let body = { (r: Range<Int>) in gpt2kit_q8p_pack(dst, w.base, w.rows, blocks, r.lowerBound, r.upperBound) }
+        let pack = t.pointee.q8p_pack!
+        let body = { (r: Range<Int>) in pack(dst, w.base, w.rows, blocks, r.lowerBound, r.upperBound) }
         if let pool, pool.threadCount > 1, groups > 1 { pool.parallelFor(groups, body) } else { body(0..<groups) }
         return w.withPackedQ8(UnsafeRawPointer(dst))
     }
@@ -56,17 +45,16 @@ extension Kernels {
     /// y = W x + bias through the packed copy: x quantized once to q8 blocks (lossy in x:
     /// |Δx_i| <= d_x / 2, as llama.cpp; oracle of the same math Reference.matvecQ8Activations),
     /// groups of 16 rows split over the pool.
-    static func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
-                               _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
+    func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+                        _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
         let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
+        let quantize = t.pointee.q8_quantize_x!, mv = t.pointee.q8p_matvec!
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * blocks)) { q in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, blocks)) { d in
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, blocks)) { s in
                     let xq = q.baseAddress!, xd = d.baseAddress!, xs = s.baseAddress!
-                    gpt2kit_q8_quantize_x(x, blocks, xq, xd, xs)
-                    let body = { (r: Range<Int>) in
-                        gpt2kit_q8p_matvec(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound)
-                    }
+                    quantize(x, blocks, xq, xd, xs)
+                    let body = { (r: Range<Int>) in mv(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
                     if let pool, pool.threadCount > 1, groups >= 4 { pool.parallelFor(groups, body) } else { body(0..<groups) }
                 }
             }

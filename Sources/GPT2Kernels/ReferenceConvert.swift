@@ -62,6 +62,16 @@ extension Reference {
         for i in 0..<count { dst[i] = bf16Value(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
     }
 
+    /// `count` f32 values in `type`'s encoding (the naive conversions below).
+    public static func encode(_ src: UnsafePointer<Float>, count: Int, as type: WeightType, into dst: UnsafeMutableRawPointer) {
+        switch type {
+        case .f32: dst.copyMemory(from: src, byteCount: 4 * count)
+        case .f16: f32ToF16(src, dst, count: count)
+        case .bf16: f32ToBF16(src, dst, count: count)
+        case .q8_0: quantizeQ8_0(src, dst, count: count)
+        }
+    }
+
     /// ggml Q8_0 quantization (ggml-quants.c `quantize_row_q8_0_ref`, gguf-py `quantize_blocks`
     /// for Q8_0): per block of 32, d = max|x| / 127 in f32, q = round-half-away(x * (1/d)),
     /// stored d is d rounded to f16. `count` must be a multiple of 32.

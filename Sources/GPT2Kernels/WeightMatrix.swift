@@ -9,7 +9,7 @@ public struct WeightMatrix: @unchecked Sendable {
     /// IN: elements per row (a multiple of 32 for q8_0).
     public let cols: Int
     /// q8_0 only: the same weights packed 16 rows at a time for the VNNI matvec
-    /// (`Kernels.packQ8`, PackedQ8.swift), or nil. Its owner keeps it alive like `base`.
+    /// (`Kernels.packQ8`, PackedQ8.swift; AVX-512 VNNI sets only), or nil. Its owner keeps it alive like `base`.
     public let packedQ8: UnsafeRawPointer?
 
     public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
@@ -41,8 +41,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public func row(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }
 
     /// Decodes row r into dst[0..<cols] as f32 (embedding lookup, tests).
-    public func decodeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+    public func decodeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>, kernels: Kernels = .selected) {
         require(r >= 0 && r < rows, "row \(r) out of 0..<\(rows)")
-        Kernels.decode(row(r), count: cols, as: type, into: dst)
+        kernels.decode(row(r), count: cols, as: type, into: dst)
     }
 }

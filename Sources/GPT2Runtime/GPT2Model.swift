@@ -20,6 +20,8 @@ public final class GPT2Model {
     /// Element type of the KV cache.
     public var kvCacheType: KVCacheType { cache.type }
 
+    /// The kernel set the forward pass runs on (`Kernels.selected` unless given).
+    public let kernels: Kernels
     /// The kernels' fork-join pool (nil with one thread: everything runs on the caller).
     let pool: ThreadPool?
     private let cache: KVCache
@@ -33,11 +35,13 @@ public final class GPT2Model {
     let logitsChunk: Int
 
     /// `kvCache` nil: `KVCacheType.defaultFor` the blocks' weight type (f32 stays exact).
-    public init(weights: GPT2Weights, threads: Int = 1, kvCache: KVCacheType? = nil) throws {
+    /// `kernels`: the kernel set to run on (tests force each set the CPU has).
+    public init(weights: GPT2Weights, threads: Int = 1, kvCache: KVCacheType? = nil, kernels: Kernels = .selected) throws {
         guard (1...64).contains(threads) else {
             throw RuntimeError.invalidOption("threads must be in 1...64, got \(threads)")
         }
         self.weights = weights
+        self.kernels = kernels
         pool = threads > 1 ? ThreadPool(threads: threads) : nil
         let c = weights.config, n = c.nCtx, e = c.nEmbd
         logitsChunk = min(64, n)
@@ -110,14 +114,14 @@ public final class GPT2Model {
         for id in tokens where id < 0 || id >= c.vocabSize {
             throw RuntimeError.tokenOutOfRange(id: id, vocabSize: c.vocabSize)
         }
-        let w = weights, pool = self.pool
+        let w = weights, pool = self.pool, k = kernels
         let eps = c.layerNormEpsilon
         let gelu: Kernels.GELU = c.activation == .geluErf ? .erf : .tanh
         // x = wte[tokens] + wpe[p0..<p0+T]                                        (T, C)
         for i in 0..<t {
-            w.tokenEmbedding.decodeRow(tokens[i], into: x + i * e)
-            w.positionEmbedding.decodeRow(p0 + i, into: h)
-            Kernels.add(x + i * e, h, count: e)
+            w.tokenEmbedding.decodeRow(tokens[i], into: x + i * e, kernels: k)
+            w.positionEmbedding.decodeRow(p0 + i, into: h, kernels: k)
+            k.add(x + i * e, h, count: e)
         }
         var lastOnly = true
         if case .all = wanted { lastOnly = false }
@@ -127,39 +131,39 @@ public final class GPT2Model {
             // for one row (T' = 1, rows T-1..<T) — ~6% of a 124M prompt pass saved.
             let r0 = lastOnly && l == w.blocks.count - 1 ? t - 1 : 0, n = t - r0   // T' = n
             // --- attention sublayer: x = x + proj(attn(ln_1(x)))
-            Kernels.layerNorm(h, x, weight: b.ln1Weight.base, bias: b.ln1Bias?.base,
+            k.layerNorm(h, x, weight: b.ln1Weight.base, bias: b.ln1Bias?.base,
                               rows: t, channels: e, epsilon: eps)                          // (T, C)
-            Kernels.matmul(qkv, h, b.qkv, bias: b.qkvBias?.base, rows: t, pool: pool)      // (T, 3C) = q | k | v
+            k.matmul(qkv, h, b.qkv, bias: b.qkvBias?.base, rows: t, pool: pool)      // (T, 3C) = q | k | v
             for i in 0..<t {                                                             // cache[p0+i] = k, v (C)
-                cache.store(layer: l, position: p0 + i, k: qkv + i * 3 * e + e, v: qkv + i * 3 * e + 2 * e)
+                cache.store(layer: l, position: p0 + i, k: qkv + i * 3 * e + e, v: qkv + i * 3 * e + 2 * e, kernels: k)
             }
             cache.attention(y, outStride: e, q: qkv + r0 * 3 * e, qStride: 3 * e, layer: l,
-                            rows: n, past: p0 + r0, pool: pool)                          // (T', C), per head (T', HS)
+                            rows: n, past: p0 + r0, pool: pool, kernels: k)                          // (T', C), per head (T', HS)
             let xr = x + r0 * e                                                          // rows r0..<T of x
-            Kernels.matmul(h, y, b.attnProj, bias: b.attnProjBias?.base, rows: n, pool: pool)  // (T', C)
-            Kernels.add(xr, h, count: n * e)                                             // residual (T', C)
+            k.matmul(h, y, b.attnProj, bias: b.attnProjBias?.base, rows: n, pool: pool)  // (T', C)
+            k.add(xr, h, count: n * e)                                             // residual (T', C)
             // --- MLP sublayer: x = x + proj(gelu(fc(ln_2(x))))
-            Kernels.layerNorm(h, xr, weight: b.ln2Weight.base, bias: b.ln2Bias?.base,
+            k.layerNorm(h, xr, weight: b.ln2Weight.base, bias: b.ln2Bias?.base,
                               rows: n, channels: e, epsilon: eps)                          // (T', C)
-            Kernels.matmul(f, h, b.fc, bias: b.fcBias?.base, rows: n, pool: pool)          // (T', 4C)
-            Kernels.gelu(f, count: n * 4 * e, form: gelu)                                // (T', 4C)
-            Kernels.matmul(h, f, b.mlpProj, bias: b.mlpProjBias?.base, rows: n, pool: pool)  // (T', C)
-            Kernels.add(xr, h, count: n * e)                                             // residual (T', C)
+            k.matmul(f, h, b.fc, bias: b.fcBias?.base, rows: n, pool: pool)          // (T', 4C)
+            k.gelu(f, count: n * 4 * e, form: gelu)                                // (T', 4C)
+            k.matmul(h, f, b.mlpProj, bias: b.mlpProjBias?.base, rows: n, pool: pool)  // (T', C)
+            k.add(xr, h, count: n * e)                                             // residual (T', C)
         }
         count = p0 + t
         // --- head: logits = ln_f(x) · wteᵀ, only for the rows wanted
         let lnf = w.finalNormWeight.base, lnfBias = w.finalNormBias?.base
         switch wanted {
         case .last:
-            Kernels.layerNorm(h, x + (t - 1) * e, weight: lnf, bias: lnfBias,
+            k.layerNorm(h, x + (t - 1) * e, weight: lnf, bias: lnfBias,
                               rows: 1, channels: e, epsilon: eps)                          // (1, C)
-            Kernels.matvec(logitsBuffer, h, w.head, bias: nil, pool: pool)               // (1, V)
+            k.matvec(logitsBuffer, h, w.head, bias: nil, pool: pool)               // (1, V)
         case .all(let body):
-            Kernels.layerNorm(h, x, weight: lnf, bias: lnfBias, rows: t, channels: e, epsilon: eps)  // (T, C)
+            k.layerNorm(h, x, weight: lnf, bias: lnfBias, rows: t, channels: e, epsilon: eps)  // (T, C)
             var i = 0
             while i < t {
                 let n = min(logitsChunk, t - i)
-                Kernels.matmul(logitsBuffer, h + i * e, w.head, bias: nil, rows: n, pool: pool)  // (n, V)
+                k.matmul(logitsBuffer, h + i * e, w.head, bias: nil, rows: n, pool: pool)  // (n, V)
                 for r in 0..<n {
                     try body(i + r, UnsafeBufferPointer(start: logitsBuffer + r * c.vocabSize,
                                                         count: c.vocabSize))

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GPT2Kernels
 import GPT2ModelFile
 
 extension GPT2Weights {
@@ -8,7 +9,7 @@ extension GPT2Weights {
     /// (zero copy: loading a 124M f32 model touches no weight page, the first forward pass
     /// faults them in from the page cache); compressed tensors are decoded first, tensors split
     /// across `threads` cores, into memory the `ModelFile` owns. The weights keep the file open.
-    public convenience init(modelFile file: ModelFile, threads: Int = 2) throws {
+    public convenience init(modelFile file: ModelFile, threads: Int = 2, kernels: Kernels = .selected) throws {
         guard let config = file.config else {
             throw ModelFileError(.unsupportedArchitecture, file: file.path, expected: "architecture \"gpt2\"",
                                  found: "\"\(file.metadata.architecture)\"", hint: "this GPT2Kit runs GPT-2 models only")
@@ -16,7 +17,7 @@ extension GPT2Weights {
         if file.tensors.contains(where: { $0.codec != .raw }) {
             try file.decodeAll(threads: max(1, threads))
         }
-        try self.init(config: config, keepAlive: file, threads: threads) { name in
+        try self.init(config: config, keepAlive: file, threads: threads, kernels: kernels) { name in
             guard file.info(name) != nil else { throw RuntimeError.missingTensor(name) }
             // The view's bytes stay valid after the closure: they are the mapping or decoded
             // memory, both owned by `file` until it deinitializes, and `self` keeps it alive.
@@ -46,7 +47,7 @@ extension GPT2Weights {
     }
 
     /// Opens the model file at `path` and builds its weights.
-    public convenience init(path: String, threads: Int = 2) throws {
-        try self.init(modelFile: try ModelFile(path: path), threads: threads)
+    public convenience init(path: String, threads: Int = 2, kernels: Kernels = .selected) throws {
+        try self.init(modelFile: try ModelFile(path: path), threads: threads, kernels: kernels)
     }
 }

@@ -51,14 +51,16 @@ public final class GPT2Weights: @unchecked Sendable {
 
     /// Builds the weights from canonical tensors given one at a time (`TensorData` in canonical
     /// layout, e.g. `Checkpoint.load`). Every tensor is copied into memory this object owns.
-    /// `threads` cores share the load-time work (repacking q8_0 matrices).
-    public convenience init(config: GPT2Config, threads: Int = 1, load: (String) throws -> TensorData) throws {
-        try self.init(config: config, keepAlive: nil, threads: threads) { name in .copied(try load(name)) }
+    /// `threads` cores share the load-time work (repacking q8_0 matrices for `kernels`' set).
+    public convenience init(config: GPT2Config, threads: Int = 1, kernels: Kernels = .selected,
+                            load: (String) throws -> TensorData) throws {
+        try self.init(config: config, keepAlive: nil, threads: threads, kernels: kernels) { name in .copied(try load(name)) }
     }
 
     /// The builder behind every public initializer: validates the config, then each tensor's
     /// shape and byte size against it, before any forward pass can read them.
-    init(config c: GPT2Config, keepAlive: AnyObject?, threads: Int = 1, source: (String) throws -> Source) throws {
+    init(config c: GPT2Config, keepAlive: AnyObject?, threads: Int = 1, kernels: Kernels = .selected,
+         source: (String) throws -> Source) throws {
         try GPT2Weights.validate(c)
         self.config = c
         self.keepAlive = keepAlive
@@ -105,7 +107,7 @@ public final class GPT2Weights: @unchecked Sendable {
             let n = shape.reduce(1, *)
             if t == .f32 { return WeightVector(count: n, base: p.assumingMemoryBound(to: Float.self)) }
             let dst = arena.allocate(bytes: n * 4).bindMemory(to: Float.self, capacity: n)
-            Kernels.decode(p, count: n, as: WeightType(t), into: dst)
+            kernels.decode(p, count: n, as: WeightType(t), into: dst)
             return WeightVector(count: n, base: UnsafePointer(dst))
         }
         func optVector(_ name: String, _ n: Int) throws -> WeightVector? {
@@ -136,7 +138,7 @@ public final class GPT2Weights: @unchecked Sendable {
         let head = c.tiedHead ? tokenEmbedding : try matrix(TensorName.head, c.vocabSize, n)
         // The embedding lookup keeps reading the file's layout; the head (even when tied) and
         // the blocks' matrices get packed q8_0 copies for generation.
-        (self.blocks, self.head, packedQ8) = try PackedQ8Weights.pack(blocks: blocks, head: head, threads: threads)
+        (self.blocks, self.head, packedQ8) = try PackedQ8Weights.pack(blocks: blocks, head: head, threads: threads, kernels: kernels)
     }
 
     /// Hyperparameters the forward pass relies on; sizes a hostile file could make overflow.

@@ -50,23 +50,23 @@ final class KVCache {
     }
 
     /// Stores k and v (C floats each) of `position` in `layer`.
-    func store(layer l: Int, position: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
+    func store(layer l: Int, position: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>, kernels: Kernels) {
         switch type {
-        case .f32: layer(l, as: Float.self).store(position: position, k: k, v: v)
-        case .f16: layer(l, as: Float16.self).store(position: position, k: k, v: v)
+        case .f32: layer(l, as: Float.self).store(position: position, k: k, v: v, kernels: kernels)
+        case .f16: layer(l, as: Float16.self).store(position: position, k: k, v: v, kernels: kernels)
         }
     }
 
     /// `Kernels.attention` of T queries (rows of q, stride qStride) at positions past..<past+T
     /// of layer l over the cached positions 0..<past+T.
     func attention(_ out: UnsafeMutablePointer<Float>, outStride: Int, q: UnsafePointer<Float>, qStride: Int,
-                   layer l: Int, rows: Int, past: Int, pool: ThreadPool?) {
+                   layer l: Int, rows: Int, past: Int, pool: ThreadPool?, kernels: Kernels) {
         switch type {
         case .f32:
-            Kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float.self),
+            kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float.self),
                               rows: rows, past: past, pool: pool)
         case .f16:
-            Kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float16.self),
+            kernels.attention(out, outStride: outStride, q: q, qStride: qStride, cache: layer(l, as: Float16.self),
                               rows: rows, past: past, pool: pool)
         }
     }

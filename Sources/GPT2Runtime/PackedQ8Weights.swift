@@ -6,13 +6,13 @@ import GPT2Kernels
 /// so a q8_0 model takes twice its size in memory: the file's pages (embedding rows, prompt
 /// matmuls) and the copy. Adds ~20-35 ms to loading GPT-2 124M (both cores; page faults and
 /// zeroing of the new memory included).
-/// Skipped on CPUs without AVX-512 VNNI, where the portable kernels read the file's layout.
+/// Skipped for kernel sets without AVX-512 VNNI, whose kernels read the file's layout.
 enum PackedQ8Weights {
     /// The blocks and head with packed copies attached, and the memory that holds them (nil
     /// when nothing was packed).
-    static func pack(blocks: [BlockWeights], head: WeightMatrix, threads: Int) throws
+    static func pack(blocks: [BlockWeights], head: WeightMatrix, threads: Int, kernels: Kernels) throws
         -> (blocks: [BlockWeights], head: WeightMatrix, memory: PageMemory?) {
-        guard Kernels.packsQ8 else { return (blocks, head, nil) }
+        guard kernels.packsQ8 else { return (blocks, head, nil) }
         // Offsets of every q8_0 matrix in one region, overflow-checked.
         var total = 0
         func reserve(_ w: WeightMatrix) throws -> Int? {
@@ -36,7 +36,7 @@ enum PackedQ8Weights {
         let pool = threads > 1 ? ThreadPool(threads: threads) : nil
         func packed(_ w: WeightMatrix, _ offset: Int?) -> WeightMatrix {
             guard let offset else { return w }
-            return Kernels.packQ8(w, into: memory.pointer + offset, pool: pool)
+            return kernels.packQ8(w, into: memory.pointer + offset, pool: pool)
         }
         let newBlocks = zip(blocks, blockOffsets).map { b, o in
             BlockWeights(ln1Weight: b.ln1Weight, ln1Bias: b.ln1Bias,

@@ -4,7 +4,8 @@
 //   matmul <type> threads=<n> T=128: <GFLOP/s>, <implied prompt tok/s>
 //   attention L=256 ... : <µs> per token with f32 and f16 caches (--only attention; not in the default set)
 //   pool dispatch threads=2: <ns> per run
-// Best of several repetitions (the machine is shared and noisy).
+// Best of several repetitions (the machine is shared and noisy). The kernel set is
+// Kernels.selected: GPT2KIT_KERNELS=portable|avx2|avx512 forces one.
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,10 @@ func now() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
+
+let K: Kernels
+do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(1) }
+print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
 
 /// GPT-2 124M linear layers, [OUT, IN]: per layer qkv, attn proj, fc, mlp proj; then the tied head.
 let C = 768, V = 50257, layers = 12
@@ -50,13 +55,13 @@ func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableR
         for i in 0..<out * inn { seed = seed &* 1_664_525 &+ 1_013_904_223; tmp[i] = Float(Int32(bitPattern: seed) >> 8) * 0x1p-27 }
         let bytes = type.byteCount(elements: out * inn)!
         let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        Kernels.encode(tmp, count: out * inn, as: type, into: p)
+        K.encode(tmp, count: out * inn, as: type, into: p)
         let w = WeightMatrix(base: p, type: type, rows: out, cols: inn)
         // q8_0 as the runtime has it on a VNNI CPU: with the packed copy (leaked: bench lifetime).
         // GPT2KIT_Q8_SWIFT=1 measures the portable Swift kernel instead.
-        if type == .q8_0 && Kernels.packsQ8 {
+        if type == .q8_0 && K.packsQ8 {
             let dst = UnsafeMutableRawPointer.allocate(byteCount: Kernels.packedQ8ByteCount(rows: out, cols: inn)!, alignment: 64)
-            return (p, Kernels.packQ8(w, into: dst, pool: nil))
+            return (p, K.packQ8(w, into: dst, pool: nil))
         }
         return (p, w)
     }
@@ -124,7 +129,7 @@ for type in types {
             // same bytes, split the same way), best of `reps` each.
             var t = Double.infinity, tr = Double.infinity, cpu = 0.0
             for _ in 0..<reps {
-                let a = best(1) { for _ in 0..<inner { for (_, w) in ws { Kernels.matvec(y, x, w, bias: nil, pool: pool) } } } / Double(inner)
+                let a = best(1) { for _ in 0..<inner { for (_, w) in ws { K.matvec(y, x, w, bias: nil, pool: pool) } } } / Double(inner)
                 if a < t { t = a; cpu = lastCPU / Double(inner) }
                 tr = min(tr, best(1) { for _ in 0..<inner { for (_, w) in ws { sink += readAll(w, pool) } } } / Double(inner))
             }
@@ -138,10 +143,10 @@ for type in types {
             let flops = 2.0 * Double(T) * Double(layerWs.reduce(0) { $0 + $1.1.rows * $1.1.cols })
             let inner = resident ? 20 : 1
             let t = best(max(1, reps / 2)) {
-                for _ in 0..<inner { for (_, w) in layerWs { Kernels.matmul(y, x, w, bias: nil, rows: T, pool: pool) } }
+                for _ in 0..<inner { for (_, w) in layerWs { K.matmul(y, x, w, bias: nil, rows: T, pool: pool) } }
             } / Double(inner)
             let cpuT = lastCPU / Double(inner)
-            let head = best(reps) { Kernels.matvec(y, x, ws.last!.1, bias: nil, pool: pool) }
+            let head = best(reps) { K.matvec(y, x, ws.last!.1, bias: nil, pool: pool) }
             let gf = flops / t / 1e9, tps = Double(T) / (t + head)
             let cpu = threads == 1 ? " [by CPU time: \(f1(flops / cpuT / 1e9)) GFLOP/s]" : ""
             print("matmul \(type.rawValue) threads=\(threads) T=\(T): \(f1(gf)) GFLOP/s, \(f1(tps)) prompt tok/s (12 layers' matmuls + 1 head matvec)\(cpu)")
@@ -157,7 +162,7 @@ func makeKVLayer<E: KVElement>(_ type: E.Type, positions L: Int) -> KVLayer<E> {
     let row = UnsafeMutablePointer<Float>.allocate(capacity: C)
     for j in 0..<L {
         for i in 0..<C { row[i] = Float((j * C + i) % 13) * 0.01 }
-        layer.store(position: j, k: row, v: row)
+        layer.store(position: j, k: row, v: row, kernels: K)
     }
     return layer
 }
@@ -174,13 +179,13 @@ if what.contains("ops") {
         let pool = ThreadPool(threads: threads)
         let t = best(reps) {
             for _ in 0..<layers {
-                Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
-                Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool)
-                Kernels.add(buf, y, count: C)
-                Kernels.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
+                K.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
+                K.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool)
+                K.add(buf, y, count: C)
+                K.layerNorm(buf, x, weight: lnw, bias: lnw, rows: 1, channels: C, epsilon: 1e-5)
                 for i in 0..<4 * C { buf[i] = x[i] }
-                Kernels.gelu(buf, count: 4 * C, form: .tanh, pool: pool)
-                Kernels.add(y, buf, count: C)
+                K.gelu(buf, count: 4 * C, form: .tanh, pool: pool)
+                K.add(y, buf, count: C)
             }
         }
         print("ops (LN x2, attention L=\(L), GELU 4C, add x2) x 12 layers threads=\(threads): \(f1(t * 1e6)) µs per token")
@@ -194,10 +199,10 @@ if what.contains("attention") {
     for threads in threadCounts {
         let pool = ThreadPool(threads: threads)
         let t32 = best(reps) {
-            for _ in 0..<layers { Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool) }
+            for _ in 0..<layers { K.attention(y, outStride: C, q: x, qStride: C, cache: kv, rows: 1, past: L - 1, pool: pool) }
         }
         let t16 = best(reps) {
-            for _ in 0..<layers { Kernels.attention(y, outStride: C, q: x, qStride: C, cache: kvh, rows: 1, past: L - 1, pool: pool) }
+            for _ in 0..<layers { K.attention(y, outStride: C, q: x, qStride: C, cache: kvh, rows: 1, past: L - 1, pool: pool) }
         }
         print("attention L=\(L) x 12 layers threads=\(threads): f32 cache \(f1(t32 * 1e6)) µs, f16 cache \(f1(t16 * 1e6)) µs per token")
     }

@@ -3,18 +3,18 @@ import Testing
 
 // Conversions: fast and reference versions against numpy (fixture) and hand-derived bit patterns.
 
-private func f32ToF16(_ x: [Float], fast: Bool) -> [UInt16] {
+private func f32ToF16(_ x: [Float], fast: Bool, _ K: Kernels) -> [UInt16] {
     var out = [UInt16](repeating: 0, count: x.count)
     x.withUnsafeBufferPointer { s in out.withUnsafeMutableBytes { d in
-        if fast { Kernels.f32ToF16(s.baseAddress!, d.baseAddress!, count: x.count) }
+        if fast { K.f32ToF16(s.baseAddress!, d.baseAddress!, count: x.count) }
         else { Reference.f32ToF16(s.baseAddress!, d.baseAddress!, count: x.count) }
     } }
     return out
 }
-private func f32ToBF16(_ x: [Float], fast: Bool) -> [UInt16] {
+private func f32ToBF16(_ x: [Float], fast: Bool, _ K: Kernels) -> [UInt16] {
     var out = [UInt16](repeating: 0, count: x.count)
     x.withUnsafeBufferPointer { s in out.withUnsafeMutableBytes { d in
-        if fast { Kernels.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
+        if fast { K.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
         else { Reference.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
     } }
     return out
@@ -25,47 +25,52 @@ private func toF32(_ h: [UInt16], _ f: (UnsafeRawPointer, UnsafeMutablePointer<F
     return out
 }
 
-@Test(arguments: [false, true]) func f32ToF16MatchesNumpy(fast: Bool) throws {
+@Test(arguments: [false, true], KernelSet.supported) func f32ToF16MatchesNumpy(fast: Bool, set: KernelSet) throws {
+    let K = try Kernels(set)
     let fx = try ConversionFixture.load().f32_to_f16
     let x = fx.input_f32_bits.map(Float.init(bitPattern:))
     #expect(x.count > 400)
-    let got = f32ToF16(x, fast: fast)
+    let got = f32ToF16(x, fast: fast, K)
     for i in x.indices where got[i] != fx.expected_f16_bits[i] {
         Issue.record("f32 bits \(String(fx.input_f32_bits[i], radix: 16)): got \(String(got[i], radix: 16)) numpy \(String(fx.expected_f16_bits[i], radix: 16))")
     }
 }
 
-@Test func f32ToF16NaNStaysNaN() {
+@Test(arguments: KernelSet.supported) func f32ToF16NaNStaysNaN(set: KernelSet) throws {
+    let K = try Kernels(set)
     let x: [Float] = [.nan, -.nan, Float(bitPattern: 0x7F80_0001), Float(bitPattern: 0xFFC0_1234)]
     for fast in [false, true] {
-        for h in f32ToF16(x + [Float](repeating: .nan, count: 16), fast: fast) {
+        for h in f32ToF16(x + [Float](repeating: .nan, count: 16), fast: fast, K) {
             #expect(h & 0x7C00 == 0x7C00 && h & 0x3FF != 0, "not a NaN: \(String(h, radix: 16))")
         }
     }
 }
 
-@Test(arguments: [false, true]) func f16ToF32MatchesNumpy(fast: Bool) throws {
+@Test(arguments: [false, true], KernelSet.supported) func f16ToF32MatchesNumpy(fast: Bool, set: KernelSet) throws {
+    let K = try Kernels(set)
     let fx = try ConversionFixture.load().f16_to_f32
-    let got = toF32(fx.input_f16_bits) { fast ? Kernels.f16ToF32($0, $1, count: $2) : Reference.f16ToF32($0, $1, count: $2) }
+    let got = toF32(fx.input_f16_bits) { fast ? K.f16ToF32($0, $1, count: $2) : Reference.f16ToF32($0, $1, count: $2) }
     #expect(got.map(\.bitPattern) == fx.expected_f32_bits)
 }
 
-@Test func f16FastMatchesReferenceOnEveryBitPattern() {
+@Test(arguments: KernelSet.supported) func f16FastMatchesReferenceOnEveryBitPattern(set: KernelSet) throws {
+    let K = try Kernels(set)
     let all = (0...0xFFFF).map { UInt16($0) }
-    let fast = toF32(all) { Kernels.f16ToF32($0, $1, count: $2) }
+    let fast = toF32(all) { K.f16ToF32($0, $1, count: $2) }
     let ref = toF32(all) { Reference.f16ToF32($0, $1, count: $2) }
     for i in all.indices where !(fast[i].isNaN && ref[i].isNaN) {
         #expect(fast[i].bitPattern == ref[i].bitPattern, "f16 \(i)")
     }
     // Round trip: every non-NaN f16 survives f16 -> f32 -> f16 in both directions' fast paths.
-    let back = f32ToF16(fast, fast: true)
+    let back = f32ToF16(fast, fast: true, K)
     for i in all.indices where !fast[i].isNaN { #expect(back[i] == all[i]) }
 }
 
-@Test func f32ToF16FastMatchesReferenceOnRandomBits() {
+@Test(arguments: KernelSet.supported) func f32ToF16FastMatchesReferenceOnRandomBits(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 7)
     let x = (0..<100_003).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng)) }.filter { !$0.isNaN }
-    #expect(f32ToF16(x, fast: true) == f32ToF16(x, fast: false))
+    #expect(f32ToF16(x, fast: true, K) == f32ToF16(x, fast: false, K))
 }
 
 // bfloat16 = the high 16 bits of an f32, rounded to nearest even on bit 16. Each case is
@@ -89,35 +94,38 @@ private let bf16Cases: [(UInt32, UInt16)] = [
     (0x7FFF_FFFF, 0x7FFF),   // NaN with all payload bits: must not carry into the sign
 ]
 
-@Test(arguments: [false, true]) func f32ToBF16HandDerived(fast: Bool) {
+@Test(arguments: [false, true], KernelSet.supported) func f32ToBF16HandDerived(fast: Bool, set: KernelSet) throws {
+    let K = try Kernels(set)
     let x = bf16Cases.map { Float(bitPattern: $0.0) }
     // 16 copies so the SIMD path runs too.
-    let got = f32ToBF16(Array(repeating: x, count: 2).flatMap { $0 }, fast: fast)
+    let got = f32ToBF16(Array(repeating: x, count: 2).flatMap { $0 }, fast: fast, K)
     for (i, c) in bf16Cases.enumerated() {
         #expect(got[i] == c.1 && got[i + x.count] == c.1, "\(String(c.0, radix: 16)) -> \(String(got[i], radix: 16))")
     }
 }
 
-@Test func bf16FastMatchesReference() {
+@Test(arguments: KernelSet.supported) func bf16FastMatchesReference(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 11)
     let x = (0..<50_001).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng)) }
-    let fast = f32ToBF16(x, fast: true), ref = f32ToBF16(x, fast: false)
+    let fast = f32ToBF16(x, fast: true, K), ref = f32ToBF16(x, fast: false, K)
     #expect(fast == ref)
     let all = (0...0xFFFF).map { UInt16($0) }
-    let a = toF32(all) { Kernels.bf16ToF32($0, $1, count: $2) }
+    let a = toF32(all) { K.bf16ToF32($0, $1, count: $2) }
     let b = toF32(all) { Reference.bf16ToF32($0, $1, count: $2) }
     #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
     #expect(a.map(\.bitPattern) == all.map { UInt32($0) << 16 })
 }
 
-@Test func encodeDecodeByType() {
+@Test(arguments: KernelSet.supported) func encodeDecodeByType(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 3)
     let x = rng.floats(96, scale: 2)
     for t in WeightType.allCases {
         var bytes = [UInt8](repeating: 0, count: t.byteCount(elements: x.count)!)
         var back = [Float](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { s in bytes.withUnsafeMutableBytes { Kernels.encode(s.baseAddress!, count: x.count, as: t, into: $0.baseAddress!) } }
-        bytes.withUnsafeBytes { s in back.withUnsafeMutableBufferPointer { Kernels.decode(s.baseAddress!, count: x.count, as: t, into: $0.baseAddress!) } }
+        x.withUnsafeBufferPointer { s in bytes.withUnsafeMutableBytes { K.encode(s.baseAddress!, count: x.count, as: t, into: $0.baseAddress!) } }
+        bytes.withUnsafeBytes { s in back.withUnsafeMutableBufferPointer { K.decode(s.baseAddress!, count: x.count, as: t, into: $0.baseAddress!) } }
         let tol: Float = [.f32: 0, .f16: 1e-3, .bf16: 8e-3, .q8_0: 1e-2][t]!
         #expect(maxRelDiff(back, x) <= tol, "\(t)")
     }

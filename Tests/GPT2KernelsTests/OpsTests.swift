@@ -12,27 +12,28 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
     return y
 }
 
-@Test func vectorMathMatchesLibm() {
+@Test(arguments: KernelSet.supported) func vectorMathMatchesLibm(set: KernelSet) throws {
+    let K = try Kernels(set)
     var xs: [Float] = stride(from: -100, through: 100, by: 0.0137).map { Float($0) }
     xs += [0, -0, 1e-30, -1e-30, 88.5, -87, .infinity, -.infinity]
-    for x in xs {
-        let e = Kernels.exp16(SIMD16(repeating: x))[0], r = Float(exp(Double(x)))
+    let ex = apply(xs) { K.exp($0, count: $1) }, th = apply(xs) { K.tanh($0, count: $1) }, ef = apply(xs) { K.erf($0, count: $1) }
+    for (i, x) in xs.enumerated() {
+        let e = ex[i], r = Float(exp(Double(x)))
         if r.isInfinite || r < 0x1p-126 || x > 88.6 { #expect(e == r || abs(e - r) <= 0x1p-126 || x > 88.6) }   // flushes subnormals
         else { #expect(abs(e - r) <= 4e-7 * r, "exp(\(x)) = \(e), libm \(r)") }
-        let t = Kernels.tanh16(SIMD16(repeating: x))[0]
-        #expect(abs(t - Float(tanh(Double(x)))) <= 2e-7, "tanh(\(x))")
-        let f = Kernels.erf16(SIMD16(repeating: x))[0]
-        #expect(abs(f - Float(erf(Double(x)))) <= 5e-7, "erf(\(x)) = \(f)")
+        #expect(abs(th[i] - Float(tanh(Double(x)))) <= 2e-7, "tanh(\(x))")
+        #expect(abs(ef[i] - Float(erf(Double(x)))) <= 5e-7, "erf(\(x)) = \(ef[i])")
     }
-    #expect(Kernels.exp16(SIMD16(repeating: .nan))[0].isNaN)
+    #expect(apply([.nan]) { K.exp($0, count: $1) }[0].isNaN)
 }
 
-@Test func geluMatchesReference() {
+@Test(arguments: KernelSet.supported) func geluMatchesReference(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 1)
     let x = rng.floats(1003, scale: 8) + [0, -0, 20, -20, 1e-6]
     // |Δ| <= 3e-7 (1 + |x|): the tanh/erf approximation error times 0.5 |x|, plus rounding.
     for form in Kernels.GELU.allCases {
-        let fast = apply(x) { Kernels.gelu($0, count: $1, form: form) }
+        let fast = apply(x) { K.gelu($0, count: $1, form: form) }
         let ref = apply(x) { form == .tanh ? Reference.geluTanh($0, count: $1) : Reference.geluErf($0, count: $1) }
         for i in x.indices { #expect(abs(fast[i] - ref[i]) <= 3e-7 * (1 + abs(x[i])), "\(form) gelu(\(x[i]))") }
     }
@@ -42,13 +43,14 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
     let pool = ThreadPool(threads: 2)
     let big = rng.floats(40_000, scale: 6)
     for form in Kernels.GELU.allCases {
-        #expect(apply(big) { Kernels.gelu($0, count: $1, form: form, pool: pool) } == apply(big) { Kernels.gelu($0, count: $1, form: form) })
+        #expect(apply(big) { K.gelu($0, count: $1, form: form, pool: pool) } == apply(big) { K.gelu($0, count: $1, form: form) })
     }
-    #expect(abs(apply([1]) { Kernels.geluErf($0, count: $1) }[0] - 0.841_344_75) < 3e-7)
-    #expect(abs(apply([1]) { Kernels.geluTanh($0, count: $1) }[0] - 0.841_191_99) < 3e-7)
+    #expect(abs(apply([1]) { K.gelu($0, count: $1, form: .erf) }[0] - 0.841_344_75) < 3e-7)
+    #expect(abs(apply([1]) { K.gelu($0, count: $1, form: .tanh) }[0] - 0.841_191_99) < 3e-7)
 }
 
-@Test func layerNormMatchesReference() {
+@Test(arguments: KernelSet.supported) func layerNormMatchesReference(set: KernelSet) throws {
+    let K = try Kernels(set)
     for (T, C) in [(1, 768), (3, 50), (4, 7), (2, 1)] {
         var rng = TestRNG(seed: UInt64(C))
         let x = rng.floats(T * C, scale: 3).map { $0 + 5 }          // offset mean: tests centring
@@ -56,7 +58,7 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
         for useBias in [true, false] {
             var fast = [Float](repeating: 0, count: T * C), ref = fast
             x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
-                fast.withUnsafeMutableBufferPointer { Kernels.layerNorm($0.baseAddress!, xp.baseAddress!, weight: wp.baseAddress!, bias: useBias ? bp.baseAddress! : nil, rows: T, channels: C, epsilon: 1e-5) }
+                fast.withUnsafeMutableBufferPointer { K.layerNorm($0.baseAddress!, xp.baseAddress!, weight: wp.baseAddress!, bias: useBias ? bp.baseAddress! : nil, rows: T, channels: C, epsilon: 1e-5) }
                 ref.withUnsafeMutableBufferPointer { Reference.layerNorm($0.baseAddress!, xp.baseAddress!, weight: wp.baseAddress!, bias: useBias ? bp.baseAddress! : nil, rows: T, channels: C, epsilon: 1e-5) }
             } } }
             for i in fast.indices { #expect(abs(fast[i] - ref[i]) <= 2e-5 * (1 + abs(ref[i])), "T \(T) C \(C) i \(i)") }
@@ -64,33 +66,35 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
     }
 }
 
-@Test func softmaxArgmaxLogsumexp() {
+@Test(arguments: KernelSet.supported) func softmaxArgmaxLogsumexp(set: KernelSet) throws {
+    let K = try Kernels(set)
     for n in [1, 5, 16, 17, 1000, 50257] {
         var rng = TestRNG(seed: UInt64(n))
         let x = rng.floats(n, scale: 30)
-        let fast = apply(x) { Kernels.softmax($0, rows: 1, cols: $1) }
+        let fast = apply(x) { K.softmax($0, rows: 1, cols: $1) }
         let ref = apply(x) { Reference.softmax($0, rows: 1, cols: $1) }
         for i in x.indices { #expect(abs(fast[i] - ref[i]) <= 1e-6 * ref[i] + 1e-9) }
         x.withUnsafeBufferPointer { p in
-            #expect(Kernels.argmax(p.baseAddress!, count: n) == Reference.argmax(p.baseAddress!, count: n))
-            let a = Kernels.logsumexp(p.baseAddress!, count: n), b = Reference.logsumexp(p.baseAddress!, count: n)
+            #expect(K.argmax(p.baseAddress!, count: n) == Reference.argmax(p.baseAddress!, count: n))
+            let a = K.logsumexp(p.baseAddress!, count: n), b = Reference.logsumexp(p.baseAddress!, count: n)
             #expect(abs(a - b) <= 2e-6 * abs(b) + 1e-6, "n \(n): \(a) vs \(b)")
         }
     }
     // Ties: the first maximum wins, as torch.argmax.
     let tied: [Float] = [1, 3, 2, 3, 3]
-    #expect(tied.withUnsafeBufferPointer { Kernels.argmax($0.baseAddress!, count: 5) } == 1)
+    #expect(tied.withUnsafeBufferPointer { K.argmax($0.baseAddress!, count: 5) } == 1)
     // Two rows at once, hand-derived: softmax([0, ln 3]) = [0.25, 0.75].
-    let two = apply([0, Float(log(3.0)), 0, 0]) { p, _ in Kernels.softmax(p, rows: 2, cols: 2) }
+    let two = apply([0, Float(log(3.0)), 0, 0]) { p, _ in K.softmax(p, rows: 2, cols: 2) }
     #expect(abs(two[0] - 0.25) < 1e-7 && abs(two[1] - 0.75) < 1e-7 && two[2] == 0.5 && two[3] == 0.5)
 }
 
-@Test func residualAdd() {
+@Test(arguments: KernelSet.supported) func residualAdd(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 4)
     let x = rng.floats(37), y = rng.floats(37)
     var fast = y, ref = y
     x.withUnsafeBufferPointer { xp in
-        fast.withUnsafeMutableBufferPointer { Kernels.add($0.baseAddress!, xp.baseAddress!, count: 37) }
+        fast.withUnsafeMutableBufferPointer { K.add($0.baseAddress!, xp.baseAddress!, count: 37) }
         ref.withUnsafeMutableBufferPointer { Reference.add($0.baseAddress!, xp.baseAddress!, count: 37) }
     }
     #expect(fast == ref && fast[36] == x[36] + y[36])
@@ -100,30 +104,32 @@ private func apply(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int) -> Void
 /// `stride`, heads side by side), as the runtime fills it from the qkv projection.
 func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStride: Int, k: UnsafePointer<Float>,
                                  v: UnsafePointer<Float>, stride: Int, rows T: Int, past: Int, heads NH: Int,
-                                 headSize HS: Int, pool: ThreadPool?) -> [Float] {
+                                 headSize HS: Int, pool: ThreadPool?, _ K: Kernels) -> [Float] {
     let C = NH * HS, L = past + T
     // Capacity beyond L (a partial last tile and stale positions) as in a real cache.
     let capacity = L + 21
     let n = KVLayer<E>.elementCounts(heads: NH, headSize: HS, capacity: capacity)!
     let keys = UnsafeMutablePointer<E>.allocate(capacity: n.keys), values = UnsafeMutablePointer<E>.allocate(capacity: n.values)
     defer { keys.deallocate(); values.deallocate() }
-    keys.initialize(repeating: E(.nan), count: n.keys)               // unused lanes must not leak in
-    values.initialize(repeating: E(.nan), count: n.values)
+    // Unused lanes must not leak in: NaN everywhere first (0xFFFF... is NaN in f32 and f16).
+    UnsafeMutableRawPointer(keys).initializeMemory(as: UInt8.self, repeating: 0xFF, count: n.keys * MemoryLayout<E>.size)
+    UnsafeMutableRawPointer(values).initializeMemory(as: UInt8.self, repeating: 0xFF, count: n.values * MemoryLayout<E>.size)
     let cache = KVLayer(keys: keys, values: values, heads: NH, headSize: HS, capacity: capacity)
-    for j in 0..<L { cache.store(position: j, k: k + j * stride, v: v + j * stride) }
+    for j in 0..<L { cache.store(position: j, k: k + j * stride, v: v + j * stride, kernels: K) }
     var out = [Float](repeating: .nan, count: T * C)
     out.withUnsafeMutableBufferPointer { o in
         if let c = cache as? KVLayer<Float> {
-            Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: c, rows: T, past: past, pool: pool)
+            K.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: c, rows: T, past: past, pool: pool)
         } else {
-            Kernels.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: cache as! KVLayer<Float16>,
+            K.attention(o.baseAddress!, outStride: C, q: q, qStride: qStride, cache: cache as! KVLayer<Float16>,
                               rows: T, past: past, pool: pool)
         }
     }
     return out
 }
 
-@Test func attentionMatchesReference() {
+@Test(arguments: KernelSet.supported) func attentionMatchesReference(set: KernelSet) throws {
+    let K = try Kernels(set)
     let pool = ThreadPool(threads: 2)
     // (T, past, NH, HS): prompt (past 0), generation (T 1), awkward head sizes, contexts across
     // 16-position key tiles (past 40: 3 tiles, the last partial; past 15/16: a tile boundary).
@@ -142,7 +148,7 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
             }
             for threads in [nil, pool] {
                 outs.append(fastAttention(Float.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
-                                          rows: T, past: past, heads: NH, headSize: HS, pool: threads))
+                                          rows: T, past: past, heads: NH, headSize: HS, pool: threads, K))
             }
         }
         for i in ref.indices { #expect(abs(outs[0][i] - ref[i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)") }
@@ -152,14 +158,15 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
     let qkv: [Float] = [1, 2, 3, 4, 5, 6]       // C = 2, one head: q = (1,2), k = (3,4), v = (5,6)
     let out = qkv.withUnsafeBufferPointer { p in
         fastAttention(Float.self, q: p.baseAddress!, qStride: 6, k: p.baseAddress! + 2, v: p.baseAddress! + 4, stride: 6,
-                      rows: 1, past: 0, heads: 1, headSize: 2, pool: nil)
+                      rows: 1, past: 0, heads: 1, headSize: 2, pool: nil, K)
     }
     #expect(out == [5, 6])
 }
 
 /// An f16 cache: the same math as the reference over keys and values rounded to f16 (so a tight
 /// tolerance), and close to the f32 result (within what the rounding can move it).
-@Test func attentionOverF16CacheMatchesReferenceOfRoundedValues() {
+@Test(arguments: KernelSet.supported) func attentionOverF16CacheMatchesReferenceOfRoundedValues(set: KernelSet) throws {
+    let K = try Kernels(set)
     let pool = ThreadPool(threads: 2)
     for (T, past, NH, HS) in [(1, 40, 2, 64), (5, 0, 2, 64), (3, 17, 3, 20), (1, 0, 1, 16)] {
         let C = NH * HS, L = past + T
@@ -178,11 +185,11 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
         qkv.withUnsafeBufferPointer { p in
             let b = p.baseAddress!, q = b + past * 3 * C
             let one = fastAttention(Float16.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
-                                    rows: T, past: past, heads: NH, headSize: HS, pool: nil)
+                                    rows: T, past: past, heads: NH, headSize: HS, pool: nil, K)
             let two = fastAttention(Float16.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
-                                    rows: T, past: past, heads: NH, headSize: HS, pool: pool)
+                                    rows: T, past: past, heads: NH, headSize: HS, pool: pool, K)
             let exact = fastAttention(Float.self, q: q, qStride: 3 * C, k: b + C, v: b + 2 * C, stride: 3 * C,
-                                      rows: T, past: past, heads: NH, headSize: HS, pool: nil)
+                                      rows: T, past: past, heads: NH, headSize: HS, pool: nil, K)
             for i in ref.indices {
                 #expect(abs(one[i] - ref[i]) <= 1e-5, "\(T) \(past) \(NH) \(HS) i \(i)")
                 // |v| <= 2 rounds by <= 2^-11 * 2; scores (|q·k| <= 4 HS) move the softmax a little.
@@ -194,7 +201,8 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
     }
 }
 
-@Test func kvLayerStoresEveryElementWhereItsLayoutSays() {
+@Test(arguments: KernelSet.supported) func kvLayerStoresEveryElementWhereItsLayoutSays(set: KernelSet) throws {
+    let K = try Kernels(set)
     let NH = 3, HS = 5, capacity = 35
     let n = KVLayer<Float>.elementCounts(heads: NH, headSize: HS, capacity: capacity)!
     #expect(n.keys == NH * 3 * HS * 16 && n.values == NH * capacity * HS)     // 3 tiles of 16
@@ -203,7 +211,7 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
     let cache = KVLayer(keys: keys, values: values, heads: NH, headSize: HS, capacity: capacity)
     for j in 0..<capacity {
         let k = (0..<NH * HS).map { Float(j * 1000 + $0) }, v = k.map { -$0 }
-        k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { cache.store(position: j, k: kp.baseAddress!, v: $0.baseAddress!) } }
+        k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { cache.store(position: j, k: kp.baseAddress!, v: $0.baseAddress!, kernels: K) } }
     }
     for h in 0..<NH { for j in 0..<capacity { for i in 0..<HS {
         // The layout in KVLayer.swift's header, written out.
@@ -215,13 +223,14 @@ func fastAttention<E: KVElement>(_ type: E.Type, q: UnsafePointer<Float>, qStrid
     #expect(KVLayer<Float>.elementCounts(heads: 1, headSize: 1, capacity: Int.max) == nil)
 }
 
-@Test func embeddingMatchesReference() {
+@Test(arguments: KernelSet.supported) func embeddingMatchesReference(set: KernelSet) throws {
+    let K = try Kernels(set)
     for type in WeightType.allCases {
         let wte = TestWeights(type, rows: 11, cols: 64, seed: 1), wpe = TestWeights(type, rows: 9, cols: 64, seed: 2)
         let tokens = [3, 0, 10, 3]
         var fast = [Float](repeating: 0, count: 4 * 64), ref = fast
         wte.with { e in wpe.with { p in
-            fast.withUnsafeMutableBufferPointer { Kernels.embed($0.baseAddress!, tokens: tokens, wte: e, wpe: p, start: 5) }
+            fast.withUnsafeMutableBufferPointer { K.embed($0.baseAddress!, tokens: tokens, wte: e, wpe: p, start: 5) }
             ref.withUnsafeMutableBufferPointer { Reference.embed($0.baseAddress!, tokens: tokens, wte: e, wpe: p, start: 5) }
         } }
         #expect(fast == ref, "\(type)")

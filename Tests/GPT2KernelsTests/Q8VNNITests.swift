@@ -4,8 +4,8 @@ import Testing
 // The VNNI q8_0 matvec over the packed copy (PackedQ8.swift + CKernels) against the oracle of
 // the same math (Reference.matvecQ8Activations: x quantized to int8 blocks, sums in Double), and
 // against the f32-activation reference within the bound that quantizing x implies. Skipped
-// (with a note) on CPUs without AVX-512 VNNI, where nothing is packed and matvec runs the Swift
-// kernel (tested in LinearTests).
+// (with a note) on CPUs without AVX-512 VNNI, where nothing is packed and matvec runs the
+// kernel set's file-layout kernel (tested in LinearTests).
 
 /// Per row: Σ_b (d_x,b / 2) Σ_j |w_bj| — x rounded to the nearest multiple of d_x moves each
 /// element by at most d_x / 2, so the product moves by at most this.
@@ -35,18 +35,19 @@ private func sameMathTolerance(_ w: WeightMatrix, _ x: [Float]) -> [Float] {
 
 /// Kernels.matvec on w as given (the Swift kernel), or (packed) on w with its packed copy
 /// attached, as the runtime has it on a VNNI CPU.
-private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?, packed: Bool = false) -> [Float] {
+private func fastMatvec(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, pool: ThreadPool?, packed: Bool = false,
+                        _ K: Kernels = vnniKernels!) -> [Float] {
     if packed {
         let n = Kernels.packedQ8ByteCount(rows: w.rows, cols: w.cols)!
         let dst = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 64)
         defer { dst.deallocate() }
-        let p = Kernels.packQ8(w, into: dst, pool: pool)
-        return fastMatvec(p, x, bias, pool: pool)
+        let p = K.packQ8(w, into: dst, pool: pool)
+        return fastMatvec(p, x, bias, pool: pool, K)
     }
     var y = [Float](repeating: .nan, count: w.rows)
     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-        if let bias { bias.withUnsafeBufferPointer { Kernels.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: $0.baseAddress!, pool: pool) } }
-        else { Kernels.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: nil, pool: pool) }
+        if let bias { bias.withUnsafeBufferPointer { K.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: $0.baseAddress!, pool: pool) } }
+        else { K.matvec(yp.baseAddress!, xp.baseAddress!, w, bias: nil, pool: pool) }
     } }
     return y
 }
@@ -67,9 +68,12 @@ private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activa
 // Shapes: 1..15 blocks, exactly 16 and 32 blocks, GPT-2's 24 and 96, a 200-block row (n_embd
 // 1600 x 4), row counts around the packed layout's groups of 16 rows (1, 3, 5, 17, 70, 129:
 // partial last groups) and the pool's 4-group threading cut.
+/// The AVX-512 set with VNNI, nil on CPUs without it.
+let vnniKernels: Kernels? = (try? Kernels(.avx512)).flatMap { $0.packsQ8 ? $0 : nil }
+
 private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
 
-@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
 func vnniMatvecMatchesSameMathOracle() throws {
     for (i, s) in q8Shapes.enumerated() {
         let pool2 = ThreadPool(threads: 2)
@@ -97,8 +101,9 @@ func vnniMatvecMatchesSameMathOracle() throws {
     }
 }
 
-@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
 func vnniQuantizationMatchesReferenceBitForBit() throws {
+    let K = vnniKernels!
     var rng = TestRNG(seed: 3)
     var x = rng.floats(32 * 40, scale: 5)
     // Ties after scaling: block 1 has max 127 -> d = 1, and k + 0.5 values round to even.
@@ -112,7 +117,7 @@ func vnniQuantizationMatchesReferenceBitForBit() throws {
         var fq = [Int8](repeating: 0, count: x.count), fd = [Float](repeating: 0, count: x.count / 32)
         var sums = [Int32](repeating: 0, count: x.count / 32)
         fq.withUnsafeMutableBufferPointer { qp in fd.withUnsafeMutableBufferPointer { dp in sums.withUnsafeMutableBufferPointer { sp in
-            Kernels.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
+            K.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
         } } }
         #expect(fq == q)
         // The packed kernel's correction term: 128 Σ q per block.
@@ -125,7 +130,7 @@ func vnniQuantizationMatchesReferenceBitForBit() throws {
     }
 }
 
-@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
 func vnniMatvecPropagatesNonFiniteActivations() throws {
     let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
     for bad in [Float.nan, .infinity, -.infinity] {
@@ -138,8 +143,9 @@ func vnniMatvecPropagatesNonFiniteActivations() throws {
     }
 }
 
-@Test func swiftQ8FallbackMatchesF32Reference() {
-    // The portable path (non-VNNI CPUs) is still exercised here: f32 activations, tight tolerance.
+@Test(arguments: KernelSet.supported) func fileLayoutQ8MatchesF32Reference(set: KernelSet) throws {
+    let K = try Kernels(set)
+    // The file-layout q8_0 kernel (no packed copy, every set): f32 activations, tight tolerance.
     let w = TestWeights(.q8_0, rows: 33, cols: 256, seed: 12)
     var rng = TestRNG(seed: 5)
     let x = rng.floats(256, scale: 2)
@@ -147,7 +153,7 @@ func vnniMatvecPropagatesNonFiniteActivations() throws {
         let ref = oracle(m, x, nil, f32Activations: true)
         let tol = linearTolerance(m, x, T: 1)
         var y = [Float](repeating: .nan, count: m.rows)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { Kernels.matvecRows($0.baseAddress!, xp.baseAddress!, m, nil, 0..<m.rows) } }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { K.matvec($0.baseAddress!, xp.baseAddress!, m, bias: nil) } }
         for k in ref.indices { #expect(abs(y[k] - ref[k]) <= tol[k], "row \(k)") }
     }
 }
@@ -155,8 +161,9 @@ func vnniMatvecPropagatesNonFiniteActivations() throws {
 // The packed layout read back independently, from its description in q8_packed.c: group g =
 // rows 16g..16g+15; scales (blocks x 16 f16, padded to 64 bytes) then quants, block b chunk c
 // (columns 32b+4c..+3) 64 bytes with row i's 4 values at 4i, stored as q + 128.
-@Test(.enabled(if: Kernels.q8VNNI, "no AVX-512 VNNI on this CPU (or GPT2KIT_Q8_SWIFT set)"))
+@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
 func packedQ8LayoutHoldsEveryWeight() throws {
+    let K = vnniKernels!
     for (rows, cols) in [(1, 32), (16, 64), (17, 96), (40, 768)] {
         let w = TestWeights(.q8_0, rows: rows, cols: cols, seed: UInt64(rows * 1000 + cols))
         let blocks = cols / 32, scaleBytes = (blocks * 32 + 63) / 64 * 64, groupBytes = scaleBytes + blocks * 512
@@ -166,7 +173,7 @@ func packedQ8LayoutHoldsEveryWeight() throws {
         defer { dst.deallocate() }
         dst.initializeMemory(as: UInt8.self, repeating: 0xEE, count: n)    // every byte must be written
         w.with { m in
-            _ = Kernels.packQ8(m, into: dst, pool: ThreadPool(threads: 2))
+            _ = K.packQ8(m, into: dst, pool: ThreadPool(threads: 2))
             for r in 0..<(rows + 15) / 16 * 16 {
                 let g = r / 16, i = r % 16, group = dst + g * groupBytes
                 for b in 0..<blocks {

@@ -23,23 +23,25 @@ private struct TorchFixture: Decodable {
     }
 }
 
-@Test func geluMatchesTorch() throws {
+@Test(arguments: KernelSet.supported) func geluMatchesTorch(set: KernelSet) throws {
+    let K = try Kernels(set)
     let g = try TorchFixture.load().gelu
     for form in Kernels.GELU.allCases {
         var y = g.x
-        y.withUnsafeMutableBufferPointer { Kernels.gelu($0.baseAddress!, count: $0.count, form: form) }
+        y.withUnsafeMutableBufferPointer { K.gelu($0.baseAddress!, count: $0.count, form: form) }
         let expected = form == .erf ? g.erf : g.tanh
         for i in y.indices { #expect(abs(y[i] - expected[i]) <= 4e-7 * (1 + abs(g.x[i])), "\(form) gelu(\(g.x[i])): \(y[i]) torch \(expected[i])") }
     }
 }
 
-@Test func layerNormMatchesTorch() throws {
+@Test(arguments: KernelSet.supported) func layerNormMatchesTorch(set: KernelSet) throws {
+    let K = try Kernels(set)
     let f = try TorchFixture.load().layer_norm
     for withBias in [true, false] {
         var out = [Float](repeating: .nan, count: f.rows * f.channels)
         f.x.withUnsafeBufferPointer { x in f.weight.withUnsafeBufferPointer { w in f.bias.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer {
-                Kernels.layerNorm($0.baseAddress!, x.baseAddress!, weight: w.baseAddress!, bias: withBias ? b.baseAddress! : nil,
+                K.layerNorm($0.baseAddress!, x.baseAddress!, weight: w.baseAddress!, bias: withBias ? b.baseAddress! : nil,
                                   rows: f.rows, channels: f.channels, epsilon: f.eps)
             }
         } } }
@@ -48,38 +50,41 @@ private struct TorchFixture: Decodable {
     }
 }
 
-@Test func softmaxLogsumexpArgmaxMatchTorch() throws {
+@Test(arguments: KernelSet.supported) func softmaxLogsumexpArgmaxMatchTorch(set: KernelSet) throws {
+    let K = try Kernels(set)
     let f = try TorchFixture.load().softmax
     var y = f.x
-    y.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, rows: f.rows, cols: f.cols) }
+    y.withUnsafeMutableBufferPointer { K.softmax($0.baseAddress!, rows: f.rows, cols: f.cols) }
     for i in y.indices { #expect(abs(y[i] - f.out[i]) <= 1e-6 * f.out[i] + 1e-9) }
     f.x.withUnsafeBufferPointer { p in
         for r in 0..<f.rows {
             let row = p.baseAddress! + r * f.cols
-            #expect(abs(Kernels.logsumexp(row, count: f.cols) - f.logsumexp[r]) <= 1e-5 * abs(f.logsumexp[r]))
-            #expect(Kernels.argmax(row, count: f.cols) == f.argmax[r])
+            #expect(abs(K.logsumexp(row, count: f.cols) - f.logsumexp[r]) <= 1e-5 * abs(f.logsumexp[r]))
+            #expect(K.argmax(row, count: f.cols) == f.argmax[r])
         }
     }
 }
 
-@Test(arguments: [1, 2]) func attentionMatchesTorchSDPA(threads: Int) throws {
+@Test(arguments: [1, 2], KernelSet.supported) func attentionMatchesTorchSDPA(threads: Int, set: KernelSet) throws {
+    let K = try Kernels(set)
     let a = try TorchFixture.load().attention
     let C = a.heads * a.head_size
     let pool = ThreadPool(threads: threads)
     let out = a.q.withUnsafeBufferPointer { q in a.k.withUnsafeBufferPointer { k in a.v.withUnsafeBufferPointer { v in
         fastAttention(Float.self, q: q.baseAddress!, qStride: C, k: k.baseAddress!, v: v.baseAddress!, stride: C,
-                      rows: a.rows, past: a.past, heads: a.heads, headSize: a.head_size, pool: pool)
+                      rows: a.rows, past: a.past, heads: a.heads, headSize: a.head_size, pool: pool, K)
     } } }
     for i in out.indices { #expect(abs(out[i] - a.out[i]) <= 2e-6 * (1 + abs(a.out[i])), "i \(i): \(out[i]) torch \(a.out[i])") }
 }
 
-@Test(arguments: [false, true]) func bf16RoundingMatchesTorch(fast: Bool) throws {
+@Test(arguments: [false, true], KernelSet.supported) func bf16RoundingMatchesTorch(fast: Bool, set: KernelSet) throws {
+    let K = try Kernels(set)
     let b = try TorchFixture.load().bf16
     let x = b.f32_bits.map(Float.init(bitPattern:))
     #expect(x.count > 600)
     var out = [UInt16](repeating: 0, count: x.count)
     x.withUnsafeBufferPointer { s in out.withUnsafeMutableBytes { d in
-        if fast { Kernels.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
+        if fast { K.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
         else { Reference.f32ToBF16(s.baseAddress!, d.baseAddress!, count: x.count) }
     } }
     for i in x.indices where out[i] != b.bf16_bits[i] {

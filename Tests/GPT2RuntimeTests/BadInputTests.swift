@@ -105,7 +105,7 @@ import GPT2ModelFile
     /// q8_0 weights whose packed copy cannot exist (12 · 65536² q8_0 weights of one layer:
     /// ~55 GB): a typed error from the load, before any weight is read (the tensors are
     /// borrowed from a fake address). Only where packing happens (AVX-512 VNNI).
-    @Test(.enabled(if: Kernels.packsQ8, "no AVX-512 VNNI: nothing is packed"))
+    @Test(.enabled(if: Kernels.selected.packsQ8, "the kernel set has no AVX-512 VNNI: nothing is packed"))
     func packedQ8CopyTooLargeForThisMachine() throws {
         let c = GPT2Config(nLayer: 1, nHead: 1, nEmbd: 65536, nCtx: 16, vocabSize: 2)
         let fake = UnsafeRawPointer(bitPattern: 0x1000)!

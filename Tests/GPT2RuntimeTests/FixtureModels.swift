@@ -66,20 +66,20 @@ enum FixtureModels {
 
     /// Weights built from the fixture's tensors, optionally re-encoded to another element type
     /// (matrices only, as a converter would).
-    static func weights(_ v: Variant, as type: ElementType = .f32) throws -> GPT2Weights {
-        try GPT2Weights(config: v.config) { name in
+    static func weights(_ v: Variant, kernels: Kernels = .selected, as type: ElementType = .f32) throws -> GPT2Weights {
+        try GPT2Weights(config: v.config, kernels: kernels) { name in
             guard let t = v.tensors[name] else { throw RuntimeError.missingTensor(name) }
             return type == .f32 || t.shape.count != 2 ? t : encode(t, as: type)
         }
     }
 
-    /// Converts an f32 tensor with the kernel layer's encoders.
+    /// Converts an f32 tensor with the reference encoders.
     static func encode(_ t: TensorData, as type: ElementType) -> TensorData {
         let n = t.elementCount!
         var out = [UInt8](repeating: 0, count: type.byteCount(elements: n)!)
         t.bytes.withUnsafeBytes { src in
             out.withUnsafeMutableBytes { dst in
-                Kernels.encode(src.bindMemory(to: Float.self).baseAddress!, count: n, as: WeightType(type),
+                Reference.encode(src.bindMemory(to: Float.self).baseAddress!, count: n, as: WeightType(type),
                                into: dst.baseAddress!)
             }
         }

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+import GPT2Kernels
 import GPT2ModelFile
 @testable import GPT2Runtime
 
 /// Parity with PyTorch (nanoGPT's model, float64) on the tiny fixture models: with and without
-/// biases, erf and tanh GELU, tied and untied heads, two LayerNorm epsilons.
+/// biases, erf and tanh GELU, tied and untied heads, two LayerNorm epsilons; on every kernel set
+/// this CPU runs.
 @Suite struct ForwardPassTests {
     /// Logits of every position of `ids` from one batch forward pass.
     static func allLogits(_ model: GPT2Model, _ ids: [Int]) throws -> [[Float]] {
@@ -20,10 +22,11 @@ import GPT2ModelFile
         return m
     }
 
-    @Test(arguments: FixtureModels.names)
-    func logitsMatchTorch(_ name: String) throws {
+    @Test(arguments: FixtureModels.names, KernelSet.supported)
+    func logitsMatchTorch(_ name: String, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let v = try FixtureModels.variant(name)
-        let model = try GPT2Model(weights: try FixtureModels.weights(v))
+        let model = try GPT2Model(weights: try FixtureModels.weights(v, kernels: K), kernels: K)
         let rows = try Self.allLogits(model, v.ids)
         #expect(rows.count == v.ids.count)
         #expect(rows.allSatisfy { $0.count == v.config.vocabSize })
@@ -36,10 +39,11 @@ import GPT2ModelFile
         #expect(Self.maxDiff([last], [rows.last!.map(Double.init)]) <= 1e-5)
     }
 
-    @Test(arguments: FixtureModels.names)
-    func lossMatchesTorch(_ name: String) throws {
+    @Test(arguments: FixtureModels.names, KernelSet.supported)
+    func lossMatchesTorch(_ name: String, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let v = try FixtureModels.variant(name)
-        let model = try GPT2Model(weights: try FixtureModels.weights(v))
+        let model = try GPT2Model(weights: try FixtureModels.weights(v, kernels: K), kernels: K)
         let r = try Perplexity.evaluate(model: model, tokens: v.ids)
         #expect(r.predictedTokens == v.ids.count - 1)
         #expect(r.windows == 1)
@@ -48,10 +52,11 @@ import GPT2ModelFile
 
     /// nanoGPT's generate crops to block_size: 5 prompt tokens + 20 new in a 12-token context
     /// slides the window 13 times.
-    @Test(arguments: FixtureModels.names)
-    func greedyContinuationMatchesTorchAcrossTheWindow(_ name: String) throws {
+    @Test(arguments: FixtureModels.names, KernelSet.supported)
+    func greedyContinuationMatchesTorchAcrossTheWindow(_ name: String, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let v = try FixtureModels.variant(name)
-        let model = try GPT2Model(weights: try FixtureModels.weights(v))
+        let model = try GPT2Model(weights: try FixtureModels.weights(v, kernels: K), kernels: K)
         var sampler = try Sampler(options: SamplingOptions(temperature: 0))
         var got: [Int] = []
         let stats = try Generator(model: model).generate(
@@ -63,10 +68,11 @@ import GPT2ModelFile
     }
 
     /// Appending one token at a time through the KV cache gives the logits of a full recompute.
-    @Test(arguments: FixtureModels.names)
-    func kvCacheMatchesFullRecompute(_ name: String) throws {
+    @Test(arguments: FixtureModels.names, KernelSet.supported)
+    func kvCacheMatchesFullRecompute(_ name: String, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let v = try FixtureModels.variant(name)
-        let model = try GPT2Model(weights: try FixtureModels.weights(v))
+        let model = try GPT2Model(weights: try FixtureModels.weights(v, kernels: K), kernels: K)
         let full = try Self.allLogits(model, v.ids)
         model.reset()
         try model.append(Array(v.ids[0..<3]))                 // a prompt batch, then single steps
@@ -88,14 +94,16 @@ import GPT2ModelFile
     /// and their random weights (std 0.35–0.6, LayerNorm gains ~1) amplify rounding; measured
     /// worst |Δlogit| over the three variants: f16 0.014, bf16 0.13, q8_0 0.66. Tolerances are
     /// those rounded up by ~1.5–3× (q8_0: 8-bit weights, ~0.4 % relative error per weight).
-    @Test(arguments: [(ElementType.f16, 0.05), (.bf16, 0.3), (.q8_0, 1.0)])
-    func encodedWeightsStayCloseToF32(_ type: ElementType, _ tolerance: Double) throws {
+    @Test(arguments: [ElementType.f16, .bf16, .q8_0], KernelSet.supported)
+    func encodedWeightsStayCloseToF32(_ type: ElementType, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
+        let tolerance = [ElementType.f16: 0.05, .bf16: 0.3, .q8_0: 1.0][type]!
         for name in FixtureModels.names {
             let v = try FixtureModels.variant(name)
-            let model = try GPT2Model(weights: try FixtureModels.weights(v, as: type))
+            let model = try GPT2Model(weights: try FixtureModels.weights(v, kernels: K, as: type), kernels: K)
             let rows = try Self.allLogits(model, v.ids)
             let d = Self.maxDiff(rows, v.logits)
-            #expect(d <= tolerance, "\(name) \(type): max |Δlogit| \(d)")
+            #expect(d <= tolerance, "\(name) \(type) \(K.description): max |Δlogit| \(d)")
             #expect(d > 0, "\(type) weights should not be bit-identical to f32")
         }
     }
@@ -103,15 +111,17 @@ import GPT2ModelFile
     /// The KV cache type follows the weights unless asked (f32 weights: exact f32 cache); an f16
     /// cache against the exact logits: measured worst |Δlogit| 0.0045-0.0066 on the fixtures (f16
     /// weights alone: 0.014), tolerance 0.02. Token by token, so the cache is what every position reads.
-    @Test func f16KVCacheStaysCloseToTorch() throws {
+    @Test(arguments: KernelSet.supported)
+    func f16KVCacheStaysCloseToTorch(kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         for name in FixtureModels.names {
             let v = try FixtureModels.variant(name)
-            let w32 = try FixtureModels.weights(v)
-            #expect(try GPT2Model(weights: w32).kvCacheType == .f32)
-            #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .f16)).kvCacheType == .f16)
-            #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .q8_0)).kvCacheType == .f16)
-            #expect(try GPT2Model(weights: try FixtureModels.weights(v, as: .bf16)).kvCacheType == .f32)
-            let model = try GPT2Model(weights: w32, kvCache: .f16)
+            let w32 = try FixtureModels.weights(v, kernels: K)
+            #expect(try GPT2Model(weights: w32, kernels: K).kvCacheType == .f32)
+            #expect(try GPT2Model(weights: try FixtureModels.weights(v, kernels: K, as: .f16), kernels: K).kvCacheType == .f16)
+            #expect(try GPT2Model(weights: try FixtureModels.weights(v, kernels: K, as: .q8_0), kernels: K).kvCacheType == .f16)
+            #expect(try GPT2Model(weights: try FixtureModels.weights(v, kernels: K, as: .bf16), kernels: K).kvCacheType == .f32)
+            let model = try GPT2Model(weights: w32, kvCache: .f16, kernels: K)
             #expect(model.kvCacheType == .f16)
             var rows: [[Float]] = []
             for id in v.ids { rows.append(try model.append([id])) }
@@ -121,12 +131,14 @@ import GPT2ModelFile
         }
     }
 
-    @Test func twoThreadsGiveTheSameLogits() throws {
+    @Test(arguments: KernelSet.supported)
+    func twoThreadsGiveTheSameLogits(kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         for name in FixtureModels.names {
             let v = try FixtureModels.variant(name)
-            let w = try FixtureModels.weights(v)
-            let one = try Self.allLogits(try GPT2Model(weights: w, threads: 1), v.ids)
-            let two = try Self.allLogits(try GPT2Model(weights: w, threads: 2), v.ids)
+            let w = try FixtureModels.weights(v, kernels: K)
+            let one = try Self.allLogits(try GPT2Model(weights: w, threads: 1, kernels: K), v.ids)
+            let two = try Self.allLogits(try GPT2Model(weights: w, threads: 2, kernels: K), v.ids)
             #expect(Self.maxDiff(two, one.map { $0.map(Double.init) }) <= 1e-5)
         }
     }

@@ -69,7 +69,7 @@ import GPT2ModelFile
             #expect(w.tokenEmbedding.packedQ8 == nil)
             let matrices = w.blocks.flatMap { [$0.qkv, $0.attnProj, $0.fc, $0.mlpProj] } + [w.head]
             for m in matrices where m.type == .q8_0 {
-                #expect((m.packedQ8 != nil) == Kernels.packsQ8)
+                #expect((m.packedQ8 != nil) == Kernels.selected.packsQ8)
             }
             #expect(matrices.contains { $0.type == .q8_0 })
         }

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
 import GPT2Checkpoints
+import GPT2Kernels
 import GPT2ModelFile
 @testable import GPT2Runtime
 
 /// The acceptance test of the runtime: the shared tiny GPT-2 read from each published layout
 /// must give what nanoGPT and transformers computed (max |Δlogit| ≤ 1e-4, argmax and greedy
-/// continuation identical, losses within 1e-5). Skips when ../shared is absent.
+/// continuation identical, losses within 1e-5), on every kernel set this CPU runs. Skips when
+/// ../shared is absent.
 @Suite(.enabled(if: SharedReference.sets != nil, "../shared/checkpoints/tiny is absent"))
 struct ReferenceParityTests {
     /// Directories under checkpoints/tiny, with the activation their own metadata implies
@@ -70,28 +72,30 @@ struct ReferenceParityTests {
     /// case costs seconds in a debug build, so not all ten pairs.)
     static let inMemoryCases = layouts.map { [$0.dir, $0.set] } + [["hf-safetensors", "nanogpt"], ["nanogpt", "gpt2"]]
 
-    @Test(arguments: inMemoryCases)
-    func checkpointInMemory(_ c: [String]) throws {
+    @Test(arguments: inMemoryCases, KernelSet.supported)
+    func checkpointInMemory(_ c: [String], kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let (layout, set) = (c[0], c[1])
         let ckpt = try Self.open(layout)
         var config = ckpt.config
         config.activation = SharedReference.activation(set)
-        let model = try GPT2Model(weights: try GPT2Weights(config: config, load: ckpt.load))
-        try Self.check(model, set: set, label: "\(layout)/\(set)")
+        let model = try GPT2Model(weights: try GPT2Weights(config: config, kernels: K, load: ckpt.load), kernels: K)
+        try Self.check(model, set: set, label: "\(layout)/\(set) \(K.description)")
     }
 
     /// Each layout converted to an f32 model file (the converter carries the activation),
     /// loaded from the mapping, run on 2 threads (the in-memory cases run on 1).
-    @Test(arguments: layouts.map(\.dir))
-    func convertedModelFile(layout: String) throws {
+    @Test(arguments: layouts.map(\.dir), KernelSet.supported)
+    func convertedModelFile(layout: String, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
         let set = Self.layouts.first { $0.dir == layout }!.set
         let ckpt = try Self.open(layout)
-        let path = NSTemporaryDirectory() + "gpt2kit-parity-\(getpid())-\(layout).gpt2"
+        let path = NSTemporaryDirectory() + "gpt2kit-parity-\(getpid())-\(layout)-\(kernels).gpt2"
         defer { unlink(path) }
         _ = try Converter.convert(ckpt, to: path, options: ConvertOptions(dtype: .f32))
-        let weights = try GPT2Weights(path: path)
+        let weights = try GPT2Weights(path: path, kernels: K)
         #expect(weights.config.activation == SharedReference.activation(set))
-        try Self.check(try GPT2Model(weights: weights, threads: 2), set: set, label: "\(layout) file")
+        try Self.check(try GPT2Model(weights: weights, threads: 2, kernels: K), set: set, label: "\(layout) file \(K.description)")
     }
 
     /// f16, bf16 and q8_0 model files (converted from hf-safetensors) against the f32
@@ -100,19 +104,21 @@ struct ReferenceParityTests {
     /// bf16 1.1e-3, q8_0 3.0e-4 (the converter keeps n_embd-16-wide matrices f32 for q8_0:
     /// only mlp.proj is quantized). Bounds are those rounded up by ~3×. Argmax must still agree
     /// where the f32 reference's top two logits are not closer than the bound.
-    @Test(arguments: [(ElementType.f16, Float(3e-4)), (.bf16, Float(3e-3)), (.q8_0, Float(1e-3))])
-    func encodedModelFilesNearReference(_ type: ElementType, _ tolerance: Float) throws {
-        let path = NSTemporaryDirectory() + "gpt2kit-parity-\(getpid())-\(type).gpt2"
+    @Test(arguments: [ElementType.f16, .bf16, .q8_0], KernelSet.supported)
+    func encodedModelFilesNearReference(_ type: ElementType, kernels: KernelSet) throws {
+        let K = try Kernels(kernels)
+        let tolerance: Float = [.f16: 3e-4, .bf16: 3e-3, .q8_0: 1e-3][type]!
+        let path = NSTemporaryDirectory() + "gpt2kit-parity-\(getpid())-\(type)-\(kernels).gpt2"
         defer { unlink(path) }
         _ = try Converter.convert(try Self.open("hf-safetensors"), to: path, options: ConvertOptions(dtype: type))
         let file = try ModelFile(path: path)
         #expect(file.info(TensorName.mlpProjWeight(0))?.type == type)
-        let model = try GPT2Model(weights: try GPT2Weights(modelFile: file))
+        let model = try GPT2Model(weights: try GPT2Weights(modelFile: file, kernels: K), kernels: K)
         for p in SharedReference.sets!["gpt2"]! {
             model.reset()
             let last = try model.append(p.ids)
             let d = zip(last, p.lastLogits).map { abs($0 - $1) }.max()!
-            #expect(d <= tolerance, "\(type) '\(p.text)': max |Δlogit| \(d)")
+            #expect(d <= tolerance, "\(type) \(K.description) '\(p.text)': max |Δlogit| \(d)")
             let sorted = p.lastLogits.sorted(by: >)
             if sorted[0] - sorted[1] > 2 * tolerance {
                 #expect(Sampler.argmax(last.withUnsafeBufferPointer { $0 }) == p.argmax.last!)

@@ -4,7 +4,8 @@
 #include <stdint.h>
 
 // The row-interleaved copy of a q8_0 matrix that the generation matvec reads (q8_packed.c
-// explains the layout). All functions need gpt2kit_q8_vnni_available() == 1.
+// explains the layout). x86-64 only, for CPUs with AVX-512 F/BW/VL + VNNI + F16C + FMA: reached
+// through the avx512 kernel table (cpu.c), never called directly.
 
 /// Bytes of one group of 16 rows of `blocks` blocks: the f16 scales (32 bytes per block,
 /// rounded up to 64) then the quants (512 bytes per block). The caller checks for overflow.
@@ -16,8 +17,15 @@ void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size
 
 /// y[r] = Σ_b d_w[r,b] d_x[b] Σ_j q_w[r,b,j] q_x[b,j] (+ bias[r]) for the rows of groups
 /// [g0, g1) below `rows`. packed: from gpt2kit_q8p_pack; xq, xd, xsum: from
-/// gpt2kit_q8_quantize_x (q8_vnni.h). bias may be NULL.
+/// gpt2kit_q8_quantize_x (below). bias may be NULL.
 void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
+
+
+/// Quantizes `blocks` blocks of 32 floats of x: per block d = max|x| / 127 (f32),
+/// q = round-to-nearest-even(x * (1/d)) (0 when d is 0 or subnormal), saturated to int8.
+/// q: blocks * 32 int8, d: blocks floats; sum (blocks int32, or NULL): 128 * Σ_j q[b][j], the
+/// term the packed kernel's unsigned-weight dot products carry (q8_packed.c).
+void gpt2kit_q8_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum);
 
 #endif

@@ -1,22 +1,15 @@
-// AVX-512 VNNI support for q8_0: the CPU check and the int8 quantizer of activations that the
-// packed q8_0 matvec (q8_packed.c) multiplies against; Swift cannot emit these instructions.
+// The int8 quantizer of activations that the packed q8_0 matvec (q8_packed.c) multiplies
+// against, for the AVX-512 VNNI set (cpu.c hands it out only on such a CPU).
 // Written from the format's facts (ggml Q8_0: block { f16 d; int8 qs[32]; }, value = d * q) and
 // the Intel SDM / intrinsics guide.
 //
 // x is quantized once per matvec to 32-value blocks of int8 with an f32 scale (lossy: |Δx| <=
 // d_x / 2 per element, the same approach llama.cpp takes for its q8_0 dot product).
-#include "q8_vnni.h"
+#include "q8_packed.h"
 #include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-int gpt2kit_q8_vnni_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-           __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
-}
 
 #define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
 
@@ -51,13 +44,6 @@ void gpt2kit_q8_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, i
             sum[b] = 128 * (int32_t)(t - 4096);
         }
     }
-}
-
-#else
-
-int gpt2kit_q8_vnni_available(void) { return 0; }
-void gpt2kit_q8_quantize_x(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum) {
-    (void)x; (void)blocks; (void)q; (void)d; (void)sum;
 }
 
 #endif
