@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import GPT2Checkpoints
+import GPT2Kernels
 import GPT2ModelFile
 import GPT2Tokenizer
 
@@ -70,6 +71,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = try Kernels.fromEnvironment()      // a bad GPT2KIT_KERNELS stops here, before any output
         TemporaryFiles.installSignalCleanup()
         // Compression allocates and frees a few MB per chunk on worker threads; with glibc's
         // adaptive threshold those land in per-thread heaps that are not returned to the OS,

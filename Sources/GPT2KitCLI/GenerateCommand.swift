@@ -106,7 +106,7 @@ struct GenerateCommand: ParsableCommand {
         let report: [String: Any] = [
             "rss_anon_mib": Output.r3(rss?.anon ?? 0), "rss_file_mib": Output.r3(rss?.file ?? 0),
             "model": modelOptions.model, "weights": loaded.weightType, "threads": modelOptions.threads,
-            "kv_cache": loaded.model.kvCacheType.rawValue,
+            "kv_cache": loaded.model.kvCacheType.rawValue, "kernels": loaded.kernels,
             "load_ms": Output.r3(loaded.loadSeconds * 1000),
             "prompt": promptText, "prompt_ids": ids,
             "prompt_tokens": ids.count,

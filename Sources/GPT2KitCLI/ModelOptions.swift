@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPT2Kernels
 import GPT2ModelFile
 import GPT2Runtime
 import GPT2Tokenizer
@@ -30,13 +31,16 @@ struct LoadedModel {
     let loadSeconds: Double
     /// Element type of the big matrices (what the speed depends on).
     let weightType: String
+    /// The kernel set the model runs on, e.g. "avx512+vnni" (GPT2KIT_KERNELS or the CPU's best).
+    var kernels: String { model.kernels.description }
 
     /// The file's embedded vocabulary, or the default GPT-2 one when it has none.
     init(_ o: ModelOptions) throws {
         let start = Clock.now()
+        let kernels = try Kernels.fromEnvironment()          // a bad GPT2KIT_KERNELS stops here
         let file = try ModelFile(path: o.model)
-        let weights = try GPT2Weights(modelFile: file, threads: o.threads)
-        model = try GPT2Model(weights: weights, threads: o.threads, kvCache: o.kvCache)
+        let weights = try GPT2Weights(modelFile: file, threads: o.threads, kernels: kernels)
+        model = try GPT2Model(weights: weights, threads: o.threads, kvCache: o.kvCache, kernels: kernels)
         loadSeconds = Clock.now() - start
         tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Self.defaultVocabulary(for: o.model))
         weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"

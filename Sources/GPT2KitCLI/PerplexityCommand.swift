@@ -40,7 +40,7 @@ struct PerplexityCommand: ParsableCommand {
             Output.out(try Output.json([
                 "model": modelOptions.model, "tokens": ids.count, "predicted_tokens": r.predictedTokens,
                 "windows": r.windows, "n_ctx": loaded.model.config.nCtx,
-                "weights": loaded.weightType, "kv_cache": loaded.model.kvCacheType.rawValue,
+                "weights": loaded.weightType, "kv_cache": loaded.model.kvCacheType.rawValue, "kernels": loaded.kernels,
                 "loss": r.meanLoss, "perplexity": r.perplexity,
                 "seconds": Output.r3(seconds), "tok_per_s": Output.r3(Double(ids.count) / seconds),
             ]) + "\n")

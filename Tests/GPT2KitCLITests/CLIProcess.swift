@@ -35,13 +35,17 @@ enum CLIProcess {
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
-    static func run(_ args: [String], stdin: [UInt8] = []) throws -> Result {
+    /// `environment`: variables set on top of this process's (e.g. GPT2KIT_KERNELS);
+    /// `launcher`: a program that runs the binary (e.g. ["qemu-x86_64", "-cpu", "max"]).
+    static func run(_ args: [String], stdin: [UInt8] = [], environment: [String: String] = [:],
+                    launcher: [String] = []) throws -> Result {
         let inPath = scratch("in"), outPath = scratch("out"), errPath = scratch("err")
         write(stdin, to: inPath); write([], to: outPath); write([], to: errPath)
         defer { for p in [inPath, outPath, errPath] { try? FileManager.default.removeItem(atPath: p) } }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.standardInput = FileHandle(forReadingAtPath: inPath)
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
         p.standardError = FileHandle(forWritingAtPath: errPath)
