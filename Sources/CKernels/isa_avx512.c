@@ -16,7 +16,7 @@
 #include "k_attention.h"
 #include "k_table.h"
 
-KERNEL_TABLE(gpt2kit_table_avx512, "avx512", NULL, NULL, NULL);
-KERNEL_TABLE(gpt2kit_table_avx512_vnni, "avx512", gpt2kit_q8p_pack, gpt2kit_q8p_matvec, gpt2kit_q8_quantize_x);
+KERNEL_TABLE(gpt2kit_table_avx512, "avx512", NULL, NULL, NULL, NULL);
+KERNEL_TABLE(gpt2kit_table_avx512_vnni, "avx512", gpt2kit_q8p_pack, gpt2kit_q8p_matvec, gpt2kit_q8_quantize_x, NULL);
 #pragma clang attribute pop
 #endif

@@ -9,4 +9,4 @@
 #include "k_attention.h"
 #include "k_table.h"
 
-KERNEL_TABLE(gpt2kit_table_portable, "portable", NULL, NULL, NULL);
+KERNEL_TABLE(gpt2kit_table_portable, "portable", NULL, NULL, NULL, NULL);

@@ -25,7 +25,12 @@ typedef int8_t vb __attribute__((vector_size(VW)));
 
 #define INLINE static inline __attribute__((always_inline))
 
-INLINE vf splat(float s) { return (vf){} + s; }
+// One value in every lane (a broadcast; `(vf){} + s` would be an add, since 0 + -0 is +0).
+INLINE vf splat(float s) {
+    vf v;
+    for (int i = 0; i < VW; i++) v[i] = s;
+    return v;
+}
 INLINE vf load(const float *p) { return *(const vf_u *)p; }
 INLINE void store(float *p, vf v) { *(vf_u *)p = v; }
 INLINE vf select_v(vi m, vf a, vf b) { return (vf)(((vi)a & m) | ((vi)b & ~m)); }
@@ -103,8 +108,13 @@ INLINE vu f32_to_f16_bits_soft(vf x) {
 }
 
 INLINE float f16_to_f32_1(uint16_t h) {
-    vu v = (vu){} + h;
+#if ISA_F16C
+    return _cvtsh_ss(h);
+#else
+    vu v;
+    for (int i = 0; i < VW; i++) v[i] = h;
     return f16_bits_to_f32_soft(v)[0];
+#endif
 }
 
 INLINE uint16_t f32_to_f16_1(float x) { return (uint16_t)f32_to_f16_bits_soft(splat(x))[0]; }

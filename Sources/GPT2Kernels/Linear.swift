@@ -1,7 +1,8 @@
 // Linear layers y[T, OUT] = x[T, IN] · Wᵀ + b[OUT] over weights in their stored type: the C
 // kernels (CKernels/k_linear.h) do the arithmetic, this file splits the work between threads.
-//  - T = 1 (generation), `matvec`: rows split in chunks of 16; q8_0 weights with a packed copy
-//    (AVX-512 VNNI sets, PackedQ8.swift) go through the int8 kernel;
+//  - T = 1 (generation), `matvec`: rows split in chunks of 16; q8_0 weights go through an int8
+//    kernel where the set has one (x quantized to int8 blocks, as llama.cpp does): over a packed
+//    copy on AVX-512 VNNI (PackedQ8.swift), over the file's layout on AVX2;
 //  - 2 <= T <= 4, `matvecMulti`: each weight vector loaded once for all T rows (a 6-row tile
 //    would pad T to a whole tile of positions);
 //  - longer prompts, `matmul`: x transposed once into tiles of `tile_cols` positions, then 6-row
@@ -16,9 +17,9 @@ extension Kernels {
     /// y[OUT] = W · x + bias. x: [IN] f32, y: [OUT] f32 (must not alias x), bias: [OUT] or nil.
     public func matvec(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                        bias: UnsafePointer<Float>?, pool: ThreadPool? = nil) {
-        if w.type == .q8_0, let packed = w.packedQ8, w.cols > 0, packsQ8 {
-            matvecPackedQ8(y, x, w, packed, bias: bias, pool: pool)
-            return
+        if w.type == .q8_0, w.cols > 0 {
+            if let packed = w.packedQ8, packsQ8 { matvecPackedQ8(y, x, w, packed, bias: bias, pool: pool); return }
+            if t.pointee.q8_matvec_i8_rows != nil { matvecQ8Int8(y, x, w, bias: bias, pool: pool); return }
         }
         let n = w.rows, rowBytes = w.rowBytes, type = Int32(w.type.cValue)
         let f = t.pointee.matvec_rows!

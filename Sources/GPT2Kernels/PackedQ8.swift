@@ -9,11 +9,30 @@
 import CKernels
 
 extension Kernels {
+    /// Whether this set multiplies q8_0 weights by x quantized to int8 blocks (AVX-512 VNNI over
+    /// a packed copy, AVX2 over the file's layout) rather than by f32 x.
+    public var quantizesQ8Activations: Bool { t.pointee.q8_quantize_x != nil }
+
     /// The C quantizer of x (the tests compare it bit for bit with Reference.quantizeActivations).
-    func quantizeActivationsVNNI(_ x: UnsafePointer<Float>, _ blocks: Int, _ q: UnsafeMutablePointer<Int8>,
+    func quantizeActivationsInt8(_ x: UnsafePointer<Float>, _ blocks: Int, _ q: UnsafeMutablePointer<Int8>,
                                  _ d: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Int32>?) {
-        require(packsQ8, "the \(set.rawValue) kernels have no int8 q8_0 kernels")
+        require(quantizesQ8Activations, "the \(self.set.rawValue) kernels have no int8 q8_0 kernels")
         t.pointee.q8_quantize_x(x, blocks, q, d, sum)
+    }
+
+    /// y = W x + bias with x quantized to int8 blocks, W in the file's q8_0 layout (AVX2).
+    func matvecQ8Int8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+                      bias: UnsafePointer<Float>?, pool: ThreadPool?) {
+        let blocks = w.cols / Q8_0.blockCount, rowBytes = w.rowBytes
+        let quantize = t.pointee.q8_quantize_x!, rows = t.pointee.q8_matvec_i8_rows!
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * blocks)) { q in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, blocks)) { d in
+                let xq = q.baseAddress!, xd = d.baseAddress!
+                quantize(x, blocks, xq, xd, nil)
+                let body = { (r: Range<Int>) in rows(y, w.base, rowBytes, blocks, xq, xd, bias, r.lowerBound, r.upperBound) }
+                if let pool, pool.threadCount > 1, w.rows >= 64 { pool.parallelFor(w.rows, align: 16, body) } else { body(0..<w.rows) }
+            }
+        }
     }
 
     /// Bytes of the packed copy of a q8_0 matrix [rows, cols], nil on overflow: per group of 16

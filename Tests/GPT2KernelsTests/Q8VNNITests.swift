@@ -1,7 +1,7 @@
 import Testing
 @testable import GPT2Kernels
 
-// The VNNI q8_0 matvec over the packed copy (PackedQ8.swift + CKernels) against the oracle of
+// The int8 q8_0 matvecs (AVX-512 VNNI over the packed copy, AVX2 over the file layout) against the oracle of
 // the same math (Reference.matvecQ8Activations: x quantized to int8 blocks, sums in Double), and
 // against the f32-activation reference within the bound that quantizing x implies. Skipped
 // (with a note) on CPUs without AVX-512 VNNI, where nothing is packed and matvec runs the
@@ -70,11 +70,14 @@ private func oracle(_ w: WeightMatrix, _ x: [Float], _ bias: [Float]?, f32Activa
 // partial last groups) and the pool's 4-group threading cut.
 /// The AVX-512 set with VNNI, nil on CPUs without it.
 let vnniKernels: Kernels? = (try? Kernels(.avx512)).flatMap { $0.packsQ8 ? $0 : nil }
+/// The sets whose q8_0 matvec quantizes x to int8 (AVX-512 VNNI: packed copy; AVX2: file layout).
+let int8Sets: [KernelSet] = KernelSet.supported.filter { (try? Kernels($0))?.quantizesQ8Activations == true }
 
 private let q8Shapes: [(rows: Int, cols: Int)] = [(1, 32), (3, 64), (5, 480), (17, 512), (70, 768), (129, 1024), (64, 3072), (9, 6400)]
 
-@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
-func vnniMatvecMatchesSameMathOracle() throws {
+@Test(arguments: int8Sets)
+func int8MatvecMatchesSameMathOracle(set: KernelSet) throws {
+    let K = try Kernels(set), packed = K.packsQ8
     for (i, s) in q8Shapes.enumerated() {
         let pool2 = ThreadPool(threads: 2)
         let w = TestWeights(.q8_0, rows: s.rows, cols: s.cols, seed: UInt64(500 + i))
@@ -86,14 +89,14 @@ func vnniMatvecMatchesSameMathOracle() throws {
         w.with { m in
             let ref = oracle(m, x, bias, f32Activations: false)
             let tol = sameMathTolerance(m, x)
-            let one = fastMatvec(m, x, bias, pool: nil, packed: true)
-            let two = fastMatvec(m, x, bias, pool: pool2, packed: true)
+            let one = fastMatvec(m, x, bias, pool: nil, packed: packed, K)
+            let two = fastMatvec(m, x, bias, pool: pool2, packed: packed, K)
             for k in ref.indices { #expect(abs(one[k] - ref[k]) <= tol[k] + 1e-6 * abs(bias[k]), "\(s) row \(k): \(one[k]) vs \(ref[k])") }
             #expect(one == two, "1 vs 2 threads differ \(s)")
             // Against the f32-activation reference: within the quantization bound, and not equal
             // (the test would pass vacuously if the VNNI path were not taken).
             let exact = oracle(m, x, nil, f32Activations: true)
-            let noBias = fastMatvec(m, x, nil, pool: nil, packed: true)
+            let noBias = fastMatvec(m, x, nil, pool: nil, packed: packed, K)
             let bound = activationQuantizationBound(m, x), f32tol = linearTolerance(m, x, T: 1)
             for k in exact.indices { #expect(abs(noBias[k] - exact[k]) <= 1.0001 * bound[k] + f32tol[k], "\(s) row \(k)") }
             #expect(noBias != exact, "expected the int8-activation path to differ from f32 activations")
@@ -101,9 +104,9 @@ func vnniMatvecMatchesSameMathOracle() throws {
     }
 }
 
-@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
-func vnniQuantizationMatchesReferenceBitForBit() throws {
-    let K = vnniKernels!
+@Test(arguments: int8Sets)
+func int8QuantizationMatchesReferenceBitForBit(set: KernelSet) throws {
+    let K = try Kernels(set)
     var rng = TestRNG(seed: 3)
     var x = rng.floats(32 * 40, scale: 5)
     // Ties after scaling: block 1 has max 127 -> d = 1, and k + 0.5 values round to even.
@@ -117,11 +120,11 @@ func vnniQuantizationMatchesReferenceBitForBit() throws {
         var fq = [Int8](repeating: 0, count: x.count), fd = [Float](repeating: 0, count: x.count / 32)
         var sums = [Int32](repeating: 0, count: x.count / 32)
         fq.withUnsafeMutableBufferPointer { qp in fd.withUnsafeMutableBufferPointer { dp in sums.withUnsafeMutableBufferPointer { sp in
-            K.quantizeActivationsVNNI(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
+            K.quantizeActivationsInt8(xp.baseAddress!, x.count / 32, qp.baseAddress!, dp.baseAddress!, sp.baseAddress!)
         } } }
         #expect(fq == q)
         // The packed kernel's correction term: 128 Σ q per block.
-        #expect(sums == (0..<x.count / 32).map { b in Int32(128 * q[32 * b ..< 32 * b + 32].reduce(0) { $0 + Int($1) }) })
+        if K.packsQ8 { #expect(sums == (0..<x.count / 32).map { b in Int32(128 * q[32 * b ..< 32 * b + 32].reduce(0) { $0 + Int($1) }) }) }
         #expect(fd.map(\.bitPattern) == d.map(\.bitPattern))
         #expect(q.allSatisfy { $0 >= -127 })
         // round half to even: block 1 scaled values are exactly j - 16 (integers) or the max.
@@ -130,22 +133,25 @@ func vnniQuantizationMatchesReferenceBitForBit() throws {
     }
 }
 
-@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
-func vnniMatvecPropagatesNonFiniteActivations() throws {
+@Test(arguments: int8Sets)
+func int8MatvecPropagatesNonFiniteActivations(set: KernelSet) throws {
+    let K = try Kernels(set)
     let w = TestWeights(.q8_0, rows: 4, cols: 64, seed: 9)
     for bad in [Float.nan, .infinity, -.infinity] {
         var x = [Float](repeating: 0.5, count: 64)
         x[40] = bad
         w.with { m in
-            let y = fastMatvec(m, x, nil, pool: nil, packed: true)
+            let y = fastMatvec(m, x, nil, pool: nil, packed: K.packsQ8, K)
             #expect(y.allSatisfy { !$0.isFinite }, "\(bad): \(y)")
         }
     }
 }
 
-@Test(arguments: KernelSet.supported) func fileLayoutQ8MatchesF32Reference(set: KernelSet) throws {
+@Test(arguments: KernelSet.supported.filter { !int8Sets.contains($0) || $0 == .avx512 })
+func fileLayoutQ8MatchesF32Reference(set: KernelSet) throws {
     let K = try Kernels(set)
-    // The file-layout q8_0 kernel (no packed copy, every set): f32 activations, tight tolerance.
+    // The file-layout q8_0 kernel with f32 activations (no packed copy; the sets without an
+    // int8 file-layout kernel): tight tolerance.
     let w = TestWeights(.q8_0, rows: 33, cols: 256, seed: 12)
     var rng = TestRNG(seed: 5)
     let x = rng.floats(256, scale: 2)
