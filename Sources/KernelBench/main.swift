@@ -4,6 +4,7 @@
 //   matmul <type> threads=<n> T=128: <GFLOP/s>, <implied prompt tok/s>
 //   attention L=256 ... : <µs> per token with f32 and f16 caches (--only attention; not in the default set)
 //   pool dispatch threads=2: <ns> per run
+//   read <type> threads=<n>: a plain read of the same weights, the generation ceiling (--only read)
 // Best of several repetitions (the machine is shared and noisy). The kernel set is
 // Kernels.selected: GPT2KIT_KERNELS=portable|avx2|avx512 forces one.
 
@@ -42,7 +43,7 @@ while let a = args.popFirst() {
     case "--prompt": promptT = Int(args.popFirst()!)!   // T of the matmul measurement
     case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
     case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
-    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,attention,pool] [--prompt T] [--resident]"); exit(64)
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,attention,pool,read] [--prompt T] [--resident]"); exit(64)
     }
 }
 
@@ -57,8 +58,7 @@ func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableR
         let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         K.encode(tmp, count: out * inn, as: type, into: p)
         let w = WeightMatrix(base: p, type: type, rows: out, cols: inn)
-        // q8_0 as the runtime has it on a VNNI CPU: with the packed copy (leaked: bench lifetime).
-        // GPT2KIT_Q8_SWIFT=1 measures the portable Swift kernel instead.
+        // q8_0 as the runtime has it with a VNNI kernel set: with the packed copy (leaked: bench lifetime).
         if type == .q8_0 && K.packsQ8 {
             let dst = UnsafeMutableRawPointer.allocate(byteCount: Kernels.packedQ8ByteCount(rows: out, cols: inn)!, alignment: 64)
             return (p, K.packQ8(w, into: dst, pool: nil))
@@ -123,6 +123,12 @@ for type in types {
     let bytes = ws.reduce(0) { $0 + $1.1.rows * $1.1.rowBytes }
     for threads in threadCounts {
         let pool = ThreadPool(threads: threads)
+        if what.contains("read") {
+            // The memory-read ceiling of generation: one plain read of every weight byte of a token.
+            var tr = Double.infinity
+            for _ in 0..<reps { tr = min(tr, best(1) { for (_, w) in ws { sink += readAll(w, pool) } }) }
+            print("read \(type.rawValue) threads=\(threads): \(f1(Double(bytes) / tr / 1e9)) GB/s, ceiling \(f1(1 / tr)) tok/s (\(f1(Double(bytes) / 1e6)) MB per token)")
+        }
         if what.contains("matvec") {
             let inner = resident ? 200 : 1
             // Interleaved with the read ceiling in the same conditions (a plain SIMD sum over the
