@@ -19,10 +19,6 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-let K: Kernels
-do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(1) }
-print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
-
 /// GPT-2 124M linear layers, [OUT, IN]: per layer qkv, attn proj, fc, mlp proj; then the tied head.
 let C = 768, V = 50257, layers = 12
 let layerShapes = [(3 * C, C), (C, C), (4 * C, C), (C, 4 * C)]
@@ -42,10 +38,15 @@ while let a = args.popFirst() {
     case "--reps": reps = Int(args.popFirst()!)!
     case "--prompt": promptT = Int(args.popFirst()!)!   // T of the matmul measurement
     case "--resident": resident = true      // one L2/L3-resident 768x768 matrix: compute speed, not DRAM
+    case "--sets": print(KernelSet.supported.reversed().map(\.rawValue).joined(separator: " ")); exit(0)
     case "--only": what = Set(args.popFirst()!.split(separator: ",").map(String.init))
-    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,attention,pool,read] [--prompt T] [--resident]"); exit(64)
+    default: print("usage: KernelBench [--types f32,f16,bf16,q8_0] [--threads 1,2] [--reps N] [--only matvec,matmul,ops,attention,pool,read] [--prompt T] [--resident] | --sets"); exit(64)
     }
 }
+
+let K: Kernels
+do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(1) }
+print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
 
 /// Random weights for every matrix of the model, encoded in `type` (one allocation each).
 func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableRawPointer, WeightMatrix)] {
