@@ -44,11 +44,18 @@ INLINE float load_w1(int type, const uint8_t *p, size_t i) {
     }
 }
 
-// Row · x for f32/f16/bf16 rows.
+// Bytes per element of a row of `type` (q8_0: about 1).
+INLINE size_t elem_bytes(int type) { return type == GPT2KIT_F32 ? 4 : type == GPT2KIT_Q8_0 ? 1 : 2; }
+
+// Row · x for f32/f16/bf16 rows. Software prefetch ~1 KB ahead in the row stream, a line per
+// 64 bytes consumed: on a Sapphire Rapids VM one core's matvec went from ~60 % to ~100 % of a
+// plain read with it (the hardware prefetcher alone did not keep up).
 INLINE float dot_row(int type, const uint8_t *p, const float *x, size_t n) {
     vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+    const size_t step = 4 * VW * elem_bytes(type);
     size_t i = 0;
     for (; i + 4 * VW <= n; i += 4 * VW) {
+        for (size_t c = 0; c < step; c += 64) __builtin_prefetch(p + i * elem_bytes(type) + 1024 + c);
         a0 = fma_v(load_w(type, p, i), load(x + i), a0);
         a1 = fma_v(load_w(type, p, i + VW), load(x + i + VW), a1);
         a2 = fma_v(load_w(type, p, i + 2 * VW), load(x + i + 2 * VW), a2);

@@ -52,6 +52,7 @@ static void q8_matvec_i8_rows_avx2(float *y, const void *w, size_t rowBytes, siz
         size_t b = 0;
         for (; b + 2 <= blocks; b += 2) {
             const uint8_t *k0 = row + 34 * b, *k1 = k0 + 34;
+            _mm_prefetch((const char *)k0 + 1024, _MM_HINT_T0);     // ~1 KB ahead, once per 68 bytes
             uint16_t h0, h1;
             memcpy(&h0, k0, 2); memcpy(&h1, k1, 2);
             __m256i w0 = _mm256_loadu_si256((const __m256i *)(k0 + 2)), w1 = _mm256_loadu_si256((const __m256i *)(k1 + 2));

@@ -110,6 +110,12 @@ extension Kernels {
         return t.pointee.logsumexp(x, n)
     }
 
+    /// Σ of n floats read from x (any bit patterns): a plain read at the speed memory allows,
+    /// the ceiling the benchmarks compare the matvec with.
+    public func readSum(_ x: UnsafeRawPointer, floats n: Int) -> Float {
+        t.pointee.read_sum(x.assumingMemoryBound(to: Float.self), n)
+    }
+
     /// out[T, C] = wte[tokens[t]] + wpe[start + t]: token + position embedding, rows decoded from
     /// any WeightType. Tokens must be < wte.rows and start + T <= wpe.rows.
     public func embed(_ out: UnsafeMutablePointer<Float>, tokens: [Int], wte: WeightMatrix, wpe: WeightMatrix, start: Int) {

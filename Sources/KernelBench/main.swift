@@ -76,21 +76,15 @@ func f1(_ v: Double) -> String {
 
 nonisolated(unsafe) var sink: Float = 0
 
-/// Sums every 4-byte word of W's bytes as f32 (the fastest way to read them), split like matvec.
+/// Sums every 4-byte word of W's bytes as f32 (the kernel set's plain read, with the matvec's
+/// prefetch), split like matvec.
 func readAll(_ w: WeightMatrix, _ pool: ThreadPool) -> Float {
-    let n = w.rows * w.rowBytes / 64
+    let n = w.rows * w.rowBytes / 64                  // 64-byte units
     let parts = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     parts.initialize(repeating: 0, count: 64)
     defer { parts.deallocate() }
     pool.parallelFor(n, align: 16) { r in
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-        var i = r.lowerBound
-        while i + 2 <= r.upperBound {
-            a0 += w.base.loadUnaligned(fromByteOffset: 64 * i, as: SIMD16<Float>.self)
-            a1 += w.base.loadUnaligned(fromByteOffset: 64 * i + 64, as: SIMD16<Float>.self)
-            i += 2
-        }
-        parts[r.lowerBound * 64 / max(n, 1)] += (a0 + a1).sum()
+        parts[r.lowerBound * 64 / max(n, 1)] += K.readSum(w.base + 64 * r.lowerBound, floats: 16 * r.count)
     }
     return parts[0]
 }

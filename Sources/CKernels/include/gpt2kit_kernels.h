@@ -53,6 +53,8 @@ typedef struct gpt2kit_kernels {
     void (*softmax_row)(float *x, size_t n);
     float (*max)(const float *x, size_t n);
     float (*logsumexp)(const float *x, size_t n);
+    /// Σ x: a plain read of n floats, the memory-read ceiling of the benchmarks.
+    float (*read_sum)(const float *x, size_t n);
     void (*matvec_rows)(int type, float *y, const float *x, const void *w, size_t row_bytes, size_t cols,
                         const float *bias, size_t r0, size_t r1);
     /// y[t, r] for t < T (any T; 4 at a time), rows r0..<r1 of [OUT] outputs.
