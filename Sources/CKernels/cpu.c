@@ -63,6 +63,7 @@ uint32_t gpt2kit_cpu_features(void) {
 
 const gpt2kit_kernels *gpt2kit_kernels_for(gpt2kit_set set) {
     uint32_t f = gpt2kit_cpu_features();
+    (void)f;                                  // only the x86-64 sets look at it
     switch (set) {
     case GPT2KIT_SET_PORTABLE: return &gpt2kit_table_portable;
 #if defined(__x86_64__)
