@@ -14,7 +14,7 @@ import PackageDescription
 
 let package = Package(
     name: "GPT2Kit",
-    platforms: [.macOS(.v13)],
+    // No `platforms:`: Linux only (Glibc, /proc/self/exe), so no macOS version is claimed.
     products: [
         .executable(name: "gpt2kit", targets: ["GPT2KitCLI"]),
         .library(name: "GPT2Tokenizer", targets: ["GPT2Tokenizer"]),

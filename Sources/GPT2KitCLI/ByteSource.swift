@@ -40,6 +40,16 @@ final class ByteSource {
         }
     }
 
+    /// Bytes left to read when the input is a regular file (its size less what was read), nil
+    /// for a pipe or terminal. A stretch without a cut point is read into one buffer of this
+    /// size instead of one that doubles (each doubling copies and touches fresh pages).
+    func remainingBytes() -> Int? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        let at = lseek(fd, 0, SEEK_CUR)
+        return at < 0 ? nil : max(0, Int(st.st_size) - Int(at))
+    }
+
     /// Reads until `buffer` holds at least `target` bytes or the input ends; true at the end.
     func fill(_ buffer: inout [UInt8], to target: Int) throws -> Bool {
         while buffer.count < target {

@@ -32,6 +32,7 @@ struct DetokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        MallocTuning.keepFreedMemory()
         let vocabulary = try vocab.map { try Vocabulary.load(path: $0) } ?? Vocabulary.loadDefault()
         let tokenizer = try Tokenizer(vocabulary: vocabulary)
         let sink = try ByteSink(path: output)

@@ -48,24 +48,21 @@ struct PieceEncoder: Sendable {
 
     func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result {
         var result = Result()
-        let text: String
-        if let valid = String(validating: bytes, as: UTF8.self) {
-            text = valid
-        } else if lossy {
-            // Replacement follows Unicode's "maximal subpart" practice, as Python's
-            // errors="replace" does; pieces are cut at ASCII bytes, which end any bad sequence,
-            // so replacing per piece equals replacing the whole input.
-            text = String(decoding: bytes, as: UTF8.self)
-        } else {
-            result.failure = .invalidUTF8(offset: firstInvalidUTF8Offset(bytes))
-            return result
-        }
         let ids: [Int]
         do {
-            switch special {
-            case .asText: ids = tokenizer.encodeOrdinary(text)
-            case .allow: ids = try tokenizer.encode(text, allowedSpecial: .all)
-            case .refuse: ids = try tokenizer.encode(text)
+            // Valid UTF-8 is encoded in place (no String copy of the piece).
+            if let bad = Tokenizer.firstInvalidUTF8(in: bytes) {
+                guard lossy else {
+                    result.failure = .invalidUTF8(offset: bad)
+                    return result
+                }
+                // Replacement follows Unicode's "maximal subpart" practice, as Python's
+                // errors="replace" does; pieces are cut at ASCII bytes, which end any bad
+                // sequence, so replacing per piece equals replacing the whole input.
+                var text = String(decoding: bytes, as: UTF8.self)
+                ids = try text.withUTF8 { try encodeValid($0) }
+            } else {
+                ids = try encodeValid(bytes)
             }
         } catch let TokenizerError.disallowedSpecialToken(token, offset) {
             result.failure = .special(token: token, offset: offset)
@@ -79,6 +76,21 @@ struct PieceEncoder: Sendable {
             result.failure = .u16(id: ids[bad], index: bad)
         }
         return result
+    }
+}
+
+extension PieceEncoder {
+    /// Ids of valid UTF-8 under the special-token policy.
+    func encodeValid(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [Int] {
+        switch special {
+        case .asText:
+            var ids: [Int] = []
+            ids.reserveCapacity(bytes.count / 3 + 1)
+            tokenizer.encodeOrdinary(bytes, into: &ids)
+            return ids
+        case .allow: return try tokenizer.encode(bytes: bytes, allowedSpecial: .all)
+        case .refuse: return try tokenizer.encode(bytes: bytes)
+        }
     }
 }
 

@@ -60,6 +60,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        MallocTuning.keepFreedMemory()
         let vocabulary = try vocab.map { try Vocabulary.load(path: $0) } ?? Vocabulary.loadDefault()
         let encoder = PieceEncoder(tokenizer: try Tokenizer(vocabulary: vocabulary), format: outputFormat,
                                    special: allowSpecial ? .allow : specialAsText ? .asText : .refuse, lossy: lossy)

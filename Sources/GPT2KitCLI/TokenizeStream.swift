@@ -42,12 +42,18 @@ struct TokenizeStream {
             }
             guard let cut else {
                 scanFloor = resume                      // read more; scan only what is new
+                // No cut in two chunks: likely one long pre-token. Read the rest of a file into
+                // one buffer rather than a doubling one.
+                if pending.count >= 2 * chunkSize, pending.capacity < 4 * chunkSize,
+                   let rest = source.remainingBytes() {
+                    pending.reserveCapacity(pending.count + rest + 1)
+                }
                 continue
             }
             if cut > 0 {
-                try pieces.submit(Array(pending[..<cut]), start: base) { try writer.write($0) }
+                let last = ended && cut == pending.count
+                try pieces.submit(takePiece(&pending, cut), start: base, last: last) { try writer.write($0) }
             }
-            pending.removeSubrange(..<cut)
             base += cut
             scanFloor = 0
         }
@@ -58,6 +64,20 @@ struct TokenizeStream {
 }
 
 extension TokenizeStream {
+    /// Returns `pending[..<cut]` and leaves the bytes after the cut in `pending`. The piece
+    /// keeps the buffer (no copy of it: for 10 MB without a cut point the copy, and the fresh
+    /// pages it touched, cost more than encoding); only the tail moves, less than two chunks.
+    func takePiece(_ pending: inout [UInt8], _ cut: Int) -> [UInt8] {
+        var rest: [UInt8] = []
+        if cut < pending.count {
+            rest.reserveCapacity(max(2 * chunkSize, pending.count - cut))
+            rest.append(contentsOf: pending[cut...])
+            pending.removeLast(pending.count - cut)
+        }
+        swap(&rest, &pending)
+        return rest
+    }
+
     /// True if a special token's text spans position `p`. GPT-2's `<|endoftext|>` has no
     /// whitespace, so a cut before whitespace never splits it; an added token of another
     /// vocabulary might (tokenizer.json allows any text), and such a cut is skipped.
@@ -100,9 +120,12 @@ struct PiecePipeline {
         workers = DispatchSemaphore(value: threads)
     }
 
-    mutating func submit(_ bytes: [UInt8], start: Int, _ write: (Piece) throws -> Void) throws {
+    /// `last`: the input's final piece. With nothing else in flight it is encoded on this
+    /// thread: handing it to a worker only adds a thread wake-up (most of a one-line input's
+    /// encode time) while this thread waits anyway.
+    mutating func submit(_ bytes: [UInt8], start: Int, last: Bool = false, _ write: (Piece) throws -> Void) throws {
         let piece = Piece(bytes: bytes, start: start)
-        if threads == 1 {
+        if threads == 1 || (last && head == window.count) {
             piece.result = piece.bytes.withUnsafeBufferPointer { encoder.encode($0) }
             return try write(piece)
         }

@@ -42,6 +42,14 @@ public struct Tokenizer: Sendable {
     /// special token becomes its id and the text between them is encoded as ordinary text.
     public func encode(_ text: String, allowedSpecial: SpecialTokens = .none,
                        disallowedSpecial: SpecialTokens = .all) throws -> [Int] {
+        var text = text
+        return try text.withUTF8 { try encode(bytes: $0, allowedSpecial: allowedSpecial, disallowedSpecial: disallowedSpecial) }
+    }
+
+    /// `encode` over UTF-8 bytes (callers that hold bytes, like the CLI, skip making a String
+    /// of them). Bytes that are not valid UTF-8 count as in `encodeOrdinary(bytes:)`.
+    public func encode(bytes buf: UnsafeBufferPointer<UInt8>, allowedSpecial: SpecialTokens = .none,
+                       disallowedSpecial: SpecialTokens = .all) throws -> [Int] {
         let specials = vocabulary.specialTokens
         let allowed = allowedSpecial.resolve(in: specials).filter { specials[$0] != nil }
         let disallowed: Set<String>
@@ -50,32 +58,29 @@ public struct Tokenizer: Sendable {
         case .none: disallowed = []
         case .only(let names): disallowed = names
         }
-        var text = text
-        return try text.withUTF8 { buf -> [Int] in
-            if core.isCharacterLevel {
-                var out: [Int] = []
-                if let (scalar, offset) = core.encodeCharacters(buf, into: &out) {
-                    throw TokenizerError.unknownCharacter(scalar: scalar, byteOffset: offset)
-                }
-                return out
-            }
-            if !disallowed.isEmpty,
-               let hit = SpecialMatcher(names: disallowed).firstMatch(in: buf, from: 0) {
-                throw TokenizerError.disallowedSpecialToken(token: hit.name, byteOffset: hit.start)
-            }
-            if allowed.isEmpty { return core.encode(buf) }
-            let matcher = SpecialMatcher(names: allowed)
+        if core.isCharacterLevel {
             var out: [Int] = []
-            out.reserveCapacity(buf.count / 3)
-            var at = 0
-            while let hit = matcher.firstMatch(in: buf, from: at) {
-                core.encode(UnsafeBufferPointer(rebasing: buf[at..<hit.start]), into: &out)
-                out.append(specials[hit.name]!)
-                at = hit.start + hit.length
+            if let (scalar, offset) = core.encodeCharacters(buf, into: &out) {
+                throw TokenizerError.unknownCharacter(scalar: scalar, byteOffset: offset)
             }
-            core.encode(UnsafeBufferPointer(rebasing: buf[at...]), into: &out)
             return out
         }
+        if !disallowed.isEmpty,
+           let hit = SpecialMatcher(names: disallowed).firstMatch(in: buf, from: 0) {
+            throw TokenizerError.disallowedSpecialToken(token: hit.name, byteOffset: hit.start)
+        }
+        if allowed.isEmpty { return core.encode(buf) }
+        let matcher = SpecialMatcher(names: allowed)
+        var out: [Int] = []
+        out.reserveCapacity(buf.count / 3)
+        var at = 0
+        while let hit = matcher.firstMatch(in: buf, from: at) {
+            core.encode(UnsafeBufferPointer(rebasing: buf[at..<hit.start]), into: &out)
+            out.append(specials[hit.name]!)
+            at = hit.start + hit.length
+        }
+        core.encode(UnsafeBufferPointer(rebasing: buf[at...]), into: &out)
+        return out
     }
 
     /// The exact bytes of the tokens (may be invalid UTF-8, e.g. id 49426 alone). Throws

@@ -22,6 +22,10 @@ enum CLIProcess {
         return url.path
     }()
 
+    /// CI (CI set) has every tool Tools/setup --test installs: there a test that needs one runs
+    /// (and fails) instead of being skipped.
+    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
+
     /// The default vocabulary the binary finds (Vocab/, installed by Tools/setup).
     static var hasVocab: Bool { FileManager.default.fileExists(atPath: packageRoot + "/Vocab/encoder.json") }
 
@@ -35,17 +39,18 @@ enum CLIProcess {
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
-    /// `environment`: variables set on top of this process's (e.g. GPT2KIT_KERNELS);
-    /// `launcher`: a program that runs the binary (e.g. ["qemu-x86_64", "-cpu", "max"]).
-    static func run(_ args: [String], stdin: [UInt8] = [], environment: [String: String] = [:],
-                    launcher: [String] = []) throws -> Result {
+    /// `launcher` runs the binary through another program (`["/usr/bin/qemu-x86_64", "-cpu",
+    /// "max"]`); `environment` replaces this process's environment when given.
+    static func run(_ args: [String], stdin: [UInt8] = [], launcher: [String] = [],
+                    environment: [String: String]? = nil) throws -> Result {
         let inPath = scratch("in"), outPath = scratch("out"), errPath = scratch("err")
         write(stdin, to: inPath); write([], to: outPath); write([], to: errPath)
         defer { for p in [inPath, outPath, errPath] { try? FileManager.default.removeItem(atPath: p) } }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
-        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let command = launcher + [binary] + args
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
+        if let environment { p.environment = environment }
         p.standardInput = FileHandle(forReadingAtPath: inPath)
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
         p.standardError = FileHandle(forWritingAtPath: errPath)

@@ -3,7 +3,7 @@ import Testing
 
 /// `tokenize -o` / `detokenize -o` interrupted by a signal leave nothing beside OUT: the
 /// temporary file is registered with `TemporaryFiles`, whose handler unlinks it.
-@Suite(.serialized) struct TokenizeSignalTests {
+@Suite(.serialized, .enabled(if: CLIProcess.hasVocab, "needs Vocab/ (Tools/setup)")) struct TokenizeSignalTests {
     /// Starts `gpt2kit args` on a large input, waits until its temporary file exists, sends
     /// `sig` while it is still working, and returns the directory's listing afterwards.
     func interrupt(_ args: (String, String) -> [String], input: [UInt8], signal sig: Int32) throws -> (listing: [String], signaled: Bool, wasRunning: Bool) {

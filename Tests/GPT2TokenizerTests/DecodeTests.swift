@@ -7,8 +7,8 @@ import Testing
     /// "hello 👋 world 🌍": the emoji are split across tokens.
     static let waveIDs = [31373, 50169, 233, 995, 12520, 234, 235]
 
-    @Test func decodeBytesIsExactEvenWhenNotUTF8() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func decodeBytesIsExactEvenWhenNotUTF8() throws {
+        let tok = try TestSupport.tokenizer()
         #expect(try tok.decodeBytes([49426]) == [0xE7, 0x90])
         #expect(try tok.decodeBytes([50169]) == [0x20, 0xF0, 0x9F, 0x91])
         #expect(try tok.decode([31373, 49426, 995]) == "hello\u{FFFD} world")
@@ -16,8 +16,8 @@ import Testing
         #expect(try tok.decodeBytes([]) == [])
     }
 
-    @Test func badIDsNameTheirPosition() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func badIDsNameTheirPosition() throws {
+        let tok = try TestSupport.tokenizer()
         #expect(throws: TokenizerError.invalidTokenID(id: 50257, position: 1, vocabularySize: 50257)) {
             try tok.decodeBytes([31373, 50257])
         }
@@ -30,8 +30,8 @@ import Testing
         }
     }
 
-    @Test func streamingHoldsBackSplitCharacters() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func streamingHoldsBackSplitCharacters() throws {
+        let tok = try TestSupport.tokenizer()
         var stream = StreamingDecoder(tokenizer: tok)
         var pieces: [String] = []
         for id in Self.waveIDs { pieces.append(try stream.push(id)) }
@@ -41,8 +41,8 @@ import Testing
         #expect(!pieces.joined().contains("\u{FFFD}"))
     }
 
-    @Test func streamingFinishReplacesAnUnfinishedCharacter() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func streamingFinishReplacesAnUnfinishedCharacter() throws {
+        let tok = try TestSupport.tokenizer()
         var stream = StreamingDecoder(tokenizer: tok)
         #expect(try stream.push(49426) == "")   // \xE7\x90: 2 of 3 bytes
         #expect(stream.finish() == "\u{FFFD}")
@@ -52,8 +52,8 @@ import Testing
         #expect(try stream.push(31373) == "\u{FFFD}hello")
     }
 
-    @Test func streamingEqualsWholeDecodeOnEveryCorpus() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func streamingEqualsWholeDecodeOnEveryCorpus() throws {
+        let tok = try TestSupport.tokenizer()
         var texts = ["€ 中文 ‘quoted’ naïve", "hello 👋 world 🌍", "👨‍👩‍👧‍👦 ❤️ 🇺🇦"]
         if let shared = TestSupport.sharedDir {
             for f in ["UTF-8-demo.txt", "blns.txt"] {

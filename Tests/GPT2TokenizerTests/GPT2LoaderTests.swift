@@ -14,8 +14,8 @@ import Testing
         let cases: [Case]
     }
 
-    @Test func realVocabularyLoads() throws {
-        guard TestSupport.hasVocab else { _ = try TestSupport.requireGPT2(); return }
+    @Test(TestSupport.needsVocab) func realVocabularyLoads() throws {
+        try TestSupport.requireVocab()
         let v = try Vocabulary.load(encoderJSON: TestSupport.vocabDir + "/encoder.json",
                                     vocabBPE: TestSupport.vocabDir + "/vocab.bpe")
         #expect(v.tokens.count == 50256)
@@ -28,8 +28,9 @@ import Testing
         #expect(v.tokens.map(\.count).max() == 128)
     }
 
-    @Test func tiktokenFileMatchesEncoderJSON() throws {
-        guard let shared = TestSupport.sharedDir, let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsShared, TestSupport.needsVocab) func tiktokenFileMatchesEncoderJSON() throws {
+        let shared = try #require(TestSupport.sharedDir)
+        let tok = try TestSupport.tokenizer()
         let v = try Vocabulary.load(tiktoken: shared + "/vocab/gpt2.tiktoken")
         #expect(v.tokens == tok.vocabulary.tokens)
         #expect(v.specialTokens == ["<|endoftext|>": 50256])
@@ -53,8 +54,8 @@ import Testing
         }
     }
 
-    @Test func defaultLocationFindsVocab() throws {
-        guard TestSupport.hasVocab else { return }
+    @Test(TestSupport.needsVocab) func defaultLocationFindsVocab() throws {
+        try TestSupport.requireVocab()
         // From the test executable inside .build/, the upward search reaches the package's Vocab/.
         let found = try Vocabulary.defaultLocation()
         #expect(FileManager.default.fileExists(atPath: found + "/encoder.json"))
@@ -67,8 +68,8 @@ import Testing
 
     /// $GPT2KIT_VOCAB wins when it names a vocabulary; a bad value falls through to the search.
     /// (Only values that leave every concurrent loadDefault() caller with the real vocabulary.)
-    @Test func environmentVariable() throws {
-        guard TestSupport.hasVocab else { return }
+    @Test(TestSupport.needsVocab) func environmentVariable() throws {
+        try TestSupport.requireVocab()
         let real = URL(fileURLWithPath: TestSupport.vocabDir).standardizedFileURL.path
         defer { unsetenv(Vocabulary.environmentVariable) }
         setenv(Vocabulary.environmentVariable, real, 1)

@@ -37,8 +37,8 @@ import Testing
         return out
     }
 
-    @Test func fastPathsEqualTheNaiveMerge() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func fastPathsEqualTheNaiveMerge() throws {
+        let tok = try TestSupport.tokenizer()
         let naive = NaiveBPE(tok.vocabulary)
         let idOf = Dictionary(uniqueKeysWithValues: tok.vocabulary.tokens.enumerated().map { ($1, $0) })
         let letters = (UInt8(ascii: "a")...UInt8(ascii: "z")).map { String(UnicodeScalar($0)) }

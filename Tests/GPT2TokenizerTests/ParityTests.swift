@@ -6,8 +6,8 @@ import Testing
 @Suite struct ParityTests {
     /// Committed fixture (Tools/tokenizer-parity --fixtures): generated inputs with tiktoken's
     /// ids, so parity is checked even without Python.
-    @Test func committedFixturesMatchTiktoken() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func committedFixturesMatchTiktoken() throws {
+        let tok = try TestSupport.tokenizer()
         let cases = try ParityCases.read(TestSupport.fixtures + "/tiktoken-parity.bin")
         #expect(cases.count > 2000)
         try ParityCases.check(cases, with: tok, source: "Fixtures/tiktoken-parity.bin")
@@ -18,15 +18,10 @@ import Testing
     /// three contexts, every general category, whitespace runs, contractions, long pieces,
     /// random bytes as text), then compares. Skips without the venv, except in CI (CI set),
     /// where the venv must exist.
-    @Test func liveTiktokenHarness() throws {
-        let python = TestSupport.packageRoot + "/.build/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("CI is set but \(python) is missing: Tools/setup --test should have made it")
-            }
-            return
-        }
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab, TestSupport.needsVenv) func liveTiktokenHarness() throws {
+        try TestSupport.requireVenv()
+        let python = TestSupport.python
+        let tok = try TestSupport.tokenizer()
         let dir = TestSupport.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/parity.bin"
@@ -48,14 +43,8 @@ import Testing
 
     /// The committed Unicode class table is what tiktoken's regex engine says today
     /// (`Tools/unicode-tables --check` regenerates it from tiktoken and compares).
-    @Test func unicodeClassTableIsCurrent() throws {
-        let python = TestSupport.packageRoot + "/.build/venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("CI is set but \(python) is missing: Tools/setup --test should have made it")
-            }
-            return
-        }
+    @Test(TestSupport.needsVenv) func unicodeClassTableIsCurrent() throws {
+        try TestSupport.requireVenv()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [TestSupport.packageRoot + "/Tools/unicode-tables", "--check"]

@@ -4,8 +4,8 @@ import Testing
 /// Pre-tokenizer properties that the parity harness does not spell out: invalid UTF-8 and the
 /// safe split points the CLI uses to encode chunks in parallel.
 @Suite struct PreTokenizerTests {
-    @Test func invalidUTF8BytesAreOneByteOtherCharacters() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func invalidUTF8BytesAreOneByteOtherCharacters() throws {
+        let tok = try TestSupport.tokenizer()
         // 0xFF is "other": it ends the letter run, and joins punctuation runs like `?`.
         let bytes: [UInt8] = Array("ab".utf8) + [0xFF] + Array("cd ?".utf8) + [0xC3] + Array("!".utf8)
         let pieces = PreTokenizer().pieces(bytes).map { Array(bytes[$0]) }
@@ -18,8 +18,8 @@ import Testing
         #expect(tok.encodeOrdinary(bytes: Array(text.utf8)) == tok.encodeOrdinary(text))
     }
 
-    @Test func randomBytesRoundTripExactly() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func randomBytesRoundTripExactly() throws {
+        let tok = try TestSupport.tokenizer()
         var rng = SplitMix64(seed: 99)
         for _ in 0..<300 {
             let bytes = (0..<Int(rng.next() % 400)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -29,8 +29,8 @@ import Testing
         }
     }
 
-    @Test func encodingChunksCutAtSafeSplitPointsEqualsTheWhole() throws {
-        guard let tok = try TestSupport.requireGPT2() else { return }
+    @Test(TestSupport.needsVocab) func encodingChunksCutAtSafeSplitPointsEqualsTheWhole() throws {
+        let tok = try TestSupport.tokenizer()
         var texts: [[UInt8]] = [Array("It's  a test:\u{00A0} of\tthe  split,\n\n points 12 345 ok ".utf8)]
         // Over PieceCache.minInput, so the whole encode uses the piece cache and the chunks don't.
         let mix = try ParityCases.read(TestSupport.fixtures + "/tiktoken-parity.bin").prefix(400).map(\.text)

@@ -18,9 +18,10 @@ import Testing
 
     static let files = ["tiktoken/gpt2_vectors.json", "GPT-3-Encoder/vectors.json", "tiktoken-rs/r50k_vectors.json"]
 
-    @Test(arguments: files)
+    @Test(TestSupport.needsShared, TestSupport.needsVocab, arguments: files)
     func vectors(_ name: String) throws {
-        guard let shared = TestSupport.sharedDir, let tok = try TestSupport.requireGPT2() else { return }
+        let shared = try #require(TestSupport.sharedDir)
+        let tok = try TestSupport.tokenizer()
         let data = try #require(FileManager.default.contents(atPath: shared + "/vectors/" + name))
         let file = try JSONDecoder().decode(File.self, from: data)
         #expect(!file.cases.isEmpty)

@@ -37,20 +37,32 @@ enum TestSupport {
         }
     }()
 
-    /// The tokenizer; nil (the test skips) only when Vocab/ is absent outside CI. A Vocab/ that
-    /// fails to load, or a missing one in CI, is a recorded failure.
-    static func requireGPT2() throws -> Tokenizer? {
-        switch gpt2 {
-        case .success(let t)?: return t
-        case .failure(let e)?:
-            Issue.record("Vocab/ is present but does not load: \(e)")
-            return nil
-        case nil:
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("Vocab/ is missing in CI: Tools/setup should have installed it")
-            }
-            return nil
-        }
+    /// CI (CI set) must have every reference: there a test whose file or tool is missing runs
+    /// and fails instead of being skipped.
+    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
+
+    static let python = packageRoot + "/.build/venv/bin/python"
+    static var hasVenv: Bool { FileManager.default.isExecutableFile(atPath: python) }
+
+    /// Traits of tests that need Vocab/, ../shared or the reference venv: skipped with the
+    /// reason when it is missing (never passed after an early return), except in CI for Vocab/
+    /// and the venv, which Tools/setup installs: there the test runs and its require fails.
+    static let needsVocab: ConditionTrait = .enabled(if: hasVocab || inCI, "needs Vocab/ (Tools/setup)")
+    static let needsShared: ConditionTrait = .enabled(if: sharedDir != nil, "needs ../shared")
+    static let needsVenv: ConditionTrait = .enabled(if: hasVenv || inCI, "needs the reference venv .build/venv (Tools/setup --test)")
+
+    static func requireVocab() throws {
+        try #require(hasVocab, "Vocab/ is missing in CI: Tools/setup should have installed it")
+    }
+
+    static func requireVenv() throws {
+        try #require(hasVenv, "CI is set but \(python) is missing: Tools/setup --test should have made it")
+    }
+
+    /// The GPT-2 tokenizer, for tests marked `needsVocab`; a Vocab/ that fails to load fails.
+    static func tokenizer() throws -> Tokenizer {
+        try requireVocab()
+        return try #require(gpt2).get()
     }
 
     static func readBytes(_ path: String) -> [UInt8]? {
