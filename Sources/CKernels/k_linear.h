@@ -154,6 +154,7 @@ INLINE void kernel_6xTW(const float *const w[MR], const float *xt, size_t kLen, 
     vf c30 = splat(init[3]), c31 = c30, c40 = splat(init[4]), c41 = c40, c50 = splat(init[5]), c51 = c50;
     const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3], *w4 = w[4], *w5 = w[5];
     for (size_t k = 0; k < kLen; k++) {
+        __builtin_prefetch(xt + (k + 16) * TW);
         vf x0 = load(xt + k * TW), x1 = load(xt + k * TW + VW);
         vf v = splat(w0[k]); c00 = fma_v(v, x0, c00); c01 = fma_v(v, x1, c01);
         v = splat(w1[k]); c10 = fma_v(v, x0, c10); c11 = fma_v(v, x1, c11);
