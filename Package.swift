@@ -43,6 +43,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c",
@@ -58,7 +59,8 @@ let package = Package(
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd", "CCRC32C"],
                 exclude: ["FORMAT.md"], swiftSettings: fast),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels"],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["READERS.md", "TORCH.md"], swiftSettings: fast),
         // The q8_0 matvec with AVX-512 VNNI (`vpdpbusd`), which Swift cannot emit; the functions
         // carry their own `target` attributes and GPT2Kernels checks the CPU at run time, falling
