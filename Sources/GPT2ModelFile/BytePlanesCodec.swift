@@ -22,11 +22,11 @@
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
 /// Chunks are independent, so both cores decode and encode them.
 enum BytePlanesCodec {
-    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, codec 1, zstd level 1: chunks of
-    /// 64 Ki elements give 0.832 / 0.691, 256 Ki 0.834 / 0.696, 1 Mi 0.830 / 0.687 (zstd picks
-    /// its parameters by input size); decode speed was the same within noise. A 124M model's
-    /// matrices still split into 2–37 chunks each.
-    static let defaultChunkElements = 1 << 20
+    /// 256 Ki elements (1 MiB of fp32). With Huffman-only coding the chunk size hardly moves the
+    /// ratio (zstd blocks are ≤ 128 KiB either way); smaller chunks let both cores share
+    /// MiniLM's 384×384 and 1536×384 matrices (one 1 Mi chunk each) and keep the per-core
+    /// buffers (PlaneWorkers.swift) at ~1 MiB each.
+    static let defaultChunkElements = 1 << 18
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
     /// How planes are compressed. Writers use `.huffmanOnly`; the others stay for the bench's
@@ -80,50 +80,56 @@ enum BytePlanesCodec {
     /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
                                  coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount,
-                                 emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
+                                 emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
         let elements = bytes.count / width
         let chunks = (elements + chunkElements - 1) / chunkElements
         var sizes = [UInt32](repeating: 0, count: chunks * width)
-        let t = max(1, threads)
-        let compressors = (0..<t).map { _ in ZstdCompressor() }
-        let batch = 2 * t
-        for first in stride(from: 0, to: chunks, by: batch) {
-            let count = min(batch, chunks - first)
-            var pieces = [[UInt8]](repeating: [], count: count)
-            pieces.withUnsafeMutableBufferPointer { piecesP in
-                sizes.withUnsafeMutableBufferPointer { sizesP in
-                    let pp = UncheckedSendable(piecesP), sp = UncheckedSendable(sizesP)
-                    parallelFor(count: count, threads: t) { w, j in
-                        let c = first + j
-                        let start = c * chunkElements, n = min(chunkElements, elements - start)
-                        let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
-                        let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
-                        defer { planes.deallocate() }
-                        split(src, width: width, count: n, rotate: rotate, into: planes)
-                        let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
-                        defer { z.deallocate() }
-                        var out: [UInt8] = []
-                        out.reserveCapacity(n * width)
-                        for k in 0..<width {
-                            let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            if let m = compressors[w].compress(plane, into: z, tuning: coding.tuning(plane: k, width: width)),
-                               Double(m) <= Double(n) * (1 - minimumSaving) {
-                                out += UnsafeRawBufferPointer(rebasing: z[0..<m])
-                                sp.value[c * width + k] = UInt32(m) | zstdFlag
-                            } else {
-                                out += plane
-                                sp.value[c * width + k] = UInt32(n)
+        let t = max(1, min(threads, chunks))
+        // Worker w codes chunks w and w + t of each batch (parallelFor's striding) into its output
+        // buffers 1 and 2; buffer 0 holds the split planes. A coded plane goes straight into the
+        // output; one that does not save minimumSaving is replaced by the plane itself.
+        let outCapacity = (width - 1) * chunkElements + ZstdCompressor.bound(chunkElements)
+        return try PlaneWorker.with(t) { (workers) throws(E) -> [UInt32] in
+            let batch = 2 * t
+            var lengths = [Int](repeating: 0, count: batch)
+            for first in stride(from: 0, to: chunks, by: batch) {
+                let count = min(batch, chunks - first)
+                lengths.withUnsafeMutableBufferPointer { lengthsP in
+                    sizes.withUnsafeMutableBufferPointer { sizesP in
+                        let lp = UncheckedSendable(lengthsP), sp = UncheckedSendable(sizesP)
+                        parallelFor(count: count, threads: t) { w, j in
+                            let c = first + j
+                            let start = c * chunkElements, n = min(chunkElements, elements - start)
+                            let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
+                            let planes = workers[w].buffer(0, bytes: chunkElements * width)
+                            let out = workers[w].buffer(1 + j / t, bytes: outCapacity)
+                            split(src, width: width, count: n, rotate: rotate, into: planes)
+                            var used = 0
+                            for k in 0..<width {
+                                let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
+                                let room = UnsafeMutableRawBufferPointer(rebasing: out[used...])
+                                if let m = workers[w].compressor.compress(plane, into: room, tuning: coding.tuning(plane: k, width: width)),
+                                   Double(m) <= Double(n) * (1 - minimumSaving) {
+                                    sp.value[c * width + k] = UInt32(m) | zstdFlag
+                                    used += m
+                                } else {
+                                    room.baseAddress!.copyMemory(from: plane.baseAddress!, byteCount: n)
+                                    sp.value[c * width + k] = UInt32(n)
+                                    used += n
+                                }
                             }
+                            lp.value[j] = used
                         }
-                        pp.value[j] = out
                     }
                 }
+                for j in 0..<count {
+                    try emit(UnsafeRawBufferPointer(rebasing: workers[j % t].buffer(1 + j / t, bytes: outCapacity)[0..<lengths[j]]))
+                }
             }
-            for p in pieces { try emit(p) }
+            return sizes
         }
-        return sizes
     }
 
     /// Why a payload did not decode (turned into a `ModelFileError` by the caller).
@@ -201,41 +207,40 @@ enum BytePlanesCodec {
         var crcs = [UInt32](repeating: 0, count: chunks)
         var failures = [DecodeError?](repeating: nil, count: chunks)
         let t = max(1, min(threads, chunks))
-        crcs.withUnsafeMutableBufferPointer { crcP in
-            failures.withUnsafeMutableBufferPointer { failP in
-                let decoders = (0..<t).map { _ in ZstdDecompressor() }
-                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: t * width * chunkElements, alignment: 64)
-                defer { scratch.deallocate() }
-                let cp = UncheckedSendable(crcP), fp = UncheckedSendable(failP)
-                parallelFor(count: chunks, threads: t) { w, c in
-                    let n = min(chunkElements, elements - c * chunkElements)
-                    var p = chunkStart[c]
-                    var planes: [UnsafeRawPointer] = []
-                    planes.reserveCapacity(width)
-                    for k in 0..<width {
-                        let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
-                        let len = Int(s & ~zstdFlag)
-                        let src = UnsafeRawBufferPointer(rebasing: payload[p..<(p + len)])
-                        if s & zstdFlag == 0 {
-                            planes.append(src.baseAddress!)
-                        } else {
-                            let dst = UnsafeMutableRawBufferPointer(
-                                rebasing: scratch[((w * width + k) * chunkElements)..<((w * width + k) * chunkElements + n)])
-                            switch decoders[w].decompress(src, into: dst) {
-                            case .success(let got) where got == n: planes.append(UnsafeRawPointer(dst.baseAddress!))
-                            case .success(let got):
-                                fp.value[c] = DecodeError(offset: p, expected: "plane of \(n) bytes", found: "\(got) bytes")
-                                return
-                            case .failure(let e):
-                                fp.value[c] = DecodeError(offset: p, expected: "a zstd frame", found: e.message)
-                                return
+        PlaneWorker.with(t) { workers in
+            crcs.withUnsafeMutableBufferPointer { crcP in
+                failures.withUnsafeMutableBufferPointer { failP in
+                    let cp = UncheckedSendable(crcP), fp = UncheckedSendable(failP)
+                    parallelFor(count: chunks, threads: t) { w, c in
+                        let n = min(chunkElements, elements - c * chunkElements)
+                        var p = chunkStart[c]
+                        var planes: [UnsafeRawPointer] = []
+                        planes.reserveCapacity(width)
+                        for k in 0..<width {
+                            let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
+                            let len = Int(s & ~zstdFlag)
+                            let src = UnsafeRawBufferPointer(rebasing: payload[p..<(p + len)])
+                            if s & zstdFlag == 0 {
+                                planes.append(src.baseAddress!)
+                            } else {
+                                let scratch = workers[w].buffer(0, bytes: width * chunkElements)
+                                let dst = UnsafeMutableRawBufferPointer(rebasing: scratch[(k * chunkElements)..<(k * chunkElements + n)])
+                                switch workers[w].decompressor.decompress(src, into: dst) {
+                                case .success(let got) where got == n: planes.append(UnsafeRawPointer(dst.baseAddress!))
+                                case .success(let got):
+                                    fp.value[c] = DecodeError(offset: p, expected: "plane of \(n) bytes", found: "\(got) bytes")
+                                    return
+                                case .failure(let e):
+                                    fp.value[c] = DecodeError(offset: p, expected: "a zstd frame", found: e.message)
+                                    return
+                                }
                             }
+                            p += len
                         }
-                        p += len
+                        let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
+                        merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
+                        cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                     }
-                    let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
-                    merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
-                    cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                 }
             }
         }
