@@ -77,4 +77,47 @@ import Testing
         #expect(out == bytes)
         #expect(crc == bytes.withUnsafeBytes { CRC32C.checksum($0) })
     }
+
+    /// A plane that no chunk of the first batch (2 × threads chunks) could code is stored raw in
+    /// the rest of the tensor without trying; a plane that did code keeps being tried.
+    @Test func planesThatNeverCodeInTheFirstBatchStayRaw() throws {
+        var g = SplitMix(seed: 5)
+        let chunk = 1 << 12
+        let noise = (0..<(2 * chunk)).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: g.next())) }   // every bit random
+        let weights = (0..<(4 * chunk)).map { _ in g.weight(0.02) }
+        for (values, laterExponentCoded) in [(noise + weights, false), (weights + noise + weights, true)] {
+            let bytes = floatBytes(values)
+            let payload = bytes.withUnsafeBytes { BytePlanesCodec.encode($0, width: 4, chunkElements: chunk, threads: 1) }
+            let flags = (0..<(values.count / chunk * 4)).map { i in
+                payload.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: BytePlanesCodec.headerSize + 4 * i, as: UInt32.self) } & BytePlanesCodec.zstdFlag != 0
+            }
+            let lastChunkExponent = flags[flags.count - 1]
+            #expect(lastChunkExponent == laterExponentCoded)
+            var out = [UInt8](repeating: 0, count: bytes.count)
+            _ = try payload.withUnsafeBytes { p in
+                try out.withUnsafeMutableBytes { try BytePlanesCodec.decode(p, width: 4, elements: values.count, rotate: true, into: $0, threads: 1) }
+            }
+            #expect(out == bytes)
+        }
+    }
+}
+
+/// decodeAll's two paths: a tensor of ≥ 2 chunks per thread decoded with its chunks across the
+/// threads, small ones split across threads; both give the written bytes.
+@Test(arguments: [1, 2, 3])
+func decodeAllBigAndSmallTensors(threads: Int) throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var g = SplitMix(seed: 21)
+    let bigCount = 2 * 3 * BytePlanesCodec.defaultChunkElements + 5
+    var big = [UInt8](repeating: 0, count: 4 * bigCount)
+    big.withUnsafeMutableBytes { b in for i in 0..<bigCount { b.storeBytes(of: g.weight(0.02), toByteOffset: 4 * i, as: Float.self) } }
+    let tensors = [TensorData(name: "big", shape: [bigCount], type: .f32, bytes: big)]
+        + (0..<4).map { k in TensorData(name: "small\(k)", shape: [1000 + k], type: .f32, bytes: floatBytes((0..<(1000 + k)).map { _ in g.weight(0.02) })) }
+    let path = dir + "/m.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+    for t in tensors { #expect(try w.add(t, codec: .bytePlanesZstd).codec == .bytePlanesZstd) }
+    try w.finish()
+    let f = try ModelFile(path: path)
+    try f.decodeAll(threads: threads)
+    for t in tensors { #expect(try f.tensorData(t.name).bytes == t.bytes, "\(t.name)") }
 }
