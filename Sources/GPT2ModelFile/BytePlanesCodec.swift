@@ -88,9 +88,10 @@ enum BytePlanesCodec {
         let chunks = (elements + chunkElements - 1) / chunkElements
         var sizes = [UInt32](repeating: 0, count: chunks * width)
         let t = max(1, min(threads, chunks))
-        // Worker w codes chunks w and w + t of each batch (parallelFor's striding) into its output
-        // buffers 1 and 2; buffer 0 holds the split planes. A coded plane goes straight into the
-        // output; one that does not save minimumSaving is replaced by the plane itself.
+        // Chunk j of a batch goes to output slot j: buffer 1 + j / t of worker j % t, allocated
+        // before the batch (any thread may code any chunk); buffer 0 of the coding thread's own
+        // worker holds the split planes. A coded plane goes straight into the output; one that
+        // does not save minimumSaving is replaced by the plane itself.
         let outCapacity = (width - 1) * chunkElements + ZstdCompressor.bound(chunkElements)
         return try PlaneWorker.with(t) { (workers) throws(E) -> [UInt32] in
             let batch = 2 * t
@@ -102,6 +103,7 @@ enum BytePlanesCodec {
             for first in stride(from: 0, to: chunks, by: batch) {
                 let count = min(batch, chunks - first)
                 let trying = tryPlane
+                let slots = (0..<count).map { j in workers[j % t].buffer(1 + j / t, bytes: outCapacity) }
                 lengths.withUnsafeMutableBufferPointer { lengthsP in
                     sizes.withUnsafeMutableBufferPointer { sizesP in
                         let lp = UncheckedSendable(lengthsP), sp = UncheckedSendable(sizesP)
@@ -110,7 +112,7 @@ enum BytePlanesCodec {
                             let start = c * chunkElements, n = min(chunkElements, elements - start)
                             let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
                             let planes = workers[w].buffer(0, bytes: chunkElements * width)
-                            let out = workers[w].buffer(1 + j / t, bytes: outCapacity)
+                            let out = slots[j]
                             split(src, width: width, count: n, rotate: rotate, into: planes)
                             var used = 0
                             for k in 0..<width {
@@ -137,7 +139,7 @@ enum BytePlanesCodec {
                     }
                 }
                 for j in 0..<count {
-                    try emit(UnsafeRawBufferPointer(rebasing: workers[j % t].buffer(1 + j / t, bytes: outCapacity)[0..<lengths[j]]))
+                    try emit(UnsafeRawBufferPointer(rebasing: slots[j][0..<lengths[j]]))
                 }
             }
             return sizes
