@@ -24,6 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c",
@@ -39,7 +40,8 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd", "CCRC32C"],
                 exclude: ["FORMAT.md"]),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels"],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels",
+                                                        .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["READERS.md", "TORCH.md"]),
         // The kernel sets (portable, AVX2, AVX-512) and the CPU check that picks one: C, because
         // Swift has no per-function target attributes (docs/KERNELS.md).

@@ -57,4 +57,11 @@ public protocol Checkpoint {
     /// One canonical tensor in canonical layout (`[out, in]`, padding rows dropped), in the
     /// source's element type.
     func load(_ name: String) throws -> TensorData
+    /// `load(name)` with the work that splits (transposing Conv1D / TF weights) on `threads`.
+    func load(_ name: String, threads: Int) throws -> TensorData
+}
+
+extension Checkpoint {
+    /// Readers with nothing to split just load.
+    public func load(_ name: String, threads: Int) throws -> TensorData { try load(name) }
 }

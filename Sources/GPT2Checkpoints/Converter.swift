@@ -70,14 +70,14 @@ public enum Converter {
         let writer = try ModelFileWriter(path: output, metadata: nil)
         var done = 0
         for p in planned {
-            let source = try checkpoint.load(p.name)
+            let source = try checkpoint.load(p.name, threads: options.threads)
             guard source.name == p.name, source.shape == p.shape, source.type == p.sourceType,
                   source.bytes.count == p.bytesIn else {
                 throw CheckpointError(.shapeMismatch, file: checkpoint.sourceFiles.first ?? output,
                                       "reader gave \(source.name) \(source.type.rawValue) \(source.shape) (\(source.bytes.count) bytes) for \(p.name) \(p.sourceType.rawValue) \(p.shape)",
                                       hint: "a bug in the checkpoint reader; please report it")
             }
-            let converted = ConverterDType.convert(consume source, to: p.targetType)
+            let converted = ConverterDType.convert(consume source, to: p.targetType, threads: options.threads)
             try writer.add(converted, codec: options.compress ? .bytePlanesZstd : .raw, threads: options.threads)
             done += p.bytesIn
             progress?(done, total)
@@ -104,7 +104,7 @@ final class FileHashes: @unchecked Sendable {
             do {
                 self.result = .success(try paths.map { p in
                     Provenance.SourceFile(path: Paths.fileName(of: p), size: fileSize(p),
-                                          sha256: try SHA256.hexDigest(ofFile: p))
+                                          sha256: try FileSHA256.hexDigest(ofFile: p))
                 })
             } catch {
                 self.result = .failure(error)

@@ -1,3 +1,4 @@
+import Dispatch
 import GPT2Kernels
 import GPT2ModelFile
 
@@ -16,11 +17,11 @@ public enum ConverterDType {
     }
 
     /// `d` converted to `type` (round to nearest even for f16/bf16; ggml's Q8_0 for q8_0).
-    /// f32 → narrower converts in place, 64 Ki elements at a time through a small scratch
-    /// buffer (the output never overtakes the input), so peak memory stays one tensor.
+    /// f32 → narrower converts in place, 64 Ki elements per thread at a time through small scratch
+    /// buffers (the output never overtakes the input), so peak memory stays one tensor.
     /// Pass the tensor with `consume` (or as a temporary) so the in-place conversion does not
     /// copy it first: a second reference to its bytes would make the first write copy 154 MB.
-    public static func convert(_ d: consuming TensorData, to type: ElementType) -> TensorData {
+    public static func convert(_ d: consuming TensorData, to type: ElementType, threads: Int = 1) -> TensorData {
         if d.type == type { return d }
         let n = d.elementCount ?? 0
         if d.type != .f32 {
@@ -37,17 +38,33 @@ public enum ConverterDType {
             if type == .f32 { return d }
         }
         let to = WeightType(rawValue: type.rawValue)!
+        // Rounds of `t` blocks: each thread converts one block into its own scratch, then the
+        // results are copied into place in order. A round writes only below the input of the
+        // next one (the output is never wider than f32), so nothing is overwritten before it is
+        // read, and peak memory stays one tensor plus t blocks.
         let block = 1 << 16
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: to.byteCount(elements: block)!, alignment: 64)
+        let t = max(1, min(threads, (n + block - 1) / block))
+        let blockBytes = to.byteCount(elements: block)!
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: t * blockBytes, alignment: 64)
         defer { scratch.deallocate() }
         d.bytes.withUnsafeMutableBytes { b in
             guard let base = b.baseAddress else { return }
+            let input = UncheckedSendablePointer(base), out = UncheckedSendablePointer(scratch)
             var i = 0
             while i < n {
-                let m = min(block, n - i)
-                Kernels.selected.encode((base + 4 * i).assumingMemoryBound(to: Float.self), count: m, as: to, into: scratch)
-                (base + to.byteCount(elements: i)!).copyMemory(from: scratch, byteCount: to.byteCount(elements: m)!)
-                i += m
+                let first = i
+                let blocks = min(t, (n - i + block - 1) / block)
+                let convertOne: @Sendable (Int) -> Void = { w in
+                    let s = first + w * block, m = min(block, n - s)
+                    Kernels.selected.encode((input.value + 4 * s).assumingMemoryBound(to: Float.self), count: m, as: to,
+                                   into: out.value + w * blockBytes)
+                }
+                if blocks == 1 { convertOne(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: convertOne) }
+                for w in 0..<blocks {
+                    let s = first + w * block, m = min(block, n - s)
+                    (base + to.byteCount(elements: s)!).copyMemory(from: scratch + w * blockBytes, byteCount: to.byteCount(elements: m)!)
+                }
+                i = min(n, first + blocks * block)
             }
         }
         d.bytes.removeLast(d.bytes.count - type.byteCount(elements: n)!)

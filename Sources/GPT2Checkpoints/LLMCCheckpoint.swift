@@ -125,6 +125,7 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// Whether `path` starts with llm.c's model magic.
     static func hasMagic(_ path: String) -> Bool {

@@ -130,4 +130,5 @@ public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 }

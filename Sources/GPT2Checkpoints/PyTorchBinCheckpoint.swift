@@ -96,6 +96,7 @@ public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// The state dict in a file's root, looking through a one-entry `{"state_dict": sd}` or
     /// `{"model": sd}` wrapper.

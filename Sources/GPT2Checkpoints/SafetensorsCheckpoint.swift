@@ -72,6 +72,7 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// The canonical tensor an entry provides (nil for ignored buffers and a tied head).
     static func source(_ e: SafetensorsFile.Entry, file: MappedFile, config: GPT2Config) throws -> TensorSource? {

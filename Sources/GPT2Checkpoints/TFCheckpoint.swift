@@ -107,6 +107,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
     }
 
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     static func hparams(_ path: String) throws -> GPT2Config {
         let json = try JSONTree.parse(fileAt: path, maxBytes: 1 << 20)

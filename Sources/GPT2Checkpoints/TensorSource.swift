@@ -32,8 +32,9 @@ public struct TensorSource: @unchecked Sendable {
         self.verify = verify
     }
 
-    /// The canonical tensor's bytes (a copy; the mapping stays lazily paged).
-    public func load() throws -> TensorData {
+    /// The canonical tensor's bytes (a copy; the mapping stays lazily paged). `threads` split
+    /// a transposition.
+    public func load(threads: Int = 1) throws -> TensorData {
         var r = try file.reader().slice(range: range)
         let size = TensorTransforms.elementSize(info.type) ?? 1
         let bytes: [UInt8] = try r.withBytes(range.count, "tensor \(info.name)") { raw in
@@ -54,7 +55,7 @@ public struct TensorSource: @unchecked Sendable {
                     n = raw.count
                 }
             case let .transpose(rows, cols):
-                return TensorTransforms.transpose2D(raw, rows: rows, cols: cols, elementSize: size)
+                return TensorTransforms.transpose2D(raw, rows: rows, cols: cols, elementSize: size, threads: threads)
             case let .leadingRows(rows, cols):
                 return TensorTransforms.leadingRows(raw, keep: rows, cols: cols, elementSize: size)
             }
@@ -101,11 +102,11 @@ public struct TensorTable: @unchecked Sendable {
 
     public var infos: [CanonicalTensorInfo] { sources.map(\.info) }
 
-    public func load(_ name: String) throws -> TensorData {
+    public func load(_ name: String, threads: Int = 1) throws -> TensorData {
         guard let i = index[name] else {
             throw CheckpointError(.missingTensor, file: file, "no canonical tensor named \(name)",
                                   hint: "names are listed by `tensors` (e.g. h.0.attn.qkv.weight)")
         }
-        return try sources[i].load()
+        return try sources[i].load(threads: threads)
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import GPT2ModelFile
 
 /// Rearrangements every reader needs to turn a stored tensor into its canonical form, on raw
@@ -25,19 +26,20 @@ public enum TensorTransforms {
 
     /// `src` holds a row-major `[rows, cols]` matrix; returns the `[cols, rows]` transpose.
     /// Preconditions (callers have validated sizes): `src.count == rows * cols * elementSize`.
+    /// `threads` split the source rows (each thread writes its own column range of the result).
     public static func transpose2D(_ src: UnsafeRawBufferPointer, rows: Int, cols: Int,
-                                   elementSize: Int) -> [UInt8] {
+                                   elementSize: Int, threads: Int = 1) -> [UInt8] {
         precondition(src.count == rows * cols * elementSize, "transpose2D: size mismatch")
         if src.isEmpty { return [] }
         switch elementSize {
-        case 4: return transpose(src, rows, cols, UInt32.self)
-        case 2: return transpose(src, rows, cols, UInt16.self)
+        case 4: return transpose(src, rows, cols, UInt32.self, threads: threads)
+        case 2: return transpose(src, rows, cols, UInt16.self, threads: threads)
         default: preconditionFailure("transpose2D: element size \(elementSize)")
         }
     }
 
-    private static func transpose<T: FixedWidthInteger>(_ src: UnsafeRawBufferPointer, _ rows: Int,
-                                                        _ cols: Int, _: T.Type) -> [UInt8] {
+    private static func transpose<T: FixedWidthInteger & Sendable>(_ src: UnsafeRawBufferPointer, _ rows: Int,
+                                                        _ cols: Int, _: T.Type, threads: Int) -> [UInt8] {
         // 32×32 tiles, gathered into a small buffer and written out one destination row segment
         // at a time. Writing the transpose directly from the tile loop revisits 32 destination
         // lines 32 times each; when the destination row stride is a multiple of 4096 bytes
@@ -46,29 +48,38 @@ public enum TensorTransforms {
         // 768×3072 f32 matrix, -Ounchecked; 0.4-0.7 ns for the other GPT-2 shapes).
         let size = MemoryLayout<T>.size
         let tile = 32
-        let buf = UnsafeMutablePointer<T>.allocate(capacity: tile * tile)
-        defer { buf.deallocate() }
+        let tileRows = (rows + tile - 1) / tile
+        let t = max(1, min(threads, tileRows))
         return [UInt8](unsafeUninitializedCapacity: src.count) { out, initialized in
-            let dst = UnsafeMutableRawPointer(out.baseAddress!)
-            var r0 = 0
-            while r0 < rows {
-                let h = min(tile, rows - r0)
-                var c0 = 0
-                while c0 < cols {
-                    let w = min(tile, cols - c0)
-                    for r in 0..<h {                                  // read source rows
-                        let rowStart = ((r0 + r) * cols + c0) * size
-                        for c in 0..<w {
-                            buf[c * tile + r] = src.loadUnaligned(fromByteOffset: rowStart + c * size, as: T.self)
+            let dst = UncheckedSendablePointer(UnsafeMutableRawPointer(out.baseAddress!))
+            let source = UncheckedSendableRawBuffer(src)
+            // Thread w transposes tile rows [w·tileRows/t, (w+1)·tileRows/t).
+            let part: @Sendable (Int) -> Void = { w in
+                let src = source.value, dst = dst.value
+                let buf = UnsafeMutablePointer<T>.allocate(capacity: tile * tile)
+                defer { buf.deallocate() }
+                var r0 = w * tileRows / t * tile
+                let rEnd = min(rows, (w + 1) * tileRows / t * tile)
+                while r0 < rEnd {
+                    let h = min(tile, rEnd - r0)
+                    var c0 = 0
+                    while c0 < cols {
+                        let w = min(tile, cols - c0)
+                        for r in 0..<h {                                  // read source rows
+                            let rowStart = ((r0 + r) * cols + c0) * size
+                            for c in 0..<w {
+                                buf[c * tile + r] = src.loadUnaligned(fromByteOffset: rowStart + c * size, as: T.self)
+                            }
                         }
+                        for c in 0..<w {                                  // write destination rows
+                            (dst + ((c0 + c) * rows + r0) * size).copyMemory(from: buf + c * tile, byteCount: h * size)
+                        }
+                        c0 += w
                     }
-                    for c in 0..<w {                                  // write destination rows
-                        (dst + ((c0 + c) * rows + r0) * size).copyMemory(from: buf + c * tile, byteCount: h * size)
-                    }
-                    c0 += w
+                    r0 += h
                 }
-                r0 += h
             }
+            if t == 1 { part(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: part) }
             initialized = src.count
         }
     }

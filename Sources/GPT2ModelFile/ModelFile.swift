@@ -130,10 +130,15 @@ public final class ModelFile: @unchecked Sendable {
         try withTensor(name) { v in TensorData(name: v.info.name, shape: v.info.shape, type: v.info.type, bytes: Array(v.bytes)) }
     }
 
-    /// Decodes every compressed tensor now (tensors split across `threads`, each single-threaded),
-    /// so later `withTensor` calls never decode.
+    /// Decodes every compressed tensor now, so later `withTensor` calls never decode. Tensors of
+    /// at least 2 chunks per thread are decoded one after the other with their chunks across
+    /// `threads`; the smaller ones are split across threads, each single-threaded. (Splitting
+    /// only by tensor left one core alone with MiniLM's embedding, 45 % of its bytes.)
     public func decodeAll(threads: Int = defaultThreadCount) throws(ModelFileError) {
-        let todo = tensors.indices.filter { tensors[$0].codec != .raw }
+        let compressed = tensors.indices.filter { tensors[$0].codec != .raw }
+        let big = compressed.filter { tensors[$0].elementCount >= 2 * threads * BytePlanesCodec.defaultChunkElements }
+        for i in big { _ = try decodedBuffer(i, threads: threads) }
+        let todo = compressed.filter { tensors[$0].elementCount < 2 * threads * BytePlanesCodec.defaultChunkElements }
         var failures = [ModelFileError?](repeating: nil, count: todo.count)
         failures.withUnsafeMutableBufferPointer { f in
             let fp = UncheckedSendable(f)

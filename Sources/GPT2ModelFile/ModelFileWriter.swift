@@ -18,7 +18,9 @@ public final class ModelFileWriter {
     public let alignment: Int
     public private(set) var tensors: [ModelTensorInfo] = []
     private var fd: Int32
-    private var position = 0
+    /// Block-aligned, double-buffered output (O_DIRECT where possible): StagedFileOutput.swift.
+    private var out: StagedFileOutput?
+    private var position: Int { out?.position ?? 0 }
     private let metadataBytes: [UInt8]?
     private let dataOffset: Int
     private var names = Set<String>()
@@ -48,13 +50,14 @@ public final class ModelFileWriter {
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         TemporaryFiles.register(temporaryPath)
         fchmod(fd, 0o644)
+        out = StagedFileOutput(fd: fd, path: path)
         let meta = metadata?.json.serialized()
         metadataBytes = meta
         let metaEnd = FileHeader.size + (meta?.count ?? 0)
         dataOffset = alignUp(metaEnd, alignment)!
-        try write([UInt8](repeating: 0, count: FileHeader.size))
+        try zeros(FileHeader.size)
         if let meta { try write(meta) }
-        try write([UInt8](repeating: 0, count: dataOffset - metaEnd))
+        try zeros(dataOffset - metaEnd)
     }
 
     deinit {
@@ -65,6 +68,8 @@ public final class ModelFileWriter {
     public func cancel() {
         guard !finished else { return }
         finished = true
+        out?.abandon()
+        out = nil
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temporaryPath)
         TemporaryFiles.unregister(temporaryPath)
@@ -100,14 +105,14 @@ public final class ModelFileWriter {
         }
         guard !names.contains(name) else { throw invalid("a new name", "'\(name)' already written") }
         let offset = alignUp(position, alignment)!
-        try write([UInt8](repeating: 0, count: offset - position))
+        try zeros(offset - position)
         let checksum = CRC32C.checksum(bytes)
         var used = TensorCodec.raw
         var stored = raw
         if codec == .bytePlanesZstd, let width = type.floatWidth, raw > 0 {
             // Streamed: header placeholder, planes as chunks finish, then the real header.
             let elements = raw / width
-            try write([UInt8](repeating: 0, count: BytePlanesCodec.headerSize(elements: elements, width: width)))
+            try zeros(BytePlanesCodec.headerSize(elements: elements, width: width))
             let sizes = try BytePlanesCodec.encode(bytes, width: width, rotate: rotatePlanes,
                                                    threads: threads) { (piece) throws(ModelFileError) in
                 try write(piece)
@@ -119,10 +124,7 @@ public final class ModelFileWriter {
                 stored = position - offset
             } else {
                 // Compression that does not pay (e.g. random weights) stays raw: zero-copy wins.
-                guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset), ftruncate(fd, off_t(offset)) == 0 else {
-                    let e = ioError("rewinding"); cancel(); throw e
-                }
-                position = offset
+                try guarded { () throws(ModelFileError) in try out!.truncate(to: offset) }
             }
         }
         if used == .raw { try write(bytes) }
@@ -176,7 +178,8 @@ public final class ModelFileWriter {
             table.withUnsafeBytes { crc.update($0) }
             h.crc = crc.value
             try pwriteAll(h.encoded(), at: 0)
-            guard fsync(fd) == 0 else { throw ioError("syncing") }
+            try out!.finish()
+            out = nil
             guard close(fd) == 0 else { fd = -1; throw ioError("closing") }
             fd = -1
             guard rename(temporaryPath, path) == 0 else { throw ioError("renaming to the output path") }
@@ -194,8 +197,16 @@ public final class ModelFileWriter {
     }
 
     private func pwriteAll(_ bytes: [UInt8], at offset: Int) throws(ModelFileError) {
-        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard n == bytes.count else { let e = ioError("writing at \(offset)"); cancel(); throw e }
+        try guarded { () throws(ModelFileError) in try out!.patch(bytes, at: offset) }
+    }
+
+    private func zeros(_ n: Int) throws(ModelFileError) {
+        try guarded { () throws(ModelFileError) in try out!.appendZeros(n) }
+    }
+
+    /// Runs an output step; a failure cancels the writer (removes the temporary file).
+    private func guarded(_ step: () throws(ModelFileError) -> Void) throws(ModelFileError) {
+        do throws(ModelFileError) { try step() } catch { cancel(); throw error }
     }
 
     private func write(_ bytes: [UInt8]) throws(ModelFileError) {
@@ -204,17 +215,6 @@ public final class ModelFileWriter {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws(ModelFileError) {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let e = ioError("writing")
-                cancel()
-                throw e
-            }
-            done += n
-        }
-        position += bytes.count
+        try guarded { () throws(ModelFileError) in try out!.append(bytes) }
     }
 }

