@@ -14,7 +14,7 @@ import Testing
         let bytes = BadInput.safetensors(header: header, data: [UInt8](repeating: 0, count: 900))
         #expect(bytes.count <= 1024)
         try BadInput.write(dir + "/model.safetensors", bytes)
-        BadInput.expectError([.truncated, .corrupt], "1 TB tensor") { _ = try SafetensorsFile(path: dir + "/model.safetensors") }
+        BadInput.expectError([.invalidOffset], "1 TB tensor") { _ = try SafetensorsFile(path: dir + "/model.safetensors") }
     }
 
     @Test func safetensorsHeaderOfHundredMegabytes() throws {
@@ -23,7 +23,7 @@ import Testing
         // 8-byte length alone.
         for n in [UInt64(SafetensorsFile.maxHeaderSize + 1), UInt64(SafetensorsFile.maxHeaderSize), UInt64.max] {
             try BadInput.write(dir + "/model.safetensors", Self.le(n) + Array("{}".utf8))
-            BadInput.expectError([.truncated, .corrupt, .unsupported], "header length \(n)") {
+            BadInput.expectError([.headerTooLarge], "header length \(n)") {
                 _ = try SafetensorsFile(path: dir + "/model.safetensors")
             }
         }

@@ -8,10 +8,10 @@ import GPT2Tokenizer
 /// a SIGKILL at any moment leaves OUT as it was (absent or the previous complete file) or the
 /// new complete file, and two converts racing to the same OUT leave one of their files whole.
 @Suite(.serialized) struct ConvertCrashSafetyTests {
-    /// A GPT-2 of ~13 MB of f32 weights over the byte vocabulary: large enough that
-    /// `convert --compress` spends a few hundred milliseconds writing.
+    /// A GPT-2 of ~3.4 MB of f32 weights over the byte vocabulary: large enough that
+    /// `convert --compress` spends most of its run (~1 s in a debug build) encoding and writing.
     static func writeSource(_ path: String) throws {
-        let config = GPT2Config(nLayer: 4, nHead: 4, nEmbd: 256, nCtx: 64, vocabSize: 257)
+        let config = GPT2Config(nLayer: 4, nHead: 4, nEmbd: 128, nCtx: 64, vocabSize: 257)
         var rng = RandomSource(seed: 7)
         let w = try ModelFileWriter(path: path, metadata: ModelMetadata(
             config: config, vocabulary: RuntimeCommandTests.byteVocabulary))

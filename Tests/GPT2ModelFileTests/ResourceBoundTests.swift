@@ -8,19 +8,19 @@ import Testing
 @Suite struct ResourceBoundTests {
     let dir = makeTempDir()
 
-    /// A model file whose one tensor `w` (64 f32) is stored as byteplanes-zstd with planes
+    /// A model file whose one tensor `w` (128 f32) is stored as byteplanes-zstd with planes
     /// 0-2 raw and plane 3 the given zstd frame.
     func withPlane3(_ frame: [UInt8]) throws -> String {
-        let w = TensorData(name: "w", shape: [64], type: .f32, bytes: floatBytes((0..<64).map { Float($0) }))
+        let w = TensorData(name: "w", shape: [128], type: .f32, bytes: floatBytes((0..<128).map { Float($0) }))
         let path = try writeTinyModel(dir, name: UUID().uuidString, tensors: [w])
         var payload: [UInt8] = []
-        for v: UInt32 in [64, 1, 4] { payload += withUnsafeBytes(of: v.littleEndian, Array.init) }   // header (width byte 4, 3 reserved)
+        for v: UInt32 in [128, 1, 4] { payload += withUnsafeBytes(of: v.littleEndian, Array.init) }   // header (width byte 4, 3 reserved)
         payload.removeLast(4); payload += [4, 0, 0, 0]
         for k in 0..<4 {
-            let s: UInt32 = k < 3 ? 64 : UInt32(frame.count) | 0x8000_0000
+            let s: UInt32 = k < 3 ? 128 : UInt32(frame.count) | 0x8000_0000
             payload += withUnsafeBytes(of: s.littleEndian, Array.init)
         }
-        for _ in 0..<3 { payload += [UInt8](repeating: 7, count: 64) }
+        for _ in 0..<3 { payload += [UInt8](repeating: 7, count: 128) }
         payload += frame
         let t = try #require(try ModelFile(path: path).info("w"))
         #expect(payload.count <= t.storedSize)
@@ -40,7 +40,7 @@ import Testing
 
     @Test func zstdFrameLargerThanItsPlaneIsRefused() throws {
         defer { cleanup(dir) }
-        // The frame says 1 MiB: zstd stops at the plane's 64 bytes of room, nothing grows.
+        // The frame says 1 MiB: zstd stops at the plane's 128 bytes of room, nothing grows.
         let f = try ModelFile(path: withPlane3(zstdFrame(of: 1 << 20)))
         let e = expectError(.corruptPayload) { _ = try f.tensorData("w") }
         #expect(e?.expected == "a zstd frame")
@@ -50,7 +50,7 @@ import Testing
         defer { cleanup(dir) }
         let f = try ModelFile(path: withPlane3(zstdFrame(of: 10)))
         let e = expectError(.corruptPayload) { _ = try f.tensorData("w") }
-        #expect(e?.expected == "plane of 64 bytes")
+        #expect(e?.expected == "plane of 128 bytes")
         #expect(e?.found == "10 bytes")
     }
 
