@@ -31,7 +31,32 @@ private func stream(_ bytes: [UInt8], _ encoder: PieceEncoder, chunkSize: Int) -
     }
 }
 
+/// Runs `detokenize`'s reader on `bytes`; the output file's bytes, or the error's text.
+private func detokenize(_ bytes: [UInt8], _ format: IDStreamDecoder.Format, chunkSize: Int) -> Result<[UInt8], FuzzFailure> {
+    let input = Scratch.write(bytes, "detokenize-in")
+    let output = "\(Scratch.dir)/detokenize-out"
+    do {
+        let sink = try ByteSink(path: output)
+        try IDStreamDecoder(format: format, chunkSize: chunkSize).decode(ByteSource(path: input), tokenizer: GPT2.tokenizer, into: sink)
+        try sink.finish()
+        return .success(Scratch.readAbsolute(output))
+    } catch {
+        if !isTypedError(error) { fatalError("untyped error \(type(of: error)): \(error)") }
+        return .failure(FuzzFailure(text: "\(error)"))
+    }
+}
+
+struct FuzzFailure: Error, Equatable { let text: String }
+
 let cliTargets: [FuzzTarget] = [
+    FuzzTarget(name: "detokenize-stream", about: "format byte, chunk byte, ids: detokenize's reader (text, u16) in small chunks == in one") { bytes in
+        guard bytes.count >= 2 else { return }
+        let format: IDStreamDecoder.Format = bytes[0] & 1 == 0 ? .text : .u16
+        let ids = Array(bytes[2...])
+        let small = detokenize(ids, format, chunkSize: 2 + Int(bytes[1]) % 31)
+        let whole = detokenize(ids, format, chunkSize: 1 << 20)
+        guard small == whole else { fatalError("chunked detokenize differs: \(small) vs \(whole)") }
+    },
     FuzzTarget(name: "detokenize", about: "detokenize's id text parser: chunked == whole, then the ids decoded") { bytes in
         let whole = parseIDs(bytes, chunk: max(bytes.count, 1))
         let chunked = parseIDs(bytes, chunk: 1 + Int(bytes.first ?? 0) % 7)
