@@ -18,17 +18,24 @@ struct IDStreamDecoder {
         while !ended {
             chunk.removeAll(keepingCapacity: true)
             ended = try source.read(appendingTo: &chunk, count: chunkSize) == 0
+            // An error in the input's syntax is raised after the ids before it are decoded, so
+            // the first error in input order is the one reported, whatever the chunk size.
+            var syntaxError: TokenIOError?
             switch format {
             case .text:
-                if ended { try parser.finish(input: source.name, at: offset) } else {
-                    try chunk.withUnsafeBufferPointer { try parser.feed($0, base: offset, input: source.name) }
+                do {
+                    if ended { try parser.finish(input: source.name, at: offset) } else {
+                        try chunk.withUnsafeBufferPointer { try parser.feed($0, base: offset, input: source.name) }
+                    }
+                } catch let e as TokenIOError {
+                    syntaxError = e
                 }
             case .u16:
                 // A read may end between the two bytes of an id: fetch its partner now.
                 if chunk.count % 2 == 1, try source.read(appendingTo: &chunk, count: 1) == 0 {
-                    throw TokenIOError.oddU16Length(input: source.name, length: offset + chunk.count)
+                    syntaxError = TokenIOError.oddU16Length(input: source.name, length: offset + chunk.count)
                 }
-                for i in stride(from: 0, to: chunk.count, by: 2) {
+                for i in stride(from: 0, to: chunk.count - 1, by: 2) {
                     parser.ids.append(Int(chunk[i]) | Int(chunk[i + 1]) << 8)
                     parser.offsets.append(offset + i)
                 }
@@ -45,6 +52,7 @@ struct IDStreamDecoder {
             position += parser.ids.count
             parser.ids.removeAll(keepingCapacity: true)
             parser.offsets.removeAll(keepingCapacity: true)
+            if let syntaxError { throw syntaxError }
         }
     }
 }
