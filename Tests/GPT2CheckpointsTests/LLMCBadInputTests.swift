@@ -36,6 +36,21 @@ struct LLMCBadInputTests {
         }
     }
 
+    /// Found by the `llmc-model` fuzz target (minimized header, 277 bytes): 3584 layers of
+    /// width 8 passed the config limits, and the reader built 12 tensor sources per layer
+    /// before comparing the implied size with the file's. The size is now checked first.
+    @Test func manyLayersInATinyFileAreRefusedBySizeFirst() throws {
+        let dir = try TestPaths.tempDir()
+        defer { TestPaths.cleanup(dir) }
+        let header: [Int32] = [20240326, 5, 16, 64, 3584, 2, 8, 160]
+        var bytes = header.flatMap { v in withUnsafeBytes(of: v.littleEndian, Array.init) }
+        bytes += [UInt8](repeating: 0, count: 277 - bytes.count)
+        let e = BadInput.expectError([.truncated], "3584 layers in 277 bytes") { try open(bytes, in: dir) }
+        // 1024-byte header + (Vp·C + maxT·C + L·(12·C² + 13·C) + 2·C) bf16 elements.
+        let elements = 160 * 8 + 16 * 8 + 3584 * (12 * 64 + 13 * 8) + 2 * 8
+        #expect(e?.message == "header implies \(1024 + 2 * elements) bytes, file has 277")
+    }
+
     @Test func truncatedAtManyOffsets() throws {
         let dir = try TestPaths.tempDir()
         defer { TestPaths.cleanup(dir) }

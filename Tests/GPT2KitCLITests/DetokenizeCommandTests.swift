@@ -38,4 +38,21 @@ struct DetokenizeCommandTests {
         let r = try P.run(["detokenize", "--format", "u16"], stdin: [0x8D, 0x7A, 0xE3])
         #expect(r.status != 0 && r.stderr.contains("3 bytes is not a whole number of uint16 ids"))
     }
+
+    /// Found by the `detokenize-stream` fuzz target (minimized input): with the input read in
+    /// one chunk the odd length was reported, in 6-byte chunks the bad id before it. Now the
+    /// first error in input order wins whatever the chunk size.
+    @Test func firstErrorInInputOrderWhateverTheChunkSize() throws {
+        let u16: [UInt8] = [0x75, 0x7A, 0xE3, 0xFA, 0xC6, 0x00, 0x01]   // 31349, 64227, 198, half an id
+        for chunk in ["2", "6", "1048576"] {
+            let r = try P.run(["detokenize", "--format", "u16", "--chunk-size", chunk], stdin: u16)
+            #expect(r.status != 0 && r.stderr.contains("token id 64227 at position 1"), "chunk \(chunk): \(r.stderr)")
+        }
+        for chunk in ["2", "3", "1048576"] {
+            let r = try P.run(["detokenize", "--chunk-size", chunk], stdin: "31373 99999 x")
+            #expect(r.status != 0 && r.stderr.contains("token id 99999 at position 1 (byte offset 6)"), "chunk \(chunk): \(r.stderr)")
+            let odd = try P.run(["detokenize", "--format", "u16", "--chunk-size", chunk], stdin: [0x8D, 0x7A, 0xE3])
+            #expect(odd.status != 0 && odd.stderr.contains("3 bytes is not a whole number of uint16 ids"))
+        }
+    }
 }

@@ -1,0 +1,47 @@
+import GPT2ModelFile
+import GPT2Tokenizer
+@testable import GPT2Checkpoints
+
+let modelFileTargets: [FuzzTarget] = [
+    FuzzTarget(name: "modelfile", about: "a GPT2Kit model file: open, every tensor, checksums, byteplanes-zstd") { bytes in
+        let path = Scratch.write(bytes, "m.gpt2kit")
+        let file = try ModelFile(path: path)
+        try file.decodeAll(threads: 1)
+        try file.verifyAll(threads: 1)
+        for t in file.tensors { _ = try file.tensorData(t.name) }
+        if file.config != nil { try drain(ModelFileCheckpoint(path: path)) }
+    },
+]
+
+/// Model files for the seed corpus, written by our own writer (`Tools/fuzz --seeds`): small
+/// alignment so that every region fits in a few kB, compressible payloads so that the zstd
+/// path is taken, and a tiny GPT-2 so the checkpoint reader runs too.
+func writeModelFileSeeds(to dir: String) throws {
+    let vocabulary = Companions.vocabulary
+    // Small values: the exponent plane compresses, so byteplanes-zstd keeps zstd frames.
+    func floats(_ n: Int, _ type: ElementType) -> [UInt8] {
+        let f = (0..<n).map { Float(($0 % 7) - 3) * 0.125 }
+        switch type {
+        case .f32: return f.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        default: return f.flatMap { withUnsafeBytes(of: UInt16($0.bitPattern >> 16).littleEndian, Array.init) }
+        }
+    }
+    let plain = "\(dir)/container.gpt2kit"
+    let w = try ModelFileWriter(path: plain, metadata: ModelMetadata(architecture: "fuzz", vocabulary: vocabulary), alignment: 64)
+    _ = try w.add(TensorData(name: "a", shape: [4, 8], type: .f32, bytes: floats(32, .f32)))
+    _ = try w.add(TensorData(name: "b", shape: [256], type: .bf16, bytes: floats(256, .bf16)), codec: .bytePlanesZstd, threads: 1)
+    _ = try w.add(TensorData(name: "c", shape: [64], type: .f32, bytes: floats(64, .f32)), codec: .bytePlanesZstd, threads: 1)
+    _ = try w.add(TensorData(name: "s", shape: [], type: .f32, bytes: floats(1, .f32)))
+    try w.finish()
+
+    let config = GPT2Config(nLayer: 1, nHead: 1, nEmbd: 4, nCtx: 2, vocabSize: vocabulary.count,
+                            paddedVocabSize: vocabulary.count, layerNormEpsilon: 1e-5,
+                            activation: .geluTanh, bias: true, tiedHead: true)
+    let w2 = try ModelFileWriter(path: "\(dir)/gpt2.gpt2kit", metadata: nil, alignment: 64)
+    for t in TensorName.gpt2Tensors(config) {
+        let n = t.shape.reduce(1, *)
+        _ = try w2.add(TensorData(name: t.name, shape: t.shape, type: .f32, bytes: floats(n, .f32)),
+                       codec: n >= 64 ? .bytePlanesZstd : .raw, threads: 1)
+    }
+    try w2.finish(metadata: ModelMetadata(config: config, vocabulary: vocabulary))
+}
