@@ -18,7 +18,7 @@
 // Signs: vpdpbusd multiplies unsigned by signed bytes (Intel SDM VPDPBUSD). With u = q_w + 128,
 //   Σ_j u_j q_x,j = Σ_j q_w,j q_x,j + 128 Σ_j q_x,j,
 // and the last term depends on x only: it is computed once per block of x (xsum, by
-// gpt2kit_q8_quantize_x in q8_vnni.c) and subtracted. All int32 sums are exact (|Σ| <= 32 * 255 * 128 < 2^21).
+// gpt2kit_q8_quantize_x in q8_quantize_x.c) and subtracted. All int32 sums are exact (|Σ| <= 32 * 255 * 128 < 2^21).
 #include "q8_packed.h"
 #include <string.h>
 
