@@ -4,6 +4,7 @@
 //   GPT2Support <- GPT2Tokenizer <- GPT2ModelFile <- GPT2Checkpoints
 //   GPT2Tokenizer, GPT2Kernels <- GPT2ModelFile <- GPT2Checkpoints
 //   GPT2Kernels, GPT2ModelFile <- GPT2Runtime
+//   GPT2Runtime <- GPT2Training
 //   gpt2kit (CLI) -> everything
 import PackageDescription
 
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "GPT2ModelFile", targets: ["GPT2ModelFile"]),
         .library(name: "GPT2Checkpoints", targets: ["GPT2Checkpoints"]),
         .library(name: "GPT2Runtime", targets: ["GPT2Runtime"]),
+        .library(name: "GPT2Training", targets: ["GPT2Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,10 +52,12 @@ let package = Package(
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
+        // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
+        .target(name: "GPT2Training", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
         .executableTarget(
             name: "GPT2KitCLI",
             dependencies: [
-                "GPT2Tokenizer", "GPT2ModelFile", "GPT2Checkpoints", "GPT2Runtime",
+                "GPT2Tokenizer", "GPT2ModelFile", "GPT2Checkpoints", "GPT2Runtime", "GPT2Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -72,6 +76,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
                     resources: [.copy("Fixtures")]),
     ]
