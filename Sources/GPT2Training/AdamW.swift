@@ -18,13 +18,18 @@ public final class AdamW {
     public var secondMoments: [UnsafeMutableBufferPointer<Float>]
     let kernels: Kernels
 
-    public init(parameters: [TrainableParameter], beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float) {
+    public convenience init(parameters: [TrainableParameter], beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float) {
+        self.init(parameters: parameters, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, kernels: .selected)
+    }
+
+    /// With a given kernel set (tests run every set).
+    init(parameters: [TrainableParameter], beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, kernels: Kernels) {
         self.parameters = parameters
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
-        kernels = .selected
+        self.kernels = kernels
         func zeros(_ n: Int) -> UnsafeMutableBufferPointer<Float> {
             let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
             b.initialize(repeating: 0)

@@ -5,13 +5,17 @@ import GPT2Kernels
 /// clipping (also when it is not finite, so the caller can stop on it). `maxNorm` 0 (nanoGPT's
 /// `grad_clip = 0.0`) only measures.
 public func clipGradients(_ parameters: [TrainableParameter], maxNorm: Float) -> Float {
+    clipGradients(parameters, maxNorm: maxNorm, kernels: .selected)
+}
+
+func clipGradients(_ parameters: [TrainableParameter], maxNorm: Float, kernels: Kernels) -> Float {
     var sumSquares = 0.0
-    for p in parameters { sumSquares += Kernels.selected.sumOfSquares(p.gradients, count: p.count) }
+    for p in parameters { sumSquares += kernels.sumOfSquares(p.gradients, count: p.count) }
     let norm = Float(sumSquares.squareRoot())
     guard maxNorm > 0, norm.isFinite else { return norm }
     let coeff = maxNorm / (norm + 1e-6)
     if coeff < 1 {
-        for p in parameters { Kernels.selected.scale(p.gradients, by: coeff, count: p.count) }
+        for p in parameters { kernels.scale(p.gradients, by: coeff, count: p.count) }
     }
     return norm
 }
