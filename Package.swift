@@ -76,7 +76,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"]),
+        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
                     resources: [.copy("Fixtures")]),
     ]

@@ -14,6 +14,7 @@
 #include "k_elementwise.h"
 #include "k_linear.h"
 #include "k_attention.h"
+#include "k_train.h"
 #include "k_q8_avx2.h"
 #include "k_table.h"
 

@@ -7,6 +7,7 @@
 #include "k_elementwise.h"
 #include "k_linear.h"
 #include "k_attention.h"
+#include "k_train.h"
 #include "k_table.h"
 
 KERNEL_TABLE(gpt2kit_table_portable, "portable", NULL, NULL, NULL, NULL);

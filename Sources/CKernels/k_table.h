@@ -6,5 +6,5 @@
         dequantize_q8_0, add, gelu_tanh, gelu_erf, exp_n, tanh_n, erf_n, layer_norm,          \
         softmax_row, max_n, logsumexp, read_sum, matvec_rows, matvec_multi_rows, matmul_transpose,       \
         matmul_rows, attend_f32, attend_f16, kv_store_f16, Q8P_PACK, Q8P_MATVEC, Q8_QUANTIZE_X, \
-        Q8_MATVEC_I8                                                                            \
+        Q8_MATVEC_I8, TRAIN_ENTRIES                                                             \
     }

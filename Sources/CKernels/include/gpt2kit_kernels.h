@@ -80,6 +80,34 @@ typedef struct gpt2kit_kernels {
     /// multiplies q8_0 rows in f32 (matvec_rows).
     void (*q8_matvec_i8_rows)(float *y, const void *w, size_t row_bytes, size_t blocks, const int8_t *xq,
                               const float *xd, const float *bias, size_t r0, size_t r1);
+    /// Training (k_train.h): forward ops that keep what the backward needs, every backward,
+    /// AdamW. Row/part ranges are half-open.
+    void (*tr_transpose)(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1);
+    void (*tr_pack_columns)(float *xt, const float *src, size_t K, size_t N, size_t ld, size_t tb0, size_t tb1);
+    void (*tr_column_sums)(float *db, const float *dy, size_t T, size_t OUT, size_t o0, size_t o1);
+    void (*tr_layer_norm_forward)(float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, size_t C, float eps, size_t t0, size_t t1);
+    void (*tr_layer_norm_backward)(float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, size_t C, size_t t0, size_t t1);
+    void (*tr_gelu_erf_forward)(float *y, const float *x, size_t n);
+    void (*tr_gelu_erf_backward)(float *dx, const float *x, const float *dy, size_t n);
+    void (*tr_cross_entropy)(float *logits, float *losses, const int32_t *targets, size_t V, float scale,
+                             size_t t0, size_t t1);
+    void (*tr_dropout)(float *x, float *mask, size_t n, uint64_t seed, float p);
+    void (*tr_multiply)(float *y, const float *m, size_t n);
+    void (*tr_attention_forward)(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
+                                 size_t NH, size_t bh0, size_t bh1);
+    void (*tr_attention_backward)(float *dqkv, const float *dout, const float *qkv, const float *att,
+                                  const float *mask, float *scratch, size_t T, size_t C, size_t NH,
+                                  size_t bh0, size_t bh1);
+    void (*tr_embed_forward)(float *out, const int32_t *ids, const float *wte, const float *wpe, size_t N, size_t T,
+                             size_t C);
+    void (*tr_embed_backward)(float *dwte, float *dwpe, const int32_t *ids, const float *dx, size_t N, size_t T,
+                              size_t C);
+    void (*tr_adamw)(float *p, const float *g, float *m, float *v, size_t n, float b1, float b2, float eps,
+                     float decay, float step_size, float bc2_sqrt);
+    double (*tr_sum_squares)(const float *x, size_t n);
+    void (*tr_scale)(float *x, float s, size_t n);
 } gpt2kit_kernels;
 
 /// The table of `set` for this CPU, or NULL when the CPU (or this build's architecture) lacks it.

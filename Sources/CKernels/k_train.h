@@ -1,0 +1,342 @@
+// The training kernels: forward ops that keep what the backward pass needs, the backward of
+// every op of a GPT (LayerNorm, erf GELU, causal attention, softmax cross-entropy, dropout,
+// embeddings, the pieces of a linear layer's backward around k_linear.h's matmul) and the
+// AdamW update, in the vector layer of k_vector.h. Oracles: GPT2Kernels' Reference.* training
+// ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
+
+// dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols].
+static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; r++)
+        for (size_t c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
+// xt[tb][k][j] = src[k·ld + tb·TW + j] (0 past N), t-blocks tb0..<tb1: matmul_transpose's tiles
+// of a matrix whose columns are the positions (the dW product reads dY this way).
+static void tr_pack_columns(float *xt, const float *src, size_t K, size_t N, size_t ld, size_t tb0, size_t tb1) {
+    for (size_t tb = tb0; tb < tb1; tb++) {
+        float *dst = xt + tb * TW * K;
+        size_t j0 = tb * TW, n = N - j0 < TW ? N - j0 : TW;
+        for (size_t k = 0; k < K; k++) {
+            const float *s = src + k * ld + j0;
+            float *d = dst + k * TW;
+            if (n == TW) { store(d, load(s)); store(d + VW, load(s + VW)); }
+            else { for (size_t j = 0; j < n; j++) d[j] = s[j]; for (size_t j = n; j < TW; j++) d[j] = 0; }
+        }
+    }
+}
+
+// db[o] += Σ_t dy[t][o] for columns o0..<o1 (bias gradient).
+static void tr_column_sums(float *db, const float *dy, size_t T, size_t OUT, size_t o0, size_t o1) {
+    size_t o = o0;
+    for (; o + VW <= o1; o += VW) {
+        vf a = splat(0);
+        for (size_t t = 0; t < T; t++) a += load(dy + t * OUT + o);
+        store(db + o, load(db + o) + a);
+    }
+    for (; o < o1; o++) { float s = 0; for (size_t t = 0; t < T; t++) s += dy[t * OUT + o]; db[o] += s; }
+}
+
+INLINE float row_sum(const float *x, size_t n) {
+    vf a = splat(0);
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) a += load(x + i);
+    float s = hsum(a);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+// layer_norm for rows t0..<t1 that also keeps each row's mean and 1/std for the backward.
+static void tr_layer_norm_forward(float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, size_t C, float eps, size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; t++) {
+        const float *xr = x + t * C;
+        float m = row_sum(xr, C) / (float)C;
+        vf acc = splat(0);
+        size_t i = 0;
+        for (; i + VW <= C; i += VW) { vf d = load(xr + i) - m; acc = fma_v(d, d, acc); }
+        float v = hsum(acc);
+        for (; i < C; i++) { float d = xr[i] - m; v += d * d; }
+        float rs = 1.0f / sqrtf(v / (float)C + eps);
+        mean[t] = m;
+        rstd[t] = rs;
+        float *o = out + t * C;
+        for (i = 0; i + VW <= C; i += VW) {
+            vf y = (load(xr + i) - m) * rs * load(w + i);
+            if (b) y += load(b + i);
+            store(o + i, y);
+        }
+        for (; i < C; i++) o[i] = (xr[i] - m) * rs * w[i] + (b ? b[i] : 0.0f);
+    }
+}
+
+// LayerNorm backward for rows t0..<t1: dx += (dn - mean(dn) - n·mean(dn·n))·rstd with
+// n = (x - mean)·rstd and dn = dout·w; dw += Σ dout·n, db += Σ dout (db may be NULL).
+static void tr_layer_norm_backward(float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, size_t C,
+                                   size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; t++) {
+        const float *xr = x + t * C, *g = dout + t * C;
+        float m = mean[t], rs = rstd[t];
+        vf a1 = splat(0), a2 = splat(0);
+        size_t i = 0;
+        for (; i + VW <= C; i += VW) {
+            vf n = (load(xr + i) - m) * rs, dn = load(g + i) * load(w + i);
+            a1 += dn; a2 = fma_v(dn, n, a2);
+        }
+        float s1 = hsum(a1), s2 = hsum(a2);
+        for (; i < C; i++) { float n = (xr[i] - m) * rs, dn = g[i] * w[i]; s1 += dn; s2 += dn * n; }
+        float dm = s1 / (float)C, dnm = s2 / (float)C;
+        float *d = dx + t * C;
+        for (i = 0; i + VW <= C; i += VW) {
+            vf n = (load(xr + i) - m) * rs, gv = load(g + i), dn = gv * load(w + i);
+            store(d + i, load(d + i) + (dn - dm - n * dnm) * rs);
+            store(dw + i, fma_v(gv, n, load(dw + i)));
+            if (db) store(db + i, load(db + i) + gv);
+        }
+        for (; i < C; i++) {
+            float n = (xr[i] - m) * rs, dn = g[i] * w[i];
+            d[i] += (dn - dm - n * dnm) * rs;
+            dw[i] += g[i] * n;
+            if (db) db[i] += g[i];
+        }
+    }
+}
+
+// y = GELU(x) (erf form) into a separate buffer, n values.
+static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) { vf v = load(x + i); store(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f))); }
+    if (i < n) { vf v = load_part(x + i, n - i); store_part(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f)), n - i); }
+}
+
+// dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (erf form); dx may equal dy.
+INLINE vf gelu_erf_grad(vf v) {
+    return 0.5f * (1.0f + erf_v(v * 0.70710677f)) + v * 0.39894228f * exp_v(-0.5f * v * v);
+}
+static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) store(dx + i, load(dy + i) * gelu_erf_grad(load(x + i)));
+    if (i < n) store_part(dx + i, load_part(dy + i, n - i) * gelu_erf_grad(load_part(x + i, n - i)), n - i);
+}
+
+// Softmax cross-entropy for rows t0..<t1 of logits [T, V]: losses[t] = logsumexp - logit[target],
+// and logits replaced by d(scale·loss)/d(logits) = scale·(softmax - onehot(target)).
+static void tr_cross_entropy(float *logits, float *losses, const int32_t *targets, size_t V, float scale,
+                             size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; t++) {
+        float *l = logits + t * V;
+        float m = max_n(l, V);
+        vf a = splat(0);
+        size_t i = 0;
+        for (; i + VW <= V; i += VW) a += exp_v(load(l + i) - m);
+        double s = hsum(a);
+        for (; i < V; i++) s += exp_v(splat(l[i] - m))[0];
+        float lse = m + (float)log(s);
+        size_t y = (size_t)targets[t];
+        losses[t] = lse - l[y];
+        for (i = 0; i + VW <= V; i += VW) store(l + i, exp_v(load(l + i) - lse) * scale);
+        for (; i < V; i++) l[i] = exp_v(splat(l[i] - lse))[0] * scale;
+        l[y] -= scale;
+    }
+}
+
+// Dropout masks: mask[i] = 0 with probability p, else 1/(1-p) (inverted dropout), from a
+// counter-based hash of (seed, i) (the SplitMix64 output function), so a mask depends only on
+// its seed and never on how the work was split. x *= mask.
+static void tr_dropout(float *x, float *mask, size_t n, uint64_t seed, float p) {
+    uint32_t threshold = (uint32_t)((double)p * 16777216.0);
+    float keep = 1.0f / (1.0f - p);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = seed + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        float m = (uint32_t)(z >> 40) < threshold ? 0.0f : keep;
+        mask[i] = m;
+        x[i] *= m;
+    }
+}
+
+// y[i] *= m[i] (dropout backward), n values.
+static void tr_multiply(float *y, const float *m, size_t n) {
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) store(y + i, load(y + i) * load(m + i));
+    for (; i < n; i++) y[i] *= m[i];
+}
+
+// Causal self-attention forward for (batch, head) pairs bh0..<bh1 of qkv [B, T, 3C] (q, k, v
+// side by side, head h at columns h·HS). att [B, NH, T, T]: the softmax weights (before
+// dropout; 0 above the diagonal); mask (NULL: no dropout) [B, NH, T, T] multiplies them
+// before they weigh the values; out [B, T, C].
+static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
+                                 size_t NH, size_t bh0, size_t bh1) {
+    size_t HS = C / NH;
+    float scale = 1.0f / sqrtf((float)HS);
+    for (size_t bh = bh0; bh < bh1; bh++) {
+        size_t b = bh / NH, h = bh % NH;
+        const float *base = qkv + b * T * 3 * C;
+        for (size_t t = 0; t < T; t++) {
+            const float *q = base + t * 3 * C + h * HS;
+            float *a = att + (bh * T + t) * T;
+            float m = -__builtin_inff();
+            for (size_t s = 0; s <= t; s++) {
+                const float *k = base + s * 3 * C + C + h * HS;
+                vf acc = splat(0);
+                size_t i = 0;
+                for (; i + VW <= HS; i += VW) acc = fma_v(load(q + i), load(k + i), acc);
+                float d = hsum(acc);
+                for (; i < HS; i++) d += q[i] * k[i];
+                a[s] = d * scale;
+                m = a[s] > m ? a[s] : m;
+            }
+            float sum = 0;
+            for (size_t s = 0; s <= t; s++) { a[s] = exp_v(splat(a[s] - m))[0]; sum += a[s]; }
+            float inv = 1.0f / sum;
+            for (size_t s = 0; s <= t; s++) a[s] *= inv;
+            for (size_t s = t + 1; s < T; s++) a[s] = 0;
+            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
+            float *o = out + (b * T + t) * C + h * HS;
+            for (size_t i = 0; i < HS; i++) o[i] = 0;
+            for (size_t s = 0; s <= t; s++) {
+                float w = mk ? a[s] * mk[s] : a[s];
+                const float *v = base + s * 3 * C + 2 * C + h * HS;
+                size_t i = 0;
+                for (; i + VW <= HS; i += VW) store(o + i, fma_v(splat(w), load(v + i), load(o + i)));
+                for (; i < HS; i++) o[i] += w * v[i];
+            }
+        }
+    }
+}
+
+// Its backward: dqkv [B, T, 3C] written (the columns of heads bh0..<bh1), from dout [B, T, C],
+// qkv, att and mask as the forward left them; scratch: T floats per (b, h) pair ([B·NH, T]).
+static void tr_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
+                                  const float *mask, float *scratch, size_t T, size_t C, size_t NH,
+                                  size_t bh0, size_t bh1) {
+    size_t HS = C / NH;
+    float scale = 1.0f / sqrtf((float)HS);
+    for (size_t bh = bh0; bh < bh1; bh++) {
+        size_t b = bh / NH, h = bh % NH;
+        const float *base = qkv + b * T * 3 * C;
+        float *dbase = dqkv + b * T * 3 * C;
+        float *da = scratch + bh * T;
+        for (size_t t = 0; t < T; t++)
+            for (size_t j = 0; j < 3; j++) memset(dbase + t * 3 * C + j * C + h * HS, 0, HS * 4);
+        for (size_t t = 0; t < T; t++) {
+            const float *a = att + (bh * T + t) * T;
+            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
+            const float *g = dout + (b * T + t) * C + h * HS;
+            // d(weights) = dout·v, dv += weight·dout
+            float dot = 0;
+            for (size_t s = 0; s <= t; s++) {
+                const float *v = base + s * 3 * C + 2 * C + h * HS;
+                float *dv = dbase + s * 3 * C + 2 * C + h * HS;
+                float w = mk ? a[s] * mk[s] : a[s];
+                vf acc = splat(0);
+                size_t i = 0;
+                for (; i + VW <= HS; i += VW) {
+                    vf gv = load(g + i);
+                    acc = fma_v(gv, load(v + i), acc);
+                    store(dv + i, fma_v(splat(w), gv, load(dv + i)));
+                }
+                float d = hsum(acc);
+                for (; i < HS; i++) { d += g[i] * v[i]; dv[i] += w * g[i]; }
+                if (mk) d *= mk[s];
+                da[s] = d;
+                dot += a[s] * d;
+            }
+            // softmax backward, then the scores' q·k
+            const float *q = base + t * 3 * C + h * HS;
+            float *dq = dbase + t * 3 * C + h * HS;
+            for (size_t s = 0; s <= t; s++) {
+                float dp = a[s] * (da[s] - dot) * scale;
+                const float *k = base + s * 3 * C + C + h * HS;
+                float *dk = dbase + s * 3 * C + C + h * HS;
+                size_t i = 0;
+                vf dv = splat(dp);
+                for (; i + VW <= HS; i += VW) {
+                    store(dq + i, fma_v(dv, load(k + i), load(dq + i)));
+                    store(dk + i, fma_v(dv, load(q + i), load(dk + i)));
+                }
+                for (; i < HS; i++) { dq[i] += dp * k[i]; dk[i] += dp * q[i]; }
+            }
+        }
+    }
+}
+
+// out[t] = wte[ids[t]] + wpe[t % T] for t < N (N = B·T rows).
+static void tr_embed_forward(float *out, const int32_t *ids, const float *wte, const float *wpe, size_t N, size_t T,
+                             size_t C) {
+    for (size_t t = 0; t < N; t++) {
+        const float *a = wte + (size_t)ids[t] * C, *p = wpe + (t % T) * C;
+        float *o = out + t * C;
+        size_t i = 0;
+        for (; i + VW <= C; i += VW) store(o + i, load(a + i) + load(p + i));
+        for (; i < C; i++) o[i] = a[i] + p[i];
+    }
+}
+
+// dwte[ids[t]] += dx[t], dwpe[t % T] += dx[t].
+static void tr_embed_backward(float *dwte, float *dwpe, const int32_t *ids, const float *dx, size_t N, size_t T,
+                              size_t C) {
+    for (size_t t = 0; t < N; t++) {
+        float *a = dwte + (size_t)ids[t] * C, *p = dwpe + (t % T) * C;
+        const float *g = dx + t * C;
+        size_t i = 0;
+        for (; i + VW <= C; i += VW) { vf gv = load(g + i); store(a + i, load(a + i) + gv); store(p + i, load(p + i) + gv); }
+        for (; i < C; i++) { a[i] += g[i]; p[i] += g[i]; }
+    }
+}
+
+// AdamW on n values, in torch's order of operations: p *= decay; m += (g - m)(1 - β1);
+// v = β2 v + (1 - β2) g²; p -= step_size · m / (√v / √bc2 + ε).
+static void tr_adamw(float *p, const float *g, float *m, float *v, size_t n, float b1, float b2, float eps,
+                     float decay, float step_size, float bc2_sqrt) {
+    size_t i = 0;
+    float c1 = 1.0f - b1, c2 = 1.0f - b2;
+    for (; i + VW <= n; i += VW) {
+        vf gv = load(g + i), pv = load(p + i) * decay;
+        vf mv = load(m + i); mv = mv + (gv - mv) * c1;
+        vf vv = load(v + i) * b2 + c2 * (gv * gv);
+        vf den = __builtin_elementwise_sqrt(vv) / bc2_sqrt + eps;
+        store(m + i, mv); store(v + i, vv);
+        store(p + i, pv - step_size * (mv / den));
+    }
+    for (; i < n; i++) {
+        float pv = p[i] * decay, mv = m[i] + (g[i] - m[i]) * c1, vv = v[i] * b2 + c2 * (g[i] * g[i]);
+        float den = sqrtf(vv) / bc2_sqrt + eps;
+        m[i] = mv; v[i] = vv;
+        p[i] = pv - step_size * (mv / den);
+    }
+}
+
+// Σ x² in double lanes' worth of f32 partial sums (gradient norms).
+static double tr_sum_squares(const float *x, size_t n) {
+    vf a0 = splat(0), a1 = a0;
+    size_t i = 0;
+    double s = 0;
+    while (i + 2 * VW <= n) {
+        size_t end = i + 4096 < n ? i + 4096 : n;      // short f32 runs, summed in double
+        for (; i + 2 * VW <= end; i += 2 * VW) {
+            vf x0 = load(x + i), x1 = load(x + i + VW);
+            a0 = fma_v(x0, x0, a0); a1 = fma_v(x1, x1, a1);
+        }
+        s += hsum(a0 + a1);
+        a0 = splat(0); a1 = a0;
+    }
+    for (; i < n; i++) s += (double)x[i] * x[i];
+    return s;
+}
+
+// x *= s, n values.
+static void tr_scale(float *x, float s, size_t n) {
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) store(x + i, load(x + i) * s);
+    for (; i < n; i++) x[i] *= s;
+}
+
+#define TRAIN_ENTRIES                                                                                   \
+    tr_transpose, tr_pack_columns, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
+    tr_gelu_erf_forward, tr_gelu_erf_backward, tr_cross_entropy, tr_dropout, tr_multiply,               \
+    tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
+    tr_sum_squares, tr_scale

@@ -1,0 +1,154 @@
+// Entry points of the training kernels (CKernels/k_train.h): argument checks and the split of
+// work between threads. Activations are [N, C] row-major f32 (N = B·T rows); weights f32
+// [OUT, IN]. Each has a naive oracle in ReferenceTraining.swift.
+import CKernels
+
+extension Kernels {
+    /// y[N, OUT] = x[N, IN] · wᵀ + b, f32 weights (the forward matmul of k_linear.h).
+    public func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                              bias b: UnsafePointer<Float>?, rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
+        matmul(y, x, WeightMatrix(base: w, type: .f32, rows: OUT, cols: IN), bias: b, rows: N, pool: pool)
+    }
+
+    /// The backward of `linearForward` for dy[N, OUT]: dx[N, IN] = dy · w (written; nil: not
+    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products go
+    /// through the register-tiled matmul: dx over a transposed copy of w; dw with dy's columns
+    /// packed as the tile's positions and x transposed as its weight rows.
+    public func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+                               dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                               rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
+        if N == 0 || IN == 0 || OUT == 0 { return }
+        let k = t.pointee
+        let parallel = (pool?.threadCount ?? 1) > 1
+        func split(_ n: Int, _ body: @escaping (Range<Int>) -> Void) {
+            if parallel && n > 1 { pool!.parallelFor(n, body) } else { body(0..<n) }
+        }
+        if let dx {
+            let wt = UnsafeMutablePointer<Float>.allocate(capacity: IN * OUT)
+            defer { wt.deallocate() }
+            split(OUT) { r in k.tr_transpose(wt, w, OUT, IN, r.lowerBound, r.upperBound) }
+            matmul(dx, dy, WeightMatrix(base: wt, type: .f32, rows: IN, cols: OUT), bias: nil, rows: N, pool: pool)
+        }
+        // dw[o][i] = Σ_n dy[n][o] x[n][i]: positions o (OUT of them), inner dimension n, rows i.
+        let tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
+        let xt = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * N)
+        let xT = UnsafeMutablePointer<Float>.allocate(capacity: IN * N)
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: OUT * IN)
+        defer { xt.deallocate(); xT.deallocate(); tmp.deallocate() }
+        split(oBlocks) { r in k.tr_pack_columns(xt, dy, N, OUT, OUT, r.lowerBound, r.upperBound) }
+        split(N) { r in k.tr_transpose(xT, x, N, IN, r.lowerBound, r.upperBound) }
+        let rowBlocks = (IN + 5) / 6
+        let rows = k.matmul_rows!
+        split(rowBlocks) { r in rows(Int32(GPT2KIT_F32), tmp, xt, xT, N * 4, N, IN, nil, OUT, r.lowerBound, r.upperBound) }
+        split(OUT) { r in k.add(dw + r.lowerBound * IN, tmp + r.lowerBound * IN, r.count * IN) }
+        if let db { split(OUT) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
+    }
+
+    /// out = LayerNorm(x) over rows of C, keeping mean[N] and rstd[N] (1/√(var + ε)).
+    public func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                                 _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                 rows N: Int, channels C: Int, epsilon: Float, pool: ThreadPool?) {
+        let f = t.pointee.tr_layer_norm_forward!
+        if let pool, pool.threadCount > 1, N >= 64 {
+            pool.parallelFor(N, align: 8) { r in f(out, mean, rstd, x, weight, bias, C, epsilon, r.lowerBound, r.upperBound) }
+        } else {
+            f(out, mean, rstd, x, weight, bias, C, epsilon, 0, N)
+        }
+    }
+
+    /// LayerNorm backward: dx += ∂/∂x, dw += ∂/∂w, db += ∂/∂b (nil: no bias). One thread: the
+    /// parameter gradients are sums over all rows.
+    public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+                                  dout: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                  rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows N: Int, channels C: Int) {
+        t.pointee.tr_layer_norm_backward(dx, dw, db, dout, x, mean, rstd, weight, C, 0, N)
+    }
+
+    /// y = GELU(x), erf form, n values (y must not alias x: the backward needs x).
+    public func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int, pool: ThreadPool?) {
+        let f = t.pointee.tr_gelu_erf_forward!
+        if let pool, pool.threadCount > 1, n >= 16_384 {
+            pool.parallelFor(n, align: 16) { r in f(y + r.lowerBound, x + r.lowerBound, r.count) }
+        } else { f(y, x, n) }
+    }
+
+    /// dx = dy · GELU'(x) (erf form); dx may equal dy.
+    public func geluErfBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                count n: Int, pool: ThreadPool?) {
+        let f = t.pointee.tr_gelu_erf_backward!
+        if let pool, pool.threadCount > 1, n >= 16_384 {
+            pool.parallelFor(n, align: 16) { r in f(dx + r.lowerBound, x + r.lowerBound, dy + r.lowerBound, r.count) }
+        } else { f(dx, x, dy, n) }
+    }
+
+    /// Softmax cross-entropy of logits [N, V] against targets (each < V): losses[N] written;
+    /// logits replaced by scale · (softmax - onehot).
+    public func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>,
+                             targets: UnsafePointer<Int32>, rows N: Int, vocabulary V: Int, scale: Float, pool: ThreadPool?) {
+        let f = t.pointee.tr_cross_entropy!
+        if let pool, pool.threadCount > 1, N >= 16 {
+            pool.parallelFor(N) { r in f(logits, losses, targets, V, scale, r.lowerBound, r.upperBound) }
+        } else { f(logits, losses, targets, V, scale, 0, N) }
+    }
+
+    /// Inverted dropout with probability p: mask[i] = 0 or 1/(1-p), from a hash of (seed, i);
+    /// x *= mask.
+    public func dropout(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count n: Int, seed: UInt64, probability p: Float) {
+        t.pointee.tr_dropout(x, mask, n, seed, p)
+    }
+
+    /// y *= m elementwise.
+    public func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
+        t.pointee.tr_multiply(y, m, n)
+    }
+
+    /// Causal self-attention over qkv [B, T, 3C]: out [B, T, C], att [B, NH, T, T] the softmax
+    /// weights; mask [B, NH, T, T] (dropout on the weights) or nil. Split over (batch, head).
+    public func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?,
+                                 qkv: UnsafePointer<Float>, batch B: Int, length T: Int, channels C: Int, heads NH: Int,
+                                 pool: ThreadPool?) {
+        require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
+        let f = t.pointee.tr_attention_forward!
+        if let pool, pool.threadCount > 1 {
+            pool.parallelFor(B * NH) { r in f(out, att, mask, qkv, T, C, NH, r.lowerBound, r.upperBound) }
+        } else { f(out, att, mask, qkv, T, C, NH, 0, B * NH) }
+    }
+
+    /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
+    public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+                                  att: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+                                  batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
+        require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
+        let f = t.pointee.tr_attention_backward!
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, B * NH * T))
+        defer { scratch.deallocate() }
+        if let pool, pool.threadCount > 1 {
+            pool.parallelFor(B * NH) { r in f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, r.lowerBound, r.upperBound) }
+        } else { f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, 0, B * NH) }
+    }
+
+    /// out[n] = wte[ids[n]] + wpe[n % T] for N = B·T rows (ids < wte rows: checked by the caller).
+    public func embedForward(_ out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, wte: UnsafePointer<Float>,
+                             wpe: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
+        t.pointee.tr_embed_forward(out, ids, wte, wpe, N, T, C)
+    }
+
+    /// dwte[ids[n]] += dx[n], dwpe[n % T] += dx[n].
+    public func embedBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
+                              dx: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
+        t.pointee.tr_embed_backward(dwte, dwpe, ids, dx, N, T, C)
+    }
+
+    /// One AdamW update of n values in torch's order of operations (GPT2Training.AdamW).
+    public func adamwUpdate(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                            _ v: UnsafeMutablePointer<Float>, count n: Int, beta1: Float, beta2: Float, epsilon: Float,
+                            decay: Float, stepSize: Float, bc2Sqrt: Float) {
+        t.pointee.tr_adamw(p, g, m, v, n, beta1, beta2, epsilon, decay, stepSize, bc2Sqrt)
+    }
+
+    /// Σ x², summed in double over short f32 runs.
+    public func sumOfSquares(_ x: UnsafePointer<Float>, count n: Int) -> Double { t.pointee.tr_sum_squares(x, n) }
+
+    /// x *= s.
+    public func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count n: Int) { t.pointee.tr_scale(x, s, n) }
+}
