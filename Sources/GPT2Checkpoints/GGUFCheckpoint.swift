@@ -107,18 +107,24 @@ public struct GGUFCheckpoint: Checkpoint, @unchecked Sendable {
             guard case .array(.string, let a) = v else { throw bad("\(key) is \(v.type.name), expected an array of strings") }
             return a.map { $0.stringValue! }
         }
-        let tokens = try strings("tokenizer.ggml.tokens")
+        var tokens = try strings("tokenizer.ggml.tokens")
         let merges = try strings("tokenizer.ggml.merges")
         var specials = Set<Int>()
         if let types = g["tokenizer.ggml.token_type"] {
             guard let a = types.arrayValue, a.count == tokens.count else {
                 throw bad("tokenizer.ggml.token_type is not an array of \(tokens.count) integers")
             }
+            var kinds: [Int] = []
             for (id, t) in a.enumerated() {
-                // llama_token_type: 3 control, 4 user-defined (both matched as whole strings).
                 guard let k = t.intValue else { throw bad("tokenizer.ggml.token_type[\(id)] is \(t.type.name), expected an integer") }
-                if k == 3 || k == 4 { specials.insert(id) }
+                kinds.append(k)
             }
+            // llama_token_type: 3 control, 4 user-defined (both matched as whole strings);
+            // 5 unused: trailing ones pad the list to the embedding's rows ("[PAD50257]" in
+            // llama.cpp's converter) and are not tokens.
+            let used = (kinds.lastIndex(where: { $0 != 5 }) ?? -1) + 1
+            tokens.removeLast(tokens.count - used)
+            for (id, k) in kinds.prefix(used).enumerated() where k == 3 || k == 4 { specials.insert(id) }
         }
         var eos: Int?
         if let e = g["tokenizer.ggml.eos_token_id"] {

@@ -143,3 +143,33 @@ public enum GGMLType {
         return names[t] ?? "type \(t)"
     }
 }
+
+extension GGUFValue {
+    /// The value's bytes as GGUF stores them (after its u32 type), little-endian.
+    func encode(into out: inout [UInt8]) {
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        switch self {
+        case .u8(let v): put(v)
+        case .i8(let v): put(v)
+        case .u16(let v): put(v)
+        case .i16(let v): put(v)
+        case .u32(let v): put(v)
+        case .i32(let v): put(v)
+        case .f32(let v): put(v.bitPattern)
+        case .bool(let b): put(UInt8(b ? 1 : 0))
+        case .string(let s): GGUFValue.encode(string: s, into: &out)
+        case .array(let t, let a):
+            put(t.rawValue)
+            put(UInt64(a.count))
+            for v in a { v.encode(into: &out) }
+        case .u64(let v): put(v)
+        case .i64(let v): put(v)
+        case .f64(let v): put(v.bitPattern)
+        }
+    }
+
+    static func encode(string s: String, into out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt64(s.utf8.count).littleEndian) { out += $0 }
+        out += s.utf8
+    }
+}
