@@ -9,6 +9,7 @@ public enum CheckpointLayout: String, Sendable, Equatable, CaseIterable {
     case nanoGPT = "nanogpt" // nanoGPT ckpt.pt (+ optional meta.pkl)
     case llmc               // llm.c gpt2_*.bin (+ gpt2_tokenizer.bin)
     case gpt2kit            // our own model file, re-encoded (ModelFileCheckpoint)
+    case gguf               // llama.cpp GGUF, architecture gpt2 (GGUFCheckpoint)
 }
 
 /// A tensor as the source file stores it (for `inspect` of a source checkpoint).

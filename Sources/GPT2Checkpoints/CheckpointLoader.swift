@@ -19,6 +19,10 @@ public enum CheckpointLoader {
         Detector(describes: "a GPT2Kit model file (magic 89 47 32 4B; re-encoded)",
                  matches: { p in Paths.isFile(p) && ModelFile.hasMagic(path: p) },
                  open: { try ModelFileCheckpoint(path: $0) }),
+        // llama.cpp's GGUF, also by magic (the files are often named after their quantization).
+        Detector(describes: "a llama.cpp GGUF file of architecture gpt2 (magic GGUF)",
+                 matches: { p in GGUFFile.hasMagic(path: p) },
+                 open: { try GGUFCheckpoint(path: $0) }),
         Detector(describes: "model.safetensors / model.safetensors.index.json / *.safetensors (+ config.json)",
                  matches: { p in
                      Paths.isDirectory(p)

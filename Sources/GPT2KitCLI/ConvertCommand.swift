@@ -12,6 +12,9 @@ struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert", abstract: "Convert a checkpoint into a GPT2Kit model file.",
         discussion: """
+        --to gguf (or OUT ending in .gguf) writes a GGUF that llama.cpp runs (architecture gpt2, \
+        GPT-2 BPE tokenizers only); --to hf writes a Hugging Face GPT2LMHeadModel directory \
+        (model.safetensors, config.json, tokenizer files; f32, or --dtype f16/bf16). \
         SRC is a file or directory in any supported layout (safetensors, pytorch_model.bin, \
         nanoGPT ckpt.pt, OpenAI TensorFlow, llm.c), or a GPT2Kit model file to re-encode (e.g. \
         --dtype q8_0, like llama-quantize). Tensors are streamed one at a time; the output \
@@ -40,6 +43,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Element type of the matrices: f32, f16, bf16 or q8_0 (default: keep the source's).")
     var dtype: String?
 
+    @Option(help: "Output format: gpt2kit (model file), gguf (llama.cpp, architecture gpt2) or hf (a Hugging Face GPT2LMHeadModel directory). Default: gguf when OUT ends in .gguf, else gpt2kit.")
+    var to: ExportFormat?
+
     @Flag(inversion: .prefixedNo, help: "Lossless byteplanes-zstd compression of float tensors.")
     var compress = false
 
@@ -64,6 +70,10 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError("--verify compares the written file with the source, and --dry-run writes nothing: use one or the other")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        if ExportFormat.resolve(to, output: output) != .gpt2kit {
+            if compress { throw ValidationError("--compress applies to GPT2Kit model files only") }
+            if dryRun { throw ValidationError("--dry-run plans GPT2Kit model files only") }
+        }
     }
 
     var options: ConvertOptions {
@@ -91,6 +101,8 @@ struct ConvertCommand: ParsableCommand {
             writeStderr("notice: \(source) has no tokenizer; embedding GPT-2's from \(found) (pass --vocab PATH to choose)\n")
             checkpoint = try CheckpointLoader.open(source, vocabularyPath: found)
         }
+        let format = ExportFormat.resolve(to, output: output)
+        if format != .gpt2kit, let output { return try runExport(checkpoint, format: format, output: output) }
         if let output, !dryRun { try OutputPathCheck.check(output: output, sources: [source] + checkpoint.sourceFiles) }
         if checkpoint.vocabulary == nil {
             // Without a tokenizer the file cannot encode a prompt by itself; say so rather than

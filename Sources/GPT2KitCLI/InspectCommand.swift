@@ -68,7 +68,7 @@ struct InspectCommand: ParsableCommand {
         switch layout {
         case .tensorflow: return "crc32c of every tensor in the index"
         case .pytorchBin, .nanoGPT: return "zip CRC-32 of every storage (the legacy non-zip layout has none)"
-        case .safetensors, .llmc: return nil
+        case .safetensors, .llmc, .gguf: return nil
         case .gpt2kit: return "crc32c of every tensor"
         }
     }

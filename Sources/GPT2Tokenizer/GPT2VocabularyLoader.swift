@@ -158,9 +158,5 @@ struct MergesParser {
     }
 
     /// Token bytes shown in the byte-level alphabet, as they appear in the files.
-    static func show(_ bytes: [UInt8]) -> String {
-        var s = ""
-        for b in bytes { s.unicodeScalars.append(Unicode.Scalar(ByteLevelAlphabet.scalarOf[Int(b)])!) }
-        return s
-    }
+    static func show(_ bytes: [UInt8]) -> String { ByteLevelAlphabet.text(bytes) }
 }
