@@ -5,6 +5,7 @@
 //   GPT2Tokenizer, GPT2Kernels <- GPT2ModelFile <- GPT2Checkpoints
 //   GPT2Kernels, GPT2ModelFile <- GPT2Runtime
 //   GPT2Runtime <- GPT2Training
+//   GPT2Runtime, GPT2Checkpoints <- GPT2Kit (the one-call facade: load, generate, perplexity)
 //   gpt2kit (CLI) -> everything
 import PackageDescription
 
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "GPT2Checkpoints", targets: ["GPT2Checkpoints"]),
         .library(name: "GPT2Runtime", targets: ["GPT2Runtime"]),
         .library(name: "GPT2Training", targets: ["GPT2Training"]),
+        .library(name: "GPT2Kit", targets: ["GPT2Kit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,10 +56,14 @@ let package = Package(
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
         // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
         .target(name: "GPT2Training", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
+        // The facade: any model file or checkpoint with its tokenizer in one call (above
+        // GPT2Checkpoints, which GPT2Runtime cannot see).
+        .target(name: "GPT2Kit", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "GPT2ModelFile",
+                                                "GPT2Checkpoints", "GPT2Runtime"]),
         .executableTarget(
             name: "GPT2KitCLI",
             dependencies: [
-                "GPT2Tokenizer", "GPT2ModelFile", "GPT2Checkpoints", "GPT2Runtime", "GPT2Training",
+                "GPT2Kit", "GPT2Tokenizer", "GPT2ModelFile", "GPT2Checkpoints", "GPT2Runtime", "GPT2Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -78,6 +84,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GPT2KitTests", dependencies: ["GPT2Kit", "GPT2ModelFile", "GPT2Runtime"]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
                     resources: [.copy("Fixtures")]),
     ]

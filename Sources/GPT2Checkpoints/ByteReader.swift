@@ -5,7 +5,7 @@ import GPT2Support
 /// bytes remain before touching memory, and failures are typed errors carrying the file name and
 /// the absolute offset. Sub-readers (`slice`) are bounded to their structure, so a length field in
 /// a block can never read past the block.
-public struct ByteReader: @unchecked Sendable {
+struct ByteReader: @unchecked Sendable {
     private enum Storage {
         case mapped(MappedFile)
         case array([UInt8])
@@ -13,15 +13,15 @@ public struct ByteReader: @unchecked Sendable {
 
     private let storage: Storage
     /// File name used in errors.
-    public let file: String
+    let file: String
     /// Added to positions in errors, for arrays copied out of a file at this offset.
-    public let origin: Int
+    let origin: Int
     /// Readable range of the storage: `lowerBound <= offset <= upperBound`.
-    public let bounds: Range<Int>
+    let bounds: Range<Int>
     /// Current position in the storage (file offset for mapped readers).
-    public private(set) var offset: Int
+    private(set) var offset: Int
 
-    public init(file: MappedFile) {
+    init(file: MappedFile) {
         storage = .mapped(file)
         self.file = file.path
         origin = 0
@@ -30,7 +30,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// A reader over `bytes`; `origin` is where they came from in `file`, for error offsets.
-    public init(bytes: [UInt8], file: String, origin: Int = 0) {
+    init(bytes: [UInt8], file: String, origin: Int = 0) {
         storage = .array(bytes)
         self.file = file
         self.origin = origin
@@ -47,13 +47,13 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// Bytes left before the end of this reader's bounds.
-    public var remaining: Int { bounds.upperBound - offset }
-    public var isAtEnd: Bool { offset == bounds.upperBound }
+    var remaining: Int { bounds.upperBound - offset }
+    var isAtEnd: Bool { offset == bounds.upperBound }
     /// Absolute position (in the original file) for messages.
-    public var position: Int { origin + offset }
+    var position: Int { origin + offset }
 
     /// An error at the current position.
-    public func error(_ kind: CheckpointError.Kind, _ message: String, hint: String? = nil,
+    func error(_ kind: CheckpointError.Kind, _ message: String, hint: String? = nil,
                       at pos: Int? = nil) -> CheckpointError {
         CheckpointError(kind, file: file, offset: origin + (pos ?? offset), message, hint: hint)
     }
@@ -83,15 +83,15 @@ public struct ByteReader: @unchecked Sendable {
         return v
     }
 
-    public mutating func u8(_ what: String = "u8") throws -> UInt8 { try load(UInt8.self, what) }
-    public mutating func u16(_ what: String = "u16") throws -> UInt16 { try load(UInt16.self, what) }
-    public mutating func u32(_ what: String = "u32") throws -> UInt32 { try load(UInt32.self, what) }
-    public mutating func u64(_ what: String = "u64") throws -> UInt64 { try load(UInt64.self, what) }
-    public mutating func i32(_ what: String = "i32") throws -> Int32 { try load(Int32.self, what) }
-    public mutating func i64(_ what: String = "i64") throws -> Int64 { try load(Int64.self, what) }
+    mutating func u8(_ what: String = "u8") throws -> UInt8 { try load(UInt8.self, what) }
+    mutating func u16(_ what: String = "u16") throws -> UInt16 { try load(UInt16.self, what) }
+    mutating func u32(_ what: String = "u32") throws -> UInt32 { try load(UInt32.self, what) }
+    mutating func u64(_ what: String = "u64") throws -> UInt64 { try load(UInt64.self, what) }
+    mutating func i32(_ what: String = "i32") throws -> Int32 { try load(Int32.self, what) }
+    mutating func i64(_ what: String = "i64") throws -> Int64 { try load(Int64.self, what) }
 
     /// A u64 that must fit in `Int` (a size or offset).
-    public mutating func u64AsInt(_ what: String = "u64") throws -> Int {
+    mutating func u64AsInt(_ what: String = "u64") throws -> Int {
         let start = offset
         let v = try u64(what)
         guard v <= UInt64(Int.max) else {
@@ -101,7 +101,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// Base-128 varint (LevelDB, protobuf): at most 10 bytes, must fit in 64 bits.
-    public mutating func varint(_ what: String = "varint") throws -> UInt64 {
+    mutating func varint(_ what: String = "varint") throws -> UInt64 {
         let start = offset
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -122,7 +122,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// A varint that must fit in `Int` and be at most `limit`.
-    public mutating func varintAsInt(_ what: String = "varint", limit: Int = Int.max) throws -> Int {
+    mutating func varintAsInt(_ what: String = "varint", limit: Int = Int.max) throws -> Int {
         let start = offset
         let v = try varint(what)
         guard v <= UInt64(limit) else {
@@ -132,7 +132,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// A copy of the next `n` bytes.
-    public mutating func bytes(_ n: Int, _ what: String = "bytes") throws -> [UInt8] {
+    mutating func bytes(_ n: Int, _ what: String = "bytes") throws -> [UInt8] {
         try need(n, what)
         let at = offset
         let out = withStorage { Array($0[at..<(at + n)]) }
@@ -141,7 +141,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// The next `n` bytes as a scoped buffer, without copying.
-    public mutating func withBytes<R>(_ n: Int, _ what: String = "bytes",
+    mutating func withBytes<R>(_ n: Int, _ what: String = "bytes",
                                       _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try need(n, what)
         let at = offset
@@ -150,13 +150,13 @@ public struct ByteReader: @unchecked Sendable {
         return r
     }
 
-    public mutating func skip(_ n: Int, _ what: String = "bytes") throws {
+    mutating func skip(_ n: Int, _ what: String = "bytes") throws {
         try need(n, what)
         offset += n
     }
 
     /// Moves to `position`, which must lie within this reader's bounds (end included).
-    public mutating func seek(to position: Int) throws {
+    mutating func seek(to position: Int) throws {
         guard bounds.contains(position) || position == bounds.upperBound else {
             throw error(.truncated, "offset \(position) outside 0...\(bounds.upperBound)",
                         hint: "an offset in the file points past its end")
@@ -165,7 +165,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// A reader bounded to the next `n` bytes; this reader moves past them.
-    public mutating func slice(_ n: Int, _ what: String = "bytes") throws -> ByteReader {
+    mutating func slice(_ n: Int, _ what: String = "bytes") throws -> ByteReader {
         try need(n, what)
         let sub = ByteReader(storage: storage, file: file, origin: origin,
                              bounds: offset..<(offset + n))
@@ -174,7 +174,7 @@ public struct ByteReader: @unchecked Sendable {
     }
 
     /// A reader bounded to `range` of this reader's storage (checked against its bounds).
-    public func slice(range: Range<Int>) throws -> ByteReader {
+    func slice(range: Range<Int>) throws -> ByteReader {
         guard range.lowerBound >= bounds.lowerBound, range.upperBound <= bounds.upperBound else {
             throw error(.truncated, "range \(range) outside \(bounds)",
                         hint: "an offset or length in the file points past its end")

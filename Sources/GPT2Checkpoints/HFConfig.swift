@@ -5,12 +5,12 @@ import GPT2ModelFile
 /// Defaults are transformers' (`activation_function` "gelu_new", `layer_norm_epsilon` 1e-5,
 /// `tie_word_embeddings` true). Options that change the math and that the runtime does not
 /// implement are refused rather than silently ignored.
-public enum HFConfig {
-    public static func load(path: String) throws -> GPT2Config {
+enum HFConfig {
+    static func load(path: String) throws -> GPT2Config {
         try parse(JSONTree.parse(fileAt: path, maxBytes: 1 << 20), file: path)
     }
 
-    public static func parse(_ json: JSONTree, file: String) throws -> GPT2Config {
+    static func parse(_ json: JSONTree, file: String) throws -> GPT2Config {
         guard json.objectValue != nil else {
             throw CheckpointError(.badJSON, file: file, "config.json is not a JSON object")
         }

@@ -7,8 +7,8 @@ import GPT2ModelFile
 /// (transformers `pytorch_utils.Conv1D`: `x @ weight + bias`); canonical weights are `[out, in]`,
 /// so those are transposed on load. Keys may carry the `transformer.` prefix
 /// (`GPT2LMHeadModel`) or not (`GPT2Model`).
-public enum HFTensorNames {
-    public enum Role: Sendable, Equatable {
+enum HFTensorNames {
+    enum Role: Sendable, Equatable {
         /// A parameter: its canonical name, and whether it is a Conv1D weight stored `[in, out]`.
         case tensor(String, conv1D: Bool)
         /// `lm_head.weight`: the output head, tied to `wte` in GPT-2 (not stored then).
@@ -17,10 +17,10 @@ public enum HFTensorNames {
         case buffer
     }
 
-    public static let prefix = "transformer."
+    static let prefix = "transformer."
 
     /// The role of an HF key, or nil when it is not a GPT-2 key.
-    public static func role(of key: String) -> Role? {
+    static func role(of key: String) -> Role? {
         if key == "lm_head.weight" { return .head }
         let name = key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : key
         switch name {

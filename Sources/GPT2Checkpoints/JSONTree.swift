@@ -2,14 +2,14 @@ import GPT2Support
 
 /// The checkpoint readers' JSON: `GPT2Support.JSON` (document-order objects, int/double kept
 /// apart), parsed with the readers' rules and errors.
-public typealias JSONTree = JSON
+typealias JSONTree = JSON
 
 extension JSON {
     /// Parses a whole document; only whitespace may follow it (safetensors pads with spaces).
     /// Duplicate keys at the top level are refused (json-c silently keeps the last one; a
     /// safetensors header with two entries of one name must be refused, not half-read).
     /// `origin` is the file offset of `bytes[0]`, for error offsets.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, file: String, origin: Int = 0,
+    static func parse(_ bytes: UnsafeRawBufferPointer, file: String, origin: Int = 0,
                              maxDepth: Int32 = 64) throws -> JSONTree {
         let options = JSONParseOptions(maxDepth: maxDepth, rejectDuplicateTopLevelKeys: true)
         do {
@@ -39,12 +39,12 @@ extension JSON {
         }
     }
 
-    public static func parse(_ bytes: [UInt8], file: String, origin: Int = 0) throws -> JSONTree {
+    static func parse(_ bytes: [UInt8], file: String, origin: Int = 0) throws -> JSONTree {
         try bytes.withUnsafeBytes { try parse($0, file: file, origin: origin) }
     }
 
     /// Reads and parses a small JSON file (config.json, hparams.json, index.json).
-    public static func parse(fileAt path: String, maxBytes: Int = 64 << 20) throws -> JSONTree {
+    static func parse(fileAt path: String, maxBytes: Int = 64 << 20) throws -> JSONTree {
         let f = try MappedFile.checkpoint(path)
         guard f.count <= maxBytes else {
             throw CheckpointError(.headerTooLarge, file: path, "\(f.count) bytes, more than \(maxBytes) allowed for this JSON file")

@@ -23,7 +23,7 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
+    let table: TensorTable
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: the model file, or a directory holding one.

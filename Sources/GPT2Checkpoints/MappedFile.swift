@@ -24,10 +24,10 @@ extension MappedFile {
     }
 
     /// A reader over the whole file, positioned at 0.
-    public func reader() -> ByteReader { ByteReader(file: self) }
+    func reader() -> ByteReader { ByteReader(file: self) }
 
     /// A bounds-checked copy of `count` bytes at `offset`.
-    public func bytes(at offset: Int, count n: Int) throws -> [UInt8] {
+    func bytes(at offset: Int, count n: Int) throws -> [UInt8] {
         var r = reader()
         try r.seek(to: offset)
         return try r.bytes(n)

@@ -28,7 +28,7 @@ public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
+    let table: TensorTable
     public var tensors: [CanonicalTensorInfo] { table.infos }
     /// `iter_num` when the checkpoint has it (for `inspect`).
     public let iterNum: Int?

@@ -4,11 +4,11 @@ import GPT2Tokenizer
 /// nanoGPT's character-level tokenizer, `meta.pkl` beside `ckpt.pt` (written by
 /// `data/shakespeare_char/prepare.py`): a pickled dict `{'vocab_size': n, 'itos': {id: char},
 /// 'stoi': {char: id}}`. Read by the safe pickle reader (no globals at all are needed).
-public enum NanoGPTMeta {
-    public static let fileName = "meta.pkl"
+enum NanoGPTMeta {
+    static let fileName = "meta.pkl"
 
     /// The character vocabulary of `path`: token `i` is the UTF-8 of `itos[i]`.
-    public static func load(path: String) throws -> Vocabulary {
+    static func load(path: String) throws -> Vocabulary {
         let file = try MappedFile.checkpoint(path)
         guard file.count <= 64 << 20 else {
             throw CheckpointError(.headerTooLarge, file: path, "meta.pkl of \(file.count) bytes is larger than 64 MB",

@@ -15,15 +15,15 @@
 ///   UNICODE) are refused: torch.save never writes them.
 /// - Every length is checked against the bytes left before anything is allocated; the nesting
 ///   depth and the expanded size of shared references are bounded (`Policy`).
-public enum PickleReader {
-    public struct Policy: Sendable {
-        public var allowedGlobals: Set<PickleGlobal>
+enum PickleReader {
+    struct Policy: Sendable {
+        var allowedGlobals: Set<PickleGlobal>
         /// Deepest nesting of containers accepted (state dicts nest < 10).
-        public var maxDepth: Int
+        var maxDepth: Int
         /// Most values the tree may hold once memo references are expanded.
-        public var maxNodes: Int
+        var maxNodes: Int
 
-        public init(allowedGlobals: Set<PickleGlobal>, maxDepth: Int = 256, maxNodes: Int = 1 << 24) {
+        init(allowedGlobals: Set<PickleGlobal>, maxDepth: Int = 256, maxNodes: Int = 1 << 24) {
             self.allowedGlobals = allowedGlobals
             self.maxDepth = maxDepth
             self.maxNodes = maxNodes
@@ -41,7 +41,7 @@ public enum PickleReader {
 
     /// Reads one pickle that starts at `start`; returns its value and the offset after STOP.
     /// Offsets in errors are `baseOffset + position in bytes`.
-    public static func read(_ bytes: UnsafeRawBufferPointer, at start: Int = 0, baseOffset: Int = 0,
+    static func read(_ bytes: UnsafeRawBufferPointer, at start: Int = 0, baseOffset: Int = 0,
                             policy: Policy) throws -> (value: PickleValue, end: Int) {
         var m = PickleMachine(bytes: bytes, pos: start, baseOffset: baseOffset, policy: policy)
         var roots: [PickleNode] = []
@@ -53,7 +53,7 @@ public enum PickleReader {
     }
 
     /// Reads a whole pickle held in memory (e.g. a zip member or `meta.pkl`).
-    public static func read(_ bytes: [UInt8], policy: Policy) throws -> PickleValue {
+    static func read(_ bytes: [UInt8], policy: Policy) throws -> PickleValue {
         try bytes.withUnsafeBytes { try read($0, policy: policy).value }
     }
 }

@@ -3,7 +3,7 @@
 /// Python objects map onto plain cases; calls to the few allowed globals (see
 /// `PickleReader.Policy`) stay inert `.object` records for the caller to interpret (e.g. the
 /// torch layer turns `torch._utils._rebuild_tensor_v2(...)` into a tensor reference).
-public indirect enum PickleValue: Sendable, Equatable {
+indirect enum PickleValue: Sendable, Equatable {
     case none
     case bool(Bool)
     case int(Int)
@@ -25,11 +25,11 @@ public indirect enum PickleValue: Sendable, Equatable {
     /// A persistent id (BINPERSID / PERSID): torch uses it to point at tensor storages.
     case persistent(PickleValue)
 
-    public var asInt: Int? { if case .int(let v) = self { return v } else { return nil } }
-    public var asString: String? { if case .string(let v) = self { return v } else { return nil } }
-    public var asBool: Bool? { if case .bool(let v) = self { return v } else { return nil } }
+    var asInt: Int? { if case .int(let v) = self { return v } else { return nil } }
+    var asString: String? { if case .string(let v) = self { return v } else { return nil } }
+    var asBool: Bool? { if case .bool(let v) = self { return v } else { return nil } }
     /// float, or int widened to Double (Python code often mixes them).
-    public var asDouble: Double? {
+    var asDouble: Double? {
         switch self {
         case .float(let v): return v
         case .int(let v): return Double(v)
@@ -37,23 +37,23 @@ public indirect enum PickleValue: Sendable, Equatable {
         }
     }
     /// Items of a tuple or list.
-    public var asSequence: [PickleValue]? {
+    var asSequence: [PickleValue]? {
         switch self {
         case .tuple(let v), .list(let v): return v
         default: return nil
         }
     }
-    public var asDict: [PickleDictEntry]? { if case .dict(let v) = self { return v } else { return nil } }
+    var asDict: [PickleDictEntry]? { if case .dict(let v) = self { return v } else { return nil } }
 
     /// Value of a dict entry whose key is the string `key` (nil if absent or not a dict).
-    public subscript(key: String) -> PickleValue? {
+    subscript(key: String) -> PickleValue? {
         guard case .dict(let entries) = self else { return nil }
         for e in entries where e.key == .string(key) { return e.value }
         return nil
     }
 
     /// Short name of the case, for error messages ("expected a dict, found a list").
-    public var kindName: String {
+    var kindName: String {
         switch self {
         case .none: return "None"
         case .bool: return "bool"
@@ -72,32 +72,32 @@ public indirect enum PickleValue: Sendable, Equatable {
     }
 }
 
-public struct PickleDictEntry: Sendable, Equatable {
-    public var key: PickleValue
-    public var value: PickleValue
-    public init(key: PickleValue, value: PickleValue) {
+struct PickleDictEntry: Sendable, Equatable {
+    var key: PickleValue
+    var value: PickleValue
+    init(key: PickleValue, value: PickleValue) {
         self.key = key
         self.value = value
     }
 }
 
 /// `module.name` of a global, e.g. `torch._utils._rebuild_tensor_v2`.
-public struct PickleGlobal: Sendable, Hashable, CustomStringConvertible {
-    public var module: String
-    public var name: String
-    public init(_ module: String, _ name: String) {
+struct PickleGlobal: Sendable, Hashable, CustomStringConvertible {
+    var module: String
+    var name: String
+    init(_ module: String, _ name: String) {
         self.module = module
         self.name = name
     }
-    public var description: String { "\(module).\(name)" }
+    var description: String { "\(module).\(name)" }
 }
 
 /// A call `callee(*args)` recorded instead of performed; `state` is what BUILD passed.
-public struct PickleObject: Sendable, Equatable {
-    public var callee: PickleGlobal
-    public var args: [PickleValue]
-    public var state: PickleValue?
-    public init(callee: PickleGlobal, args: [PickleValue], state: PickleValue? = nil) {
+struct PickleObject: Sendable, Equatable {
+    var callee: PickleGlobal
+    var args: [PickleValue]
+    var state: PickleValue?
+    init(callee: PickleGlobal, args: [PickleValue], state: PickleValue? = nil) {
         self.callee = callee
         self.args = args
         self.state = state

@@ -21,7 +21,7 @@ public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
+    let table: TensorTable
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: `pytorch_model.bin` (or another torch.save file), `pytorch_model.bin.index.json`,

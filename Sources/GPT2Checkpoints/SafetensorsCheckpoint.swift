@@ -15,7 +15,7 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
+    let table: TensorTable
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: a directory, a `.safetensors` file, or a `.safetensors.index.json` file.

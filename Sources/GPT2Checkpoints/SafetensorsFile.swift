@@ -8,22 +8,22 @@ import GPT2ModelFile
 /// "__metadata__": {str: str}}`; then the data area, offsets relative to its start. Like the
 /// reference implementation we require the ranges to tile the data area exactly: no overlap, no
 /// hole, nothing after the last tensor.
-public struct SafetensorsFile: @unchecked Sendable {
-    public struct Entry: Sendable, Equatable {
-        public var name: String
+struct SafetensorsFile: @unchecked Sendable {
+    struct Entry: Sendable, Equatable {
+        var name: String
         /// The dtype string as stored (`F32`, `BOOL`, ...).
-        public var dtype: String
+        var dtype: String
         /// Its GPT2Kit element type, nil for dtypes only buffers use (BOOL, integers, F64...):
         /// those are validated like any tensor but cannot be a weight.
-        public var type: ElementType?
-        public var shape: [Int]
+        var type: ElementType?
+        var shape: [Int]
         /// Absolute byte range in the file.
-        public var range: Range<Int>
+        var range: Range<Int>
     }
 
     /// Bytes per element of every whole-byte dtype of the safetensors spec (sub-byte F4/F6
     /// types are refused).
-    public static let dtypeSizes: [String: Int] = [
+    static let dtypeSizes: [String: Int] = [
         "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
         "U16": 2, "I16": 2, "F16": 2, "BF16": 2,
         "U32": 4, "I32": 4, "F32": 4,
@@ -31,18 +31,18 @@ public struct SafetensorsFile: @unchecked Sendable {
     ]
 
     /// The reference implementation's cap on the header (100 MB); a 124M GPT-2 needs ~15 KB.
-    public static let maxHeaderSize = 100_000_000
+    static let maxHeaderSize = 100_000_000
 
-    public let file: MappedFile
+    let file: MappedFile
     /// Entries in data order.
-    public let entries: [Entry]
-    public let metadata: [String: String]
+    let entries: [Entry]
+    let metadata: [String: String]
 
-    public init(path: String) throws {
+    init(path: String) throws {
         try self.init(file: MappedFile.checkpoint(path))
     }
 
-    public init(file: MappedFile) throws {
+    init(file: MappedFile) throws {
         self.file = file
         let path = file.path
         var r = file.reader()

@@ -10,14 +10,14 @@ import GPT2ModelFile
 ///                         int64 offset = 4; int64 size = 5; fixed32 crc32c = 6;
 ///                         repeated TensorSliceProto slices = 7; }
 ///     TensorShapeProto  { repeated Dim dim = 2 { int64 size = 1; string name = 2; }; bool unknown_rank = 3; }
-public struct TFBundleEntry: Sendable, Equatable {
-    public var type: ElementType
-    public var shape: [Int]
-    public var shardID: Int
-    public var offset: Int
-    public var size: Int
+struct TFBundleEntry: Sendable, Equatable {
+    var type: ElementType
+    var shape: [Int]
+    var shardID: Int
+    var offset: Int
+    var size: Int
     /// Masked crc32c of the tensor's bytes.
-    public var crc32c: UInt32
+    var crc32c: UInt32
 
     /// TensorFlow `DataType` enum values (types.proto) for the element types we read.
     static func elementType(_ dtype: UInt64) -> ElementType? {
@@ -29,7 +29,7 @@ public struct TFBundleEntry: Sendable, Equatable {
         }
     }
 
-    public init(_ r: ByteReader, name: String) throws {
+    init(_ r: ByteReader, name: String) throws {
         var r = r
         var dtype: UInt64? = nil
         var shape: [Int]? = nil
@@ -109,11 +109,11 @@ public struct TFBundleEntry: Sendable, Equatable {
 }
 
 /// The header entry (empty key) of a checkpoint index.
-public struct TFBundleHeader: Sendable, Equatable {
-    public var numShards: Int
-    public var littleEndian: Bool
+struct TFBundleHeader: Sendable, Equatable {
+    var numShards: Int
+    var littleEndian: Bool
 
-    public init(_ r: ByteReader) throws {
+    init(_ r: ByteReader) throws {
         var r = r
         var shards = 1
         var endianness: UInt64 = 0

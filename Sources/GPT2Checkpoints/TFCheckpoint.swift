@@ -16,8 +16,8 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
-    public let header: TFBundleHeader
+    let table: TensorTable
+    let header: TFBundleHeader
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: the directory, the `.index` file, a data shard, or the prefix (`.../model.ckpt`).

@@ -13,22 +13,22 @@ import GPT2ModelFile
 ///                key[shared..] (the rest is the previous key's prefix), value
 /// The index block maps a separator key to each data block's handle. Keys must be strictly
 /// increasing, which also rules out duplicates.
-public struct TFTable: Sendable {
-    public struct Entry: Sendable, Equatable {
-        public var key: [UInt8]
-        public var value: [UInt8]
+struct TFTable: Sendable {
+    struct Entry: Sendable, Equatable {
+        var key: [UInt8]
+        var value: [UInt8]
         /// File offset of the value, for errors found while decoding it.
-        public var valueOffset: Int
+        var valueOffset: Int
     }
 
-    public static let magic: UInt64 = 0xdb47_7524_8b80_fb57
-    public static let footerSize = 48
+    static let magic: UInt64 = 0xdb47_7524_8b80_fb57
+    static let footerSize = 48
     static let trailerSize = 5
 
     /// All entries, in key order.
-    public let entries: [Entry]
+    let entries: [Entry]
 
-    public init(file: MappedFile) throws {
+    init(file: MappedFile) throws {
         let path = file.path
         guard file.count >= Self.footerSize else {
             throw CheckpointError(.truncated, file: path, offset: 0,

@@ -3,14 +3,14 @@ import GPT2ModelFile
 /// Variable names of OpenAI's GPT-2 TensorFlow checkpoint (`src/model.py` of the gpt-2 release)
 /// and the canonical names they map to. LayerNorm gain/bias are `g`/`b`; the linear layers are
 /// 1×1 convolutions whose weight `w` has shape `[1, in, out]`, transposed to canonical `[out, in]`.
-public enum TFTensorNames {
-    public struct Mapping: Sendable, Equatable {
-        public var canonical: String
+enum TFTensorNames {
+    struct Mapping: Sendable, Equatable {
+        var canonical: String
         /// `[1, in, out]` conv weight.
-        public var conv: Bool
+        var conv: Bool
     }
 
-    public static func mapping(of name: String) -> Mapping? {
+    static func mapping(of name: String) -> Mapping? {
         switch name {
         case "model/wte": return Mapping(canonical: TensorName.tokenEmbedding, conv: false)
         case "model/wpe": return Mapping(canonical: TensorName.positionEmbedding, conv: false)

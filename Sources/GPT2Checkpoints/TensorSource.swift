@@ -4,8 +4,8 @@ import GPT2ModelFile
 /// Where one canonical tensor's bytes are in a mapped source file, and how to make them
 /// canonical. Readers build one per canonical tensor after validating every size, so `load`
 /// only copies (and maybe transposes) bytes already known to be in range.
-public struct TensorSource: @unchecked Sendable {
-    public enum Transform: Sendable, Equatable {
+struct TensorSource: @unchecked Sendable {
+    enum Transform: Sendable, Equatable {
         /// Bytes are already canonical.
         case none
         /// Stored `[rows, cols]` (Conv1D / TF `[in, out]`); canonical is `[cols, rows]`.
@@ -14,15 +14,15 @@ public struct TensorSource: @unchecked Sendable {
         case leadingRows(rows: Int, cols: Int)
     }
 
-    public var info: CanonicalTensorInfo
-    public var file: MappedFile
+    var info: CanonicalTensorInfo
+    var file: MappedFile
     /// Byte range in `file` holding the stored tensor.
-    public var range: Range<Int>
-    public var transform: Transform
+    var range: Range<Int>
+    var transform: Transform
     /// Checked before the bytes are used (TF's masked crc32c), when the format stores one.
-    public var verify: (@Sendable (UnsafeRawBufferPointer) throws -> Void)?
+    var verify: (@Sendable (UnsafeRawBufferPointer) throws -> Void)?
 
-    public init(info: CanonicalTensorInfo, file: MappedFile, range: Range<Int>,
+    init(info: CanonicalTensorInfo, file: MappedFile, range: Range<Int>,
                 transform: Transform = .none,
                 verify: (@Sendable (UnsafeRawBufferPointer) throws -> Void)? = nil) {
         self.info = info
@@ -34,7 +34,7 @@ public struct TensorSource: @unchecked Sendable {
 
     /// The canonical tensor's bytes (a copy; the mapping stays lazily paged). `threads` split
     /// a transposition.
-    public func load(threads: Int = 1) throws -> TensorData {
+    func load(threads: Int = 1) throws -> TensorData {
         var r = try file.reader().slice(range: range)
         let size = TensorTransforms.elementSize(info.type) ?? 1
         let bytes: [UInt8] = try r.withBytes(range.count, "tensor \(info.name)") { raw in
@@ -67,15 +67,15 @@ public struct TensorSource: @unchecked Sendable {
 }
 
 /// Canonical tensors of a checkpoint in file order, by name.
-public struct TensorTable: @unchecked Sendable {
-    public private(set) var sources: [TensorSource] = []
+struct TensorTable: @unchecked Sendable {
+    private(set) var sources: [TensorSource] = []
     private var index: [String: Int] = [:]
     /// File named in "missing tensor" errors.
-    public let file: String
+    let file: String
 
     /// Orders `byName` as `TensorName.gpt2Tensors(config)` and checks that every expected tensor
     /// is there with its canonical shape and nothing else is.
-    public init(config: GPT2Config, byName: [String: TensorSource], file: String,
+    init(config: GPT2Config, byName: [String: TensorSource], file: String,
                 sourceName: (String) -> String = { $0 }) throws {
         self.file = file
         let expected = TensorName.gpt2Tensors(config)
@@ -100,9 +100,9 @@ public struct TensorTable: @unchecked Sendable {
         }
     }
 
-    public var infos: [CanonicalTensorInfo] { sources.map(\.info) }
+    var infos: [CanonicalTensorInfo] { sources.map(\.info) }
 
-    public func load(_ name: String, threads: Int = 1) throws -> TensorData {
+    func load(_ name: String, threads: Int = 1) throws -> TensorData {
         guard let i = index[name] else {
             throw CheckpointError(.missingTensor, file: file, "no canonical tensor named \(name)",
                                   hint: "names are listed by `tensors` (e.g. h.0.attn.qkv.weight)")

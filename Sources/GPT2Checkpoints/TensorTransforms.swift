@@ -4,9 +4,9 @@ import GPT2ModelFile
 /// Rearrangements every reader needs to turn a stored tensor into its canonical form, on raw
 /// little-endian bytes of any 2- or 4-byte element type (f16, bf16, f32): no conversion of values,
 /// so results are bit-exact.
-public enum TensorTransforms {
+enum TensorTransforms {
     /// Element type of a safetensors / HF dtype string (`F32`, `F16`, `BF16`), nil otherwise.
-    public static func elementType(dtype: String) -> ElementType? {
+    static func elementType(dtype: String) -> ElementType? {
         switch dtype {
         case "F32": return .f32
         case "F16": return .f16
@@ -16,7 +16,7 @@ public enum TensorTransforms {
     }
 
     /// Bytes per element of the source types readers produce (q8_0 has no fixed size: nil).
-    public static func elementSize(_ t: ElementType) -> Int? {
+    static func elementSize(_ t: ElementType) -> Int? {
         switch t {
         case .f32: return 4
         case .f16, .bf16: return 2
@@ -27,7 +27,7 @@ public enum TensorTransforms {
     /// `src` holds a row-major `[rows, cols]` matrix; returns the `[cols, rows]` transpose.
     /// Preconditions (callers have validated sizes): `src.count == rows * cols * elementSize`.
     /// `threads` split the source rows (each thread writes its own column range of the result).
-    public static func transpose2D(_ src: UnsafeRawBufferPointer, rows: Int, cols: Int,
+    static func transpose2D(_ src: UnsafeRawBufferPointer, rows: Int, cols: Int,
                                    elementSize: Int, threads: Int = 1) -> [UInt8] {
         precondition(src.count == rows * cols * elementSize, "transpose2D: size mismatch")
         if src.isEmpty { return [] }
@@ -85,7 +85,7 @@ public enum TensorTransforms {
     }
 
     /// The naive transpose, kept as the test oracle for `transpose2D`.
-    public static func transpose2DNaive(_ src: [UInt8], rows: Int, cols: Int, elementSize: Int) -> [UInt8] {
+    static func transpose2DNaive(_ src: [UInt8], rows: Int, cols: Int, elementSize: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: src.count)
         for r in 0..<rows {
             for c in 0..<cols {
@@ -99,7 +99,7 @@ public enum TensorTransforms {
 
     /// The first `keep` rows of a row-major matrix of `cols` columns: drops the padding rows
     /// that nanoGPT and llm.c add to `wte` (50257 → 50304 for GPU-friendly sizes).
-    public static func leadingRows(_ src: UnsafeRawBufferPointer, keep: Int, cols: Int,
+    static func leadingRows(_ src: UnsafeRawBufferPointer, keep: Int, cols: Int,
                                    elementSize: Int) -> [UInt8] {
         let n = keep * cols * elementSize
         precondition(n <= src.count, "leadingRows: not enough rows")

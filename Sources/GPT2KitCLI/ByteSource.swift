@@ -10,8 +10,18 @@ final class ByteSource {
     /// `read()` lands here, then only the bytes read are appended to the caller's array (which
     /// saves zero-filling a large buffer for a small input: `echo hello` reads 6 bytes).
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+    /// The text of `-p` (no file descriptor), handed out by `read` from `textOffset` on.
+    private let text: [UInt8]?
+    private var textOffset = 0
+
+    /// `tokenize -p TEXT`: the text itself as the input.
+    init(text: String) {
+        self.text = Array(text.utf8)
+        fd = -1; owned = false; name = "-p"
+    }
 
     init(path: String?) throws {
+        text = nil
         guard let path, path != "-" else {
             fd = 0; owned = false; name = "standard input"
             return
@@ -31,6 +41,12 @@ final class ByteSource {
 
     /// Appends up to `count` bytes (at most 256 KiB) to `buffer`; returns how many, 0 at the end.
     func read(appendingTo buffer: inout [UInt8], count: Int) throws -> Int {
+        if let text {
+            let n = min(count, text.count - textOffset)
+            buffer.append(contentsOf: text[textOffset ..< textOffset + n])
+            textOffset += n
+            return n
+        }
         while true {
             let n = Glibc.read(fd, scratch.baseAddress!, min(count, scratch.count))
             if n < 0 && errno == EINTR { continue }
@@ -44,6 +60,7 @@ final class ByteSource {
     /// for a pipe or terminal. A stretch without a cut point is read into one buffer of this
     /// size instead of one that doubles (each doubling copies and touches fresh pages).
     func remainingBytes() -> Int? {
+        if let text { return text.count - textOffset }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         let at = lseek(fd, 0, SEEK_CUR)

@@ -40,8 +40,8 @@ struct ConvertCommand: ParsableCommand {
                                discussion: "Default: the one beside the weights (nanoGPT: meta.pkl, else GPT-2's from the installed Vocab/)."))
     var vocab: String?
 
-    @Option(help: "Element type of the matrices: f32, f16, bf16 or q8_0 (default: keep the source's).")
-    var dtype: String?
+    @Option(help: "Element type of the matrices (default: keep the source's).")
+    var dtype: ElementType?
 
     @Option(help: "Output format: gpt2kit (model file), gguf (llama.cpp, architecture gpt2) or hf (a Hugging Face GPT2LMHeadModel directory). Default: gguf when OUT ends in .gguf, else gpt2kit.")
     var to: ExportFormat?
@@ -58,13 +58,10 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.")
     var json = false
 
-    @Option(help: "Cores for compression and verification.")
+    @Option(name: [.customShort("t"), .long], help: "Cores for compression and verification.")
     var threads: Int = 2
 
     func validate() throws {
-        if let dtype, ElementType(rawValue: dtype) == nil {
-            throw ValidationError("--dtype must be f32, f16, bf16 or q8_0, got '\(dtype)'")
-        }
         guard dryRun || output != nil else { throw ValidationError("missing -o OUT (or use --dry-run)") }
         if dryRun && verify {
             throw ValidationError("--verify compares the written file with the source, and --dry-run writes nothing: use one or the other")
@@ -77,7 +74,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     var options: ConvertOptions {
-        ConvertOptions(dtype: dtype.flatMap(ElementType.init(rawValue:)), compress: compress, threads: threads)
+        ConvertOptions(dtype: dtype, compress: compress, threads: threads)
     }
 
     func run() throws {
@@ -155,7 +152,7 @@ struct ConvertCommand: ParsableCommand {
         if json {
             var o: [String: JSONValue] = [
                 "output": .string(out), "source": .string(source), "layout": .string(summary.layout.rawValue),
-                "dtype": dtype.map { .string($0) } ?? .null, "compress": .bool(compress),
+                "dtype": dtype.map { .string($0.rawValue) } ?? .null, "compress": .bool(compress),
                 "tensors": .number(Double(summary.tensors.count)), "bytes_in": .number(Double(summary.bytesIn)),
                 "file_bytes": .number(Double(summary.fileSize)), "seconds": .number(summary.seconds),
                 "compressed_tensors": .number(Double(summary.tensors.filter { $0.codec != .raw }.count)),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GPT2Kit
 import GPT2Tokenizer
 
 struct DetokenizeCommand: ParsableCommand {
@@ -11,12 +12,12 @@ struct DetokenizeCommand: ParsableCommand {
         outside the vocabulary is an error naming its position (0 = first id).
         """)
 
-    enum Format: String, ExpressibleByArgument { case text, u16 }
+    enum Format: String, CaseInsensitiveArgument { case text, u16 }
 
     @Argument(help: "Files of ids ('-' or none: standard input).")
     var files: [String] = []
 
-    @Option(help: "Vocabulary file or directory, any supported format (default: the GPT-2 vocabulary in Vocab/).")
+    @Option(help: "Vocabulary file or directory in any supported format, or a model file (its embedded tokenizer) (default: the GPT-2 vocabulary).")
     var vocab: String?
 
     @Option(help: "text (decimal ids) or u16 (binary little-endian uint16 ids).")
@@ -33,7 +34,7 @@ struct DetokenizeCommand: ParsableCommand {
 
     func run() throws {
         MallocTuning.keepFreedMemory()
-        let vocabulary = try vocab.map { try Vocabulary.load(path: $0) } ?? Vocabulary.loadDefault()
+        let vocabulary = try vocab.map { try TextModel.vocabulary(at: $0) } ?? Vocabulary.loadDefault()
         let tokenizer = try Tokenizer(vocabulary: vocabulary)
         let sink = try ByteSink(path: output)
         for path in files.isEmpty ? ["-"] : files {

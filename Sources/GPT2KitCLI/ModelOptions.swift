@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GPT2Kernels
+import GPT2Kit
+import GPT2Support
 import GPT2ModelFile
 import GPT2Runtime
 import GPT2Tokenizer
@@ -8,14 +9,14 @@ import GPT2Tokenizer
 /// Options shared by `generate` and `perplexity`: which model file, how many cores, the KV
 /// cache's element type.
 struct ModelOptions: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`.")
+    @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`, or any checkpoint `convert` reads.")
     var model: String
 
-    @Option(help: "Cores to use (1 or 2 on this machine; up to 64).")
+    @Option(name: [.customShort("t"), .long], help: "Cores to use (up to 64; default: 2, or 1 on a one-core machine).")
     var threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     @Option(name: .customLong("kv-cache"),
-            help: "KV cache element type: f32 or f16 (default: f32 for f32 weights, exact; f16 otherwise, as llama.cpp).")
+            help: "KV cache element type (default: f32 for f32 weights, exact; f16 otherwise, as llama.cpp).")
     var kvCache: KVCacheType?
 
     func validate() throws {
@@ -23,54 +24,22 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// A model file opened for running: weights, the model with its KV cache, the tokenizer.
-struct LoadedModel {
-    let model: GPT2Model
-    let tokenizer: Tokenizer
-    /// Seconds to open, validate and map the file (and decode compressed tensors).
-    let loadSeconds: Double
-    /// Element type of the big matrices (what the speed depends on).
-    let weightType: String
+/// A model opened for `generate` and `perplexity`: the library's `TextModel` (model file or any
+/// checkpoint, with its tokenizer), so the CLI has no loading logic of its own.
+typealias LoadedModel = TextModel
+
+extension TextModel {
+    convenience init(_ o: ModelOptions) throws {
+        try self.init(path: o.model, options: Options(threads: o.threads, kvCache: o.kvCache))
+    }
+
     /// The kernel set the model runs on, e.g. "avx512+vnni" (GPT2KIT_KERNELS or the CPU's best).
     var kernels: String { model.kernels.description }
-
-    /// The file's embedded vocabulary, or the default GPT-2 one when it has none.
-    init(_ o: ModelOptions) throws {
-        let start = Clock.now()
-        let kernels = try Kernels.fromEnvironment()          // a bad GPT2KIT_KERNELS stops here
-        let file = try ModelFile(path: o.model)
-        let weights = try GPT2Weights(modelFile: file, threads: o.threads, kernels: kernels)
-        model = try GPT2Model(weights: weights, threads: o.threads, kvCache: o.kvCache, kernels: kernels)
-        loadSeconds = Clock.now() - start
-        tokenizer = try Tokenizer(vocabulary: file.vocabulary ?? Self.defaultVocabulary(for: o.model))
-        weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
-    }
-}
-
-extension LoadedModel {
-    /// The GPT-2 vocabulary for a model file without a tokenizer. generate/perplexity have no
-    /// --vocab (a model file carries its tokenizer), so the hint names the fix: re-encode the
-    /// file with one embedded (`convert` reads model files too).
-    static func defaultVocabulary(for model: String) throws -> Vocabulary {
-        do {
-            return try Vocabulary.loadDefault()
-        } catch TokenizerError.vocabularyNotFound(let searched) {
-            throw NoTokenizer(description: "\(model) has no tokenizer and no default GPT-2 vocabulary was found "
-                              + "(searched: \(searched.joined(separator: ", ")))\nHINT: embed one with "
-                              + "`gpt2kit convert \(model) --vocab PATH -o OUT`, or run Tools/setup")
-        }
-    }
-
-    struct NoTokenizer: Error, CustomStringConvertible { let description: String }
 }
 
 enum Clock {
     /// Monotonic seconds.
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { MonotonicClock.seconds() }
 }
 
 /// Text from `-p`, `-f FILE` or standard input, as bytes that are checked to be UTF-8: a model
@@ -159,4 +128,3 @@ enum ResidentMemory {
     }
 }
 
-extension KVCacheType: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPT2Kit
 import GPT2Runtime
 
 /// `gpt2kit perplexity`: mean next-token cross-entropy of a text, a correctness check users can
@@ -8,7 +9,9 @@ struct PerplexityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perplexity", abstract: "Mean next-token loss and perplexity of a text.",
         discussion: """
-        The text (-f FILE or standard input) is tokenized as ordinary text and cut into consecutive \
+        The text (-f FILE or standard input) is tokenized (special-token text such as \
+        <|endoftext|> is refused unless --allow-special or --special-as-text says what it means, \
+        the rule of tokenize and generate) and cut into consecutive \
         windows of n_ctx input tokens; each window starts with an empty context and predicts the \
         token after each of its inputs, so every token but the first is predicted once. Reports \
         the mean cross-entropy over all predicted tokens (nats) and its exp, the perplexity.
@@ -19,20 +22,21 @@ struct PerplexityCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Text file (default: standard input).")
     var file: String?
 
+    @OptionGroup var special: SpecialTokenOptions
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
         let text = try TextInput.read(text: nil, file: file)
         let loaded = try LoadedModel(modelOptions)
-        // Ordinary text (specials as text, like the reference losses), but through `encode` so
-        // a character-level vocabulary refuses a character it lacks instead of dropping it.
-        let ids = try loaded.tokenizer.encode(String(decoding: text, as: UTF8.self),
-                                              allowedSpecial: .none, disallowedSpecial: .none)
+        // Through `encode`, so a character-level vocabulary refuses a character it lacks
+        // instead of dropping it.
+        let ids = try special.tokenize(text, input: SpecialTokenOptions.inputName(prompt: nil, file: file), with: loaded)
         let start = Clock.now()
         // Progress on a terminal only (long texts take minutes: 338k tokens of Shakespeare).
         let tty = isatty(STDERR_FILENO) != 0
-        let r = try Perplexity.evaluate(model: loaded.model, tokens: ids) { done, total in
+        let r = try loaded.perplexity(ids: ids) { done, total in
             if tty { Output.err("\rwindow \(done)/\(total)" + (done == total ? "\n" : "")) }
         }
         let seconds = Clock.now() - start

@@ -1,14 +1,9 @@
+import GPT2Kit
 import GPT2Tokenizer
 
-/// What `tokenize` does with special-token text such as `<|endoftext|>` in its input.
-enum SpecialTextPolicy: Sendable {
-    /// Refuse it (the default): silently encoding it either way would surprise someone.
-    case refuse
-    /// `--allow-special`: encode it as the special token (tiktoken `allowed_special="all"`).
-    case allow
-    /// `--special-as-text`: encode it as ordinary text (tiktoken `encode_ordinary`).
-    case asText
-}
+/// What `tokenize` does with special-token text such as `<|endoftext|>` in its input: the
+/// library's one rule (refuse, `--allow-special`, `--special-as-text`).
+typealias SpecialTextPolicy = SpecialTokenRule
 
 /// Encodes one piece of the input (cut at a safe split point, so pieces encode independently)
 /// and formats its ids. Runs on worker threads: it only reads shared state.

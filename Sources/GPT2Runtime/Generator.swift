@@ -63,6 +63,7 @@ public final class Generator {
         guard options.maxNewTokens > 0 else { return stats }
 
         let start = Self.now()
+        sampler.begin(prompt)                        // the repeat penalty sees the prompt
         model.reset()
         try prompt.withUnsafeBufferPointer { try model.run($0, logits: .last) }
         var logits = model.lastLogits

@@ -1,6 +1,12 @@
 import Foundation
 
-/// How the next token is picked from the logits (nanoGPT `sample.py` semantics, plus top-p).
+/// How the next token is picked from the logits (nanoGPT `sample.py` semantics, plus top-p,
+/// and llama.cpp's min-p and repeat penalty).
+///
+/// Order, as llama.cpp's default chain: repeat penalty on the raw logits, then top-k, top-p
+/// (over the probabilities at `temperature`, as transformers), min-p (on the logits, so at
+/// temperature 1, as llama.cpp), then one draw at `temperature`. Temperature 0 is the argmax of
+/// the penalized logits.
 public struct SamplingOptions: Sendable, Equatable {
     /// 0 picks the argmax (greedy); otherwise logits are divided by it before the softmax.
     public var temperature: Float
@@ -10,12 +16,26 @@ public struct SamplingOptions: Sendable, Equatable {
     /// Nucleus: keep the smallest set of most likely tokens whose probability sum reaches p
     /// (after top-k), as in Holtzman et al. 2019 and transformers' `TopPLogitsWarper`. 1 keeps all.
     public var topP: Float
+    /// llama.cpp's min-p: keep only tokens whose probability is at least `minP` times the most
+    /// likely one's (logit >= max + ln(minP)). 0 keeps all.
+    public var minP: Float
+    /// llama.cpp's repeat penalty: each distinct token among the last `repeatLastN` (prompt and
+    /// generated) has a positive logit divided by it, a negative one multiplied. 1 is off.
+    public var repeatPenalty: Float
+    /// How many recent tokens the repeat penalty looks at (llama.cpp's `--repeat-last-n`, 64).
+    public var repeatLastN: Int
+    /// Seed of the random draws: the same seed gives the same text on every machine.
     public var seed: UInt64
 
-    public init(temperature: Float = 0.8, topK: Int? = 200, topP: Float = 1, seed: UInt64 = 1337) {
+    /// nanoGPT's defaults (temperature 0.8, top-k 200), every other filter off.
+    public init(temperature: Float = 0.8, topK: Int? = 200, topP: Float = 1, minP: Float = 0,
+                repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64 = 1337) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
+        self.minP = minP
+        self.repeatPenalty = repeatPenalty
+        self.repeatLastN = repeatLastN
         self.seed = seed
     }
 
@@ -30,6 +50,15 @@ public struct SamplingOptions: Sendable, Equatable {
         guard topP > 0, topP <= 1 else {
             throw RuntimeError.invalidOption("--top-p must be in (0, 1], got \(topP)")
         }
+        guard minP >= 0, minP <= 1 else {
+            throw RuntimeError.invalidOption("--min-p must be in [0, 1] (0 = off), got \(minP)")
+        }
+        guard repeatPenalty.isFinite, repeatPenalty > 0 else {
+            throw RuntimeError.invalidOption("--repeat-penalty must be a finite number > 0 (1 = off), got \(repeatPenalty)")
+        }
+        guard repeatLastN >= 0 else {
+            throw RuntimeError.invalidOption("--repeat-last-n must be >= 0, got \(repeatLastN)")
+        }
     }
 }
 
@@ -39,6 +68,9 @@ public struct Sampler {
     private var rng: RandomSource
     private var probs: [Float] = []
     private var order: [Int32] = []
+    /// The last `repeatLastN` tokens of the sequence (for the repeat penalty), oldest first.
+    private(set) var recent: [Int] = []
+    private var penalized: [Float] = []
 
     public init(options: SamplingOptions) throws {
         try options.validate()
@@ -70,12 +102,48 @@ public struct Sampler {
         logits.withUnsafeBufferPointer { sample($0) }
     }
 
-    /// Next token id from the logits of one position.
+    /// Starts a new sequence: the repeat penalty forgets what it saw and looks at `tokens`
+    /// (the prompt) first, as llama.cpp feeds the prompt to its sampler.
+    public mutating func begin(_ tokens: [Int]) {
+        recent.removeAll(keepingCapacity: true)
+        for t in tokens { remember(t) }
+    }
+
+    /// Adds a token to the repeat penalty's window (`sample` does it for the tokens it picks).
+    public mutating func remember(_ token: Int) {
+        guard options.repeatLastN > 0, options.repeatPenalty != 1 else { return }
+        if recent.count == options.repeatLastN { recent.removeFirst() }
+        recent.append(token)
+    }
+
+    /// Next token id from the logits of one position; the pick joins the repeat penalty's window.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        let id = pick(logits)
+        remember(id)
+        return id
+    }
+
+    private mutating func pick(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        guard options.repeatPenalty != 1, !recent.isEmpty else { return pickUnpenalized(logits) }
+        var buf: [Float] = []
+        swap(&buf, &penalized)                      // reused: no allocation per token
+        defer { swap(&buf, &penalized) }
+        if buf.count != logits.count { buf = [Float](repeating: 0, count: logits.count) }
+        for i in 0..<logits.count { buf[i] = logits[i] }
+        // Each distinct token once, however often it occurs (llama.cpp's token_count > 0).
+        for (n, t) in recent.enumerated() where t >= 0 && t < buf.count && !recent[..<n].contains(t) {
+            buf[t] = buf[t] <= 0 ? buf[t] * options.repeatPenalty : buf[t] / options.repeatPenalty
+        }
+        return buf.withUnsafeBufferPointer { pickUnpenalized($0) }
+    }
+
+    /// The filtered, unnormalized weights of every id in `probs` and their sum; nil for
+    /// temperature 0 (argmax).
+    mutating func weights(_ logits: UnsafeBufferPointer<Float>) -> Double? {
         let v = logits.count
         let invT = 1 / options.temperature
         // 0, or so small that 1/T overflows (0 · ∞ would be NaN): the limit is the argmax.
-        guard options.temperature > 0, invT.isFinite else { return Self.argmax(logits) }
+        guard options.temperature > 0, invT.isFinite else { return nil }
         if probs.count != v { probs = [Float](repeating: 0, count: v); order = [] }
         // Candidates: every id, or the top k of them.
         var m = -Float.infinity
@@ -95,6 +163,24 @@ public struct Sampler {
         }
         var total = sum
         if options.topP < 1 { total = nucleus(limit: Double(options.topP) * sum, sum: sum) }
+        if options.minP > 0 {
+            // logit >= max + ln(minP), i.e. p >= minP · p_max at temperature 1 (llama.cpp).
+            let floor = m + logf(options.minP)
+            total = 0
+            for i in 0..<v {
+                if logits[i] < floor { probs[i] = 0 }
+                total += Double(probs[i])
+            }
+        }
+        return total
+    }
+
+    /// The weights `weights` left, normalized by their `total` (for tests).
+    func probabilities(_ total: Double) -> [Double] { probs.map { Double($0) / total } }
+
+    private mutating func pickUnpenalized(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        let v = logits.count
+        guard let total = weights(logits) else { return Self.argmax(logits) }
         // Inverse CDF with one uniform draw; walks ids in order (the set is what matters).
         let r = rng.nextUnit() * total
         var acc: Double = 0

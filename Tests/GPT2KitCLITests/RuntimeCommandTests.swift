@@ -32,7 +32,7 @@ import GPT2Tokenizer
 
     /// A random GPT-2 over the byte vocabulary (fixed seed), written as a model file.
     static func writeTinyModel(_ path: String, architecture: String = "gpt2",
-                               vocabulary: Vocabulary = byteVocabulary) throws {
+                               vocabulary: Vocabulary? = byteVocabulary) throws {
         var rng = RandomSource(seed: 99)
         let w = try ModelFileWriter(path: path, metadata: ModelMetadata(
             architecture: architecture, config: tinyConfig, vocabulary: vocabulary))
@@ -143,7 +143,13 @@ import GPT2Tokenizer
     }
 
     @Test(arguments: [
-        (["-p", "x", "-n", "-1"], "-n must be >= 0"),
+        (["-p", "x", "-n", "-2"], "-n must be >= 0, or -1"),
+        (["-p", "x", "--min-p", "1.5"], "--min-p must be in [0, 1]"),
+        (["-p", "x", "--repeat-penalty", "0"], "--repeat-penalty must be a finite number > 0"),
+        (["-p", "x", "--repeat-last-n=-1"], "--repeat-last-n must be >= 0"),
+        (["-p", "x", "--kv-cache", "q4"], "f32"),
+        (["-p", "x<|endoftext|>"], "HINT: pass --allow-special"),
+        (["-p", "x", "--allow-special", "--special-as-text"], "choose one of --allow-special and --special-as-text"),
         (["-p", "x", "--top-p", "0"], "--top-p must be in (0, 1]"),
         (["-p", "x", "--top-p", "1.5"], "--top-p must be in (0, 1]"),
         (["-p", "x", "--temp", "-1"], "--temp"),

@@ -1,0 +1,17 @@
+import Foundation
+import GPT2Kit
+
+let arguments = CommandLine.arguments.dropFirst()
+guard let path = arguments.first else {
+    print("usage: Generate MODEL [PROMPT]")
+    exit(2)
+}
+let prompt = arguments.dropFirst().first ?? "Hello, I'm a language model,"
+
+let model = try TextModel(path: path)
+print(prompt, terminator: "")
+for try await piece in model.generate(prompt, maxTokens: 30, sampling: SamplingOptions(temperature: 0.8, seed: 1337)) {
+    print(piece, terminator: "")
+    fflush(stdout)                       // each piece as soon as it is sampled
+}
+print()
