@@ -19,7 +19,7 @@ public struct GGUFCheckpoint: Checkpoint, @unchecked Sendable {
     public let vocabulary: Vocabulary?
     public let sourceFiles: [String]
     public let sourceTensors: [SourceTensorInfo]
-    public let table: TensorTable
+    let table: TensorTable
     public let gguf: GGUFFile
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
