@@ -63,7 +63,7 @@ public enum GGUFExport {
     @discardableResult
     public static func write(_ c: any Checkpoint, to path: String, dtype: ElementType? = nil, threads: Int = 1,
                              name: String? = nil) throws -> ExportSummary {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         if let (why, hint) = unsupportedReason(c) {
             throw CheckpointError(.unsupported, file: c.sourceFiles.first ?? path, why, hint: hint)
         }
@@ -120,7 +120,7 @@ public enum GGUFExport {
         }
         try out.commit()
         return ExportSummary(output: path, tensors: plan.map { ($0.gguf, $0.info.shape, $0.type) },
-                             seconds: monotonicSeconds() - start)
+                             seconds: MonotonicClock.seconds() - start)
     }
 
     /// `tokenizer.ggml.*` for a byte-level BPE vocabulary, padded with unused tokens to the

@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Support
 
 /// What `generate` was asked to do besides sampling.
 public struct GenerationOptions: Sendable, Equatable {
@@ -97,10 +98,5 @@ public final class Generator {
         return stats
     }
 
-    /// Monotonic seconds.
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { MonotonicClock.seconds() }
 }
