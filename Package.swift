@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
         // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
-        .target(name: "GPT2Training", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
+        .target(name: "GPT2Training", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
         // The facade: any model file or checkpoint with its tokenizer in one call (above
         // GPT2Checkpoints, which GPT2Runtime cannot see).
         .target(name: "GPT2Kit", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "GPT2ModelFile",
