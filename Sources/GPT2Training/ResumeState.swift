@@ -40,7 +40,9 @@ public struct ResumeState {
 
     /// Writes the state of `model` and `optimizer` atomically to `path`.
     static func write(_ header: Header, model: TrainableModel, optimizer: AdamW, to path: String) throws {
-        let json = try JSONEncoder().encode(header)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]   // the same state gives the same bytes
+        let json = try encoder.encode(header)
         let out = try AtomicFileOutput(path: path)
         var crc = CRC32C()
         func put(_ b: UnsafeRawBufferPointer) throws { crc.update(b); try out.write(b) }

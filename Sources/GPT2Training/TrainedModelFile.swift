@@ -38,6 +38,7 @@ public enum TrainedModelFile {
         }
         let enc = JSONEncoder()
         enc.keyEncodingStrategy = .convertToSnakeCase
+        enc.outputFormatting = [.sortedKeys]
         let bytes = try enc.encode(Doc(options: options, step: step, tokenizer: tokenizer, data: data, initFrom: initFrom,
                                        evaluations: history))
         return try JSONValue.parse([UInt8](bytes))
