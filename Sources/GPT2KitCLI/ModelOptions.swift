@@ -34,7 +34,10 @@ extension TextModel {
     }
 
     /// The kernel set the model runs on, e.g. "avx512+vnni" (GPT2KIT_KERNELS or the CPU's best).
-    var kernels: String { model.kernels.description }
+    var kernels: String { kernelSet.description }
+
+    /// The KV cache's element type, "none" for a bigram model (it keeps no cache).
+    var kvCacheName: String { kvCacheType?.rawValue ?? "none" }
 }
 
 enum Clock {
