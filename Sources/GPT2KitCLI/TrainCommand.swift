@@ -177,11 +177,11 @@ struct TrainCommand: ParsableCommand {
             return h.config
         }
         if let initFile {
-            guard o.model == .gpt else {
-                throw TrainingError(.badConfiguration, "--init-from fine-tunes a GPT-2, not a bigram model", hint: "drop --model bigram")
-            }
-            guard let c = initFile.config, initFile.metadata.architecture == "gpt2" else {
-                throw TrainingError(.badConfiguration, "--init-from \(initFile.path): not a GPT-2 model file", hint: "give a GPT-2 model file")
+            let wanted = o.model == .bigram ? BigramLayout.architecture : "gpt2"
+            guard let c = initFile.config, initFile.metadata.architecture == wanted else {
+                throw TrainingError(.badConfiguration,
+                                    "--init-from \(initFile.path): architecture \"\(initFile.metadata.architecture)\", --model \(o.model.rawValue) needs \"\(wanted)\"",
+                                    hint: "give a model file of the same architecture (--model bigram for a bigram file)")
             }
             if let v = initFile.metadata.vocabulary, v.tokens != data.vocabulary.tokens || v.kind != data.vocabulary.kind {
                 throw TrainingError(.vocabularyMismatch, vocabularyDifference(model: v, data: data.vocabulary, file: initFile.path),
@@ -199,7 +199,11 @@ struct TrainCommand: ParsableCommand {
         }
         var c = GPT2Config(nLayer: o.nLayer, nHead: o.nHead, nEmbd: o.nEmbd, nCtx: o.blockSize, vocabSize: data.vocabularySize,
                            activation: .geluErf, bias: o.bias, tiedHead: true)
-        if o.model == .bigram { c = GPT2Config(nLayer: 1, nHead: 1, nEmbd: 1, nCtx: o.blockSize, vocabSize: data.vocabularySize) }
+        if o.model == .bigram {
+            // The runtime's window (the model itself looks at one token): at least the block size.
+            c = BigramLayout.config(vocabularySize: data.vocabularySize,
+                                    contextLength: max(o.blockSize, BigramLayout.defaultContextLength))
+        }
         do { try c.validate() } catch {
             throw TrainingError(.badConfiguration, "invalid model: \(error.key) = \(error.value), expected \(error.expected)",
                                 hint: "see the limits in docs/TRAINING.md")
@@ -222,7 +226,8 @@ struct TrainCommand: ParsableCommand {
 
     func makeModel(_ o: TrainingOptions, config: GPT2Config, initFile: ModelFile?) throws -> TrainableModel {
         if o.model == .bigram {
-            throw TrainingError(.badConfiguration, "--model bigram is not available in this build", hint: "use --model gpt")
+            if let initFile { return try BigramModel(initializingFrom: initFile, seed: o.seed) }
+            return try BigramModel(vocabularySize: config.vocabSize, seed: o.seed, contextLength: config.nCtx)
         }
         if let initFile {
             return try TrainableGPT(initializingFrom: initFile, dropout: o.dropout, seed: o.seed, threads: threads)

@@ -10,7 +10,7 @@ import GPT2Tokenizer
 /// Atomic (ModelFileWriter: temporary file, fsync, rename).
 public enum TrainedModelFile {
     /// The tensor name of the bigram model's table in a model file.
-    public static let bigramTensor = "bigram.weight"
+    public static let bigramTensor = BigramLayout.tableName
 
     public static func write(_ model: TrainableModel, vocabulary: Vocabulary, training: JSONValue, to path: String) throws {
         let metadata = ModelMetadata(architecture: model.architecture, config: model.config, vocabulary: vocabulary,

@@ -195,3 +195,33 @@ import Testing
                     ["vocabulary", "differs", "\"~\"", "HINT:"])
     }
 }
+
+extension TrainCommandTests {
+    /// The lecture's bigram model: trained by the same loop, written as architecture "bigram"
+    /// with its one table, read by inspect, generate and perplexity.
+    @Test func trainsABigramModel() throws {
+        let d = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let model = d + "/bigram.gpt2"
+        let r = try RuntimeCommandTests.run(["train", Self.textFile(in: d), "-o", model, "--model", "bigram", "--tokenizer", "char",
+                                             "--max-iters", "60", "--eval-interval", "30", "--eval-iters", "5", "--lr", "0.1",
+                                             "--block-size", "8", "--batch-size", "32", "--json", "-t", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let vals = try Self.objects(r.stdout).filter { $0["event"] as? String == "eval" }.map { $0["val_loss"] as! Double }
+        #expect(vals.count == 3)
+        #expect(vals.last! < vals[0] - 0.5, "\(vals)")
+        let file = try ModelFile(path: model)
+        #expect(file.metadata.architecture == "bigram")
+        let chars = Set(String(decoding: Self.text, as: UTF8.self).unicodeScalars).count
+        #expect(file.tensors.map(\.name) == ["bigram.weight"])
+        #expect(file.tensors.first?.shape == [chars, chars])
+        #expect(try RuntimeCommandTests.run(["inspect", model]).status == 0)
+        let gen = try RuntimeCommandTests.run(["generate", "-m", model, "-p", "the", "-n", "20", "--seed", "1"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let ppl = try RuntimeCommandTests.run(["perplexity", "-m", model, "--json"], stdin: "the king is here")
+        #expect(ppl.status == 0, "\(ppl.stderr)")
+        // Resume works for the bigram too.
+        let more = try RuntimeCommandTests.run(["train", d + "/input.txt", "-o", model, "--resume", "--max-iters", "70"])
+        #expect(more.status == 0, "\(more.stderr)")
+    }
+}
