@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPT2Checkpoints
+import GPT2Kit
 import GPT2ModelFile
 import GPT2Support
 import GPT2Tokenizer
@@ -30,6 +31,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Tokenizer of a text file (values: gpt2, char; default gpt2).")
     var tokenizer: TrainingData.TokenizerKind = .gpt2
+
+    @Option(help: "GPT-2 vocabulary for --tokenizer gpt2 (any vocabulary file or directory, or a model file) (default: the installed one).")
+    var vocab: String?
 
     @Option(help: "Model (values: gpt, bigram; default gpt).")
     var model: TrainingOptions.ModelKind?
@@ -159,11 +163,15 @@ struct TrainCommand: ParsableCommand {
     func loadData(tokenizerName: String) throws -> TrainingData {
         if Paths.isDirectory(data) {
             let meta = Paths.join(data, "meta.pkl")
-            let vocab = tokenizerName == "char" ? try Vocabulary.nanoGPTMeta(path: meta) : try Vocabulary.loadDefault()
-            return try TrainingData.binaries(directory: data, vocabulary: vocab)
+            let v = tokenizerName == "char" ? try Vocabulary.nanoGPTMeta(path: meta) : try bpeVocabulary()
+            return try TrainingData.binaries(directory: data, vocabulary: v)
         }
         let kind = TrainingData.TokenizerKind(rawValue: tokenizerName) ?? .gpt2
-        return try TrainingData.text(path: data, tokenizer: kind, bpe: { try Tokenizer.gpt2() })
+        return try TrainingData.text(path: data, tokenizer: kind, bpe: { try Tokenizer(vocabulary: bpeVocabulary()) })
+    }
+
+    func bpeVocabulary() throws -> Vocabulary {
+        try vocab.map { try TextModel.vocabulary(at: $0) } ?? Vocabulary.loadDefault()
     }
 
     func modelConfig(_ o: TrainingOptions, data: TrainingData, initFile: ModelFile?, resumed: ResumeState?) throws -> GPT2Config {

@@ -225,3 +225,29 @@ extension TrainCommandTests {
         #expect(more.status == 0, "\(more.stderr)")
     }
 }
+
+extension TrainCommandTests {
+    static let sharedVocab = CLIProcess.packageRoot + "/../shared/vocab"
+    static var vocabArgs: [String] { CLIProcess.hasVocab ? [] : ["--vocab", sharedVocab] }
+
+    /// --tokenizer gpt2 (the default): the BPE vocabulary is embedded and the file generates.
+    /// Zero steps (a 50257-row head is slow in a debug build): the step-0 evaluation writes it.
+    @Test(.enabled(if: CLIProcess.hasVocab || FileManager.default.fileExists(atPath: TrainCommandTests.sharedVocab + "/encoder.json"),
+                   "needs Vocab/ (Tools/setup) or ../shared/vocab"))
+    func gpt2TokenizerEmbedsTheBPEVocabulary() throws {
+        let d = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let model = d + "/bpe.gpt2"
+        let r = try RuntimeCommandTests.run(["train", Self.textFile(in: d), "-o", model, "--max-iters", "0", "--n-layer", "1",
+                                             "--n-head", "1", "--n-embd", "8", "--block-size", "8", "--batch-size", "1",
+                                             "--eval-iters", "1", "-t", "1"] + Self.vocabArgs)
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = try ModelFile(path: model)
+        #expect(file.metadata.vocabulary?.kind == .byteLevelBPE)
+        #expect(file.metadata.vocabulary?.count == 50257)
+        #expect(file.config?.vocabSize == 50257)
+        let gen = try RuntimeCommandTests.run(["generate", "-m", model, "-p", "ROMEO:", "-n", "3", "--seed", "1"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        #expect(gen.stdout.hasPrefix("ROMEO:"), "\(gen.stdout)")
+    }
+}
