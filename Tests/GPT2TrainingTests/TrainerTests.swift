@@ -67,7 +67,7 @@ import Testing
         let ma = try ModelFile(path: straight), mb = try ModelFile(path: split)
         for info in ma.tensors {
             let x = try ma.withTensor(info.name) { Array($0.bytes) }, y = try mb.withTensor(info.name) { Array($0.bytes) }
-            #expect(x == y, "\(info.name)")
+            #expect(x.elementsEqual(y), "\(info.name) differs")
         }
     }
 
