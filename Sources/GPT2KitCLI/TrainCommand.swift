@@ -122,6 +122,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         TemporaryFiles.installSignalCleanup()
+        // Before any work: -o must not be a directory or the data, and its directory must exist.
+        try OutputPathCheck.check(output: output, sources: [data, Paths.join(data, "train.bin"), Paths.join(data, "val.bin")])
         let resumed = resume ? try ResumeState(path: ResumeState.path(forModel: output)) : nil
         let opts = options(base: resumed?.header.options ?? TrainingOptions())
         try opts.validate()

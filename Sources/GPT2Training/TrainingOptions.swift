@@ -59,7 +59,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
         }
         guard model == .bigram || nEmbd % nHead == 0 else {
             throw bad("--n-embd \(nEmbd) is not divisible by --n-head \(nHead)",
-                      "each head gets n_embd / n_head channels: use e.g. --n-embd \(nEmbd / nHead * nHead == 0 ? nHead : nEmbd / nHead * nHead)")
+                      "each head gets n_embd / n_head channels: use e.g. --n-embd \(max(nHead, nEmbd / nHead * nHead))")
         }
         guard dropout >= 0, dropout < 1 else { throw bad("--dropout \(dropout) is not in [0, 1)", "use e.g. 0.0 or 0.2") }
         for (name, v) in [("--lr", learningRate), ("--min-lr", minLearningRate), ("--weight-decay", weightDecay),

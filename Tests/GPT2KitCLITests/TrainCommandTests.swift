@@ -175,6 +175,8 @@ import Testing
                     ["at step ", "keeps the last good checkpoint", "HINT:"])
         #expect(FileManager.default.fileExists(atPath: d + "/m.gpt2"))
         try refuses([input, "-o", d + "/none.gpt2", "--resume"], ["none.gpt2.resume", "HINT:"])
+        try refuses([input, "-o", d + "/no/such/dir/m.gpt2"] + Self.tiny, ["directory", "HINT:"])
+        try refuses([input, "-o", input] + Self.tiny, ["is the source file", "HINT:"])
         try refuses([input, "-o", d + "/m.gpt2", "--resume", "--n-layer", "2"], ["--n-layer cannot change on --resume"], status: 64)
     }
 
