@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("n-embd"), help: "Embedding width (default 128).") var nEmbd: Int?
     @Option(name: .customLong("block-size"), help: "Context length trained on (default 64).") var blockSize: Int?
     @Option(help: "Dropout probability (default 0).") var dropout: Float?
-    @Flag(inversion: .prefixedNo, help: "Biases in linear layers and LayerNorms (default: with).") var bias: Bool?
+    @Flag(inversion: .prefixedNo, help: "Biases in linear layers and LayerNorms (default: without, as nanoGPT's train.py).") var bias: Bool?
 
     @Option(name: .customLong("batch-size"), help: "Windows per micro-batch (default 12).") var batchSize: Int?
     @Option(name: .customLong("grad-accum"), help: "Micro-batches per optimiser step (default 1).") var gradAccum: Int?

@@ -2,7 +2,7 @@
 /// shakespeare_char (its README's command line: config/train_shakespeare_char.py with
 /// block 64, batch 12, 4 layers, 4 heads, 128 wide, dropout 0, 2000 iterations, eval_iters 20),
 /// keeping that config's lr 1e-3, min lr 1e-4, β2 0.99, warmup 100, eval_interval 250 and
-/// log_interval 10, and train.py's weight decay 0.1, β1 0.9, grad clip 1.0.
+/// log_interval 10, and train.py's bias False, weight decay 0.1, β1 0.9, grad clip 1.0.
 ///
 /// Codable: the resume state and the model file's metadata carry it.
 public struct TrainingOptions: Sendable, Equatable, Codable {
@@ -17,7 +17,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var nEmbd = 128
     public var blockSize = 64
     public var dropout: Float = 0
-    public var bias = true
+    public var bias = false
 
     public var batchSize = 12
     public var gradientAccumulation = 1

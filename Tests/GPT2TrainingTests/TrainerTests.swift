@@ -158,4 +158,28 @@ import Testing
         let next1 = s.batch(from: data, batch: 4, length: 10), next2 = again.batch(from: data, batch: 4, length: 10)
         #expect(next1.inputs == next2.inputs)
     }
+
+    /// --grad-accum 2 × batch 4 draws the same 8 windows as batch 8 and averages their
+    /// gradients: one step of each leaves the same (clipped) gradients, to rounding. (Not the
+    /// parameters: AdamW's first step moves each by ±lr whatever the gradient's size, so a
+    /// rounding difference in a near-zero gradient would flip it.)
+    @Test func gradientAccumulationAveragesMicroBatches() throws {
+        var a = Self.tinyOptions(), b = Self.tinyOptions()
+        a.batchSize = 4; a.gradientAccumulation = 2
+        b.batchSize = 8; b.gradientAccumulation = 1
+        a.warmupIters = 0; b.warmupIters = 0
+        let d = try Self.data()
+        let ta = try Self.trainer(a, d, path: TrainingScratch.path("ga")), tb = try Self.trainer(b, d, path: TrainingScratch.path("gb"))
+        let ra = try ta.trainStep(), rb = try tb.trainStep()
+        #expect(abs(ra.loss - rb.loss) < 1e-5)
+        #expect(abs(ra.gradientNorm - rb.gradientNorm) < 1e-4 * rb.gradientNorm)
+        for (p, q) in zip(ta.model.parameters, tb.model.parameters) {
+            var err: Float = 0, scale: Float = 0
+            for i in 0..<p.count {
+                err = max(err, abs(p.gradients[i] - q.gradients[i]))
+                scale = max(scale, abs(q.gradients[i]))
+            }
+            #expect(err <= 1e-5 * scale, "\(p.name): \(err) of \(scale)")
+        }
+    }
 }
