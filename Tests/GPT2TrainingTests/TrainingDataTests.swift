@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Support
 import GPT2Tokenizer
 import Testing
 @testable import GPT2Training
@@ -65,6 +66,23 @@ enum TrainingScratch {
         #expect(d.vocabulary.tokens == expected.unicodeScalars.map { Array(String($0).utf8) })
         #expect(d.train.count == 1003854)
         #expect(d.validation.count == 111540)
+    }
+
+    static let sharedVocab = Paths.directory(of: Paths.directory(of: shakespeare)) + "/vocab"
+
+    /// nanoGPT's data/shakespeare/prepare.py (text split at 90%, each part through tiktoken's
+    /// gpt2 `encode_ordinary`): tiktoken 0.x on the shared vocabulary gives 301966 train and
+    /// 36059 val tokens, starting [5962, 22307, 25, 198, 8421] and [30, 198, 198, 28934, 8895].
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: Self.shakespeare)
+                   && FileManager.default.fileExists(atPath: Self.sharedVocab + "/encoder.json"),
+                   "needs ../shared/corpora/tinyshakespeare.txt and ../shared/vocab"))
+    func shakespeareGPT2MatchesTiktoken() throws {
+        let d = try TrainingData.text(path: Self.shakespeare, tokenizer: .gpt2,
+                                      bpe: { try Tokenizer(vocabulary: .load(gpt2At: Self.sharedVocab)) })
+        #expect(d.train.count == 301966)
+        #expect(d.validation.count == 36059)
+        #expect(Array(d.train.prefix(5)) == [5962, 22307, 25, 198, 8421])
+        #expect(Array(d.validation.prefix(5)) == [30, 198, 198, 28934, 8895])
     }
 
     @Test func carriageReturnsBecomeNewlinesAsPythonTextMode() throws {
