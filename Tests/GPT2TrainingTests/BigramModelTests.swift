@@ -91,6 +91,11 @@ func writeBigramFile(_ path: String, table: [Float], vocab v: Int, type: Element
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 0, seed: 1) }
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 65537, seed: 1) }
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 5, seed: 1, contextLength: 0) }
+        let big = #expect(throws: TrainingModelError.self) {
+            try BigramModel(vocabularySize: 1000, contextLength: 8, physicalMemory: 7_999_999)
+        }
+        #expect(big?.message.contains("needs 7 MiB") == true)
+        #expect(BigramModel.memoryBytes(vocabularySize: 50257) == 20_206_128_392)
         let m = try BigramModel(vocabularySize: 5, seed: 1)
         let e1 = #expect(throws: TrainingModelError.self) {
             try m.forwardBackward(TrainingBatch(batch: 1, length: 2, inputs: [1, 5], targets: [0, 0]), gradientScale: 1, training: true)
