@@ -9,7 +9,7 @@ import GPT2Tokenizer
 /// Options shared by `generate` and `perplexity`: which model file, how many cores, the KV
 /// cache's element type.
 struct ModelOptions: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`, or any checkpoint `convert` reads.")
+    @Option(name: [.customShort("m"), .long], help: "Model file (GPT-2 or bigram) written by `gpt2kit convert` or `train`, or any checkpoint `convert` reads.")
     var model: String
 
     @Option(name: [.customShort("t"), .long], help: "Cores to use (up to 64; default: 2, or 1 on a one-core machine).")

@@ -56,11 +56,22 @@ public final class BigramModel: TrainableModel {
         }
     }
 
-    /// A zero table.
-    init(vocabularySize v: Int, contextLength: Int) throws {
+    /// Bytes the model holds: the table and its gradient, 8·V² (the optimiser's state is more).
+    public static func memoryBytes(vocabularySize v: Int) -> Int { 8 * v * v }
+
+    /// A zero table. `physicalMemory` (tests) replaces the machine's RAM in the size check.
+    init(vocabularySize v: Int, contextLength: Int, physicalMemory: Int = BigramModel.physicalMemory) throws {
         guard (1...BigramLayout.maxVocabulary).contains(v) else {
             throw TrainingModelError("vocabulary size \(v) is not in 1...\(BigramLayout.maxVocabulary)",
                                      hint: "a bigram table is vocab x vocab floats; use a character or GPT-2 vocabulary")
+        }
+        // Checked before allocating: an overcommitted allocation would succeed and the process
+        // be killed while the table is filled (GPT-2's vocabulary needs 20 GB for this alone).
+        let need = Self.memoryBytes(vocabularySize: v)
+        guard need <= physicalMemory else {
+            throw TrainingModelError("a bigram table over \(v) tokens needs \(need >> 20) MiB (table and gradient), "
+                                     + "more than this machine's \(physicalMemory >> 20) MiB of memory",
+                                     hint: "use a smaller vocabulary (a character-level one, as the lecture does)")
         }
         let c = BigramLayout.config(vocabularySize: v, contextLength: contextLength)
         do { try c.validate() } catch {
@@ -77,6 +88,9 @@ public final class BigramModel: TrainableModel {
         parameters = [TrainableParameter(name: BigramLayout.tableName, shape: [v, v], values: values,
                                          gradients: gradients, count: count)]
     }
+
+    /// The machine's RAM in bytes.
+    static var physicalMemory: Int { Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE))) }
 
     deinit {
         values.deallocate()

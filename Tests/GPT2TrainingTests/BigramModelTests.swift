@@ -69,6 +69,29 @@ func writeBigramFile(_ path: String, table: [Float], vocab v: Int, type: Element
         #expect(m.parameters[0].gradients[0] == 0)
     }
 
+    /// The lecture's loop (torch.optim.AdamW defaults, lr 0.1, four steps) on the same table
+    /// and batches: every step's loss and the table after them within 1e-5 relative.
+    @Test func adamWStepsMatchPyTorch() throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/bigram", withExtension: "json"))
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let v = doc["vocab"] as! Int, b = doc["batch"] as! Int, t = doc["length"] as! Int
+        let c = doc["training"] as! [String: Any]
+        let f = { (k: String) in Float((c[k] as! NSNumber).doubleValue) }
+        let m = try Self.model((c["table"] as! [NSNumber]).map(\.floatValue), vocab: v)
+        let opt = AdamW(parameters: m.parameters, beta1: f("beta1"), beta2: f("beta2"), epsilon: f("epsilon"),
+                        weightDecay: f("weight_decay"))
+        let want = (c["losses"] as! [NSNumber]).map(\.doubleValue)
+        for (i, batch) in (c["batches"] as! [[String: [Int]]]).enumerated() {
+            m.zeroGradients()
+            let loss = try m.forwardBackward(TrainingBatch(batch: b, length: t, inputs: batch["inputs"]!.map(Int32.init),
+                                                           targets: batch["targets"]!.map(Int32.init)),
+                                             gradientScale: 1, training: true)
+            opt.step(learningRate: f("lr"))
+            #expect(abs(Double(loss) - want[i]) <= 1e-5 * want[i], "step \(i): \(loss) vs \(want[i])")
+        }
+        #expect(relativeError(m.parameters[0].values, (c["after"] as! [NSNumber]).map(\.floatValue)) <= 1e-5)
+    }
+
     /// nn.Embedding's init: normal(0, 1), a function of the seed only.
     @Test func initialisation() throws {
         let a = try BigramModel(vocabularySize: 64, seed: 42), b = try BigramModel(vocabularySize: 64, seed: 42)
@@ -91,6 +114,11 @@ func writeBigramFile(_ path: String, table: [Float], vocab v: Int, type: Element
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 0, seed: 1) }
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 65537, seed: 1) }
         #expect(throws: TrainingModelError.self) { try BigramModel(vocabularySize: 5, seed: 1, contextLength: 0) }
+        let big = #expect(throws: TrainingModelError.self) {
+            try BigramModel(vocabularySize: 1000, contextLength: 8, physicalMemory: 7_999_999)
+        }
+        #expect(big?.message.contains("needs 7 MiB") == true)
+        #expect(BigramModel.memoryBytes(vocabularySize: 50257) == 20_206_128_392)
         let m = try BigramModel(vocabularySize: 5, seed: 1)
         let e1 = #expect(throws: TrainingModelError.self) {
             try m.forwardBackward(TrainingBatch(batch: 1, length: 2, inputs: [1, 5], targets: [0, 0]), gradientScale: 1, training: true)
