@@ -13,7 +13,7 @@ extension TrainingOptions.ModelKind: ExpressibleByArgument, CaseInsensitiveArgum
 /// `gpt2kit train`: nanoGPT's train.py on the CPU (docs/TRAINING.md).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a GPT-2 (nanoGPT) on a text file or nanoGPT's train.bin/val.bin.",
+        commandName: "train", abstract: "Train a GPT-2 (nanoGPT) or bigram model on a text file or nanoGPT's train.bin/val.bin.",
         discussion: """
         DATA is a text file (tokenized with --tokenizer; the first 90% trains, the last 10% \
         validates, as nanoGPT's prepare.py splits) or a directory holding nanoGPT's train.bin and \
@@ -29,13 +29,13 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Model file to write (also FILE.resume and FILE.loss.svg).")
     var output: String
 
-    @Option(help: "Tokenizer of a text file (values: gpt2, char; default gpt2).")
+    @Option(help: "Tokenizer of a text file.")
     var tokenizer: TrainingData.TokenizerKind = .gpt2
 
     @Option(help: "GPT-2 vocabulary for --tokenizer gpt2 (any vocabulary file or directory, or a model file) (default: the installed one).")
     var vocab: String?
 
-    @Option(help: "Model (values: gpt, bigram; default gpt).")
+    @Option(help: "Model: nanoGPT's GPT, or the lecture's bigram table (default: gpt).")
     var model: TrainingOptions.ModelKind?
 
     @Option(name: .customLong("n-layer"), help: "Transformer blocks (default 4).") var nLayer: Int?

@@ -254,3 +254,33 @@ extension TrainCommandTests {
         #expect(gen.stdout.hasPrefix("ROMEO:"), "\(gen.stdout)")
     }
 }
+
+extension TrainCommandTests {
+    /// A directory of nanoGPT's train.bin/val.bin with the meta.pkl that made them (the one
+    /// Python wrote for the nanogpt-char checkpoint fixture: 31 characters): the model embeds
+    /// that character vocabulary, in meta.pkl's order.
+    @Test func binDirectoryWithMetaPickle() throws {
+        let d = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let meta = CLIProcess.packageRoot + "/Tests/GPT2CheckpointsTests/Fixtures/torch/nanogpt-char/meta.pkl"
+        try FileManager.default.copyItem(atPath: meta, toPath: d + "/meta.pkl")
+        func ids(_ n: Int, _ seed: UInt64) -> Data {
+            var g = seed, out: [UInt8] = []
+            for _ in 0..<n {
+                g = g &* 6364136223846793005 &+ 1442695040888963407
+                let id = UInt16((g >> 33) % 31)
+                out += [UInt8(id & 0xFF), UInt8(id >> 8)]
+            }
+            return Data(out)
+        }
+        FileManager.default.createFile(atPath: d + "/train.bin", contents: ids(2000, 1))
+        FileManager.default.createFile(atPath: d + "/val.bin", contents: ids(300, 2))
+        let model = d + "/bin.gpt2kit"
+        let r = try RuntimeCommandTests.run(["train", d, "-o", model, "--max-iters", "2"] + Self.tiny.filter { $0 != "char" && $0 != "--tokenizer" })
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("2000 train / 300 val tokens (char)"), "\(r.stderr)")
+        let v = try #require(try ModelFile(path: model).metadata.vocabulary)
+        #expect(v.kind == .characters)
+        #expect(v.tokens.map { String(decoding: $0, as: UTF8.self) }.joined() == "\n ,.:BCFacdefhikmnoprstuvwyzéï🙂")
+    }
+}
