@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
         // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
-        .target(name: "GPT2Training", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
+        .target(name: "GPT2Training", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
         // The facade: any model file or checkpoint with its tokenizer in one call (above
         // GPT2Checkpoints, which GPT2Runtime cannot see).
         .target(name: "GPT2Kit", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "GPT2ModelFile",
@@ -83,7 +83,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"],
+        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile",
+                                                            "GPT2Tokenizer", "GPT2Support"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KitTests", dependencies: ["GPT2Kit", "GPT2ModelFile", "GPT2Runtime"]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],
