@@ -105,7 +105,7 @@ public enum GGUFExport {
             offset += (p.bytes + alignment - 1) / alignment * alignment
         }
 
-        let out = try AtomicFile(path: path)
+        let out = try AtomicFile.checkpoint(path: path)
         var prefix: [UInt8] = GGUFFile.magic
         for v in [UInt32(3)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }
         for v in [UInt64(plan.count), UInt64(kvCount)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }

@@ -1,3 +1,5 @@
+import GPT2ModelFile
+
 /// One evaluation (nanoGPT's `estimate_loss`): the mean loss over `eval_iters` batches of each
 /// split at `step` optimiser steps.
 public struct EvalRecord: Codable, Sendable, Equatable {
@@ -61,7 +63,7 @@ public enum LossCurve {
     public static func path(forModel model: String) -> String { model + ".loss.svg" }
 
     public static func write(_ records: [EvalRecord], title: String, to path: String) throws {
-        let out = try AtomicFileOutput(path: path)
+        let out = try AtomicFile.training(path: path)
         try out.write(Array(svg(records, title: title).utf8))
         try out.commit()
     }

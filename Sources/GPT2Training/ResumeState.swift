@@ -43,7 +43,7 @@ public struct ResumeState {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]   // the same state gives the same bytes
         let json = try encoder.encode(header)
-        let out = try AtomicFileOutput(path: path)
+        let out = try AtomicFile.training(path: path)
         var crc = CRC32C()
         func put(_ b: UnsafeRawBufferPointer) throws { crc.update(b); try out.write(b) }
         var head = magic
