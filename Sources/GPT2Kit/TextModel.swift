@@ -57,12 +57,6 @@ public final class TextModel: @unchecked Sendable {
     public let languageModel: any LanguageModel
     /// The GPT-2 forward pass with its KV cache; nil for a bigram model file.
     public let gpt2: GPT2Model?
-    /// The GPT-2 forward pass. Only a GPT-2 has one: for a bigram model file (`architecture`
-    /// "bigram") use `languageModel`; reading this property there is a programming error.
-    public var model: GPT2Model {
-        guard let gpt2 else { preconditionFailure("TextModel.model: \(path) is a \(architecture) model, not a GPT-2; use languageModel") }
-        return gpt2
-    }
     /// The model file's architecture: "gpt2" or "bigram".
     public let architecture: String
     /// The kernel set the model runs on.

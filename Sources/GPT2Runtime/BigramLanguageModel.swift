@@ -31,9 +31,7 @@ public final class BigramLanguageModel: LanguageModel {
         // ModelFile.init checked the table is there with shape [V, V].
         guard let info = file.info(name) else { throw RuntimeError.missingTensor(name) }
         guard info.shape == [v, v] else { throw RuntimeError.shapeMismatch(name: name, expected: [v, v], found: info.shape) }
-        guard let type = WeightType(rawValue: info.type.rawValue) else {
-            throw RuntimeError.unsupportedType(name: name, type: info.type.rawValue)
-        }
+        let type = info.type
         config = c
         weightType = type
         self.kernels = kernels

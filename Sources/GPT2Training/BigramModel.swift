@@ -43,9 +43,7 @@ public final class BigramModel: TrainableModel {
             throw TrainingModelError("\(file.path): tensor \(name) is missing or not [\(c.vocabSize), \(c.vocabSize)]",
                                      hint: "the file is not a complete bigram model")
         }
-        guard let type = WeightType(rawValue: info.type.rawValue) else {
-            throw TrainingModelError("\(file.path): tensor \(name) has unsupported type \(info.type)", hint: "convert it to f32")
-        }
+        let type = info.type
         let n = count, dst = values
         try file.withTensor(name) { v in
             guard let need = type.byteCount(elements: n), v.bytes.count >= need else {
