@@ -1,10 +1,11 @@
 import ArgumentParser
 import GPT2Kernels
+import GPT2Support
 
 @main
 struct GPT2Kit: ParsableCommand {
     /// The release this source tree is.
-    static let version = "0.2.0"
+    static let version = GPT2KitVersion.current
 
     /// `gpt2kit --version`: the version, the kernel set this CPU gets (or the error
     /// GPT2KIT_KERNELS causes) and the CPU features that chose it.

@@ -13,7 +13,7 @@ public struct Provenance: Sendable, Equatable {
     }
     public var sourceLayout: String   // e.g. "safetensors", "nanogpt"
     public var sourceFiles: [SourceFile]
-    public var tool: String           // e.g. "gpt2kit 0.1.0"
+    public var tool: String           // e.g. "gpt2kit 0.2.0"
 
     public init(sourceLayout: String, sourceFiles: [SourceFile], tool: String) {
         self.sourceLayout = sourceLayout; self.sourceFiles = sourceFiles; self.tool = tool
@@ -23,7 +23,7 @@ public struct Provenance: Sendable, Equatable {
 /// The metadata document of a model file in typed form. `extra` keeps any other top-level keys
 /// (the container is architecture-agnostic; readers ignore keys they do not know).
 public struct ModelMetadata: Sendable, Equatable {
-    public static let toolVersion = "gpt2kit 0.1.0"
+    public static let toolVersion = "gpt2kit \(GPT2KitVersion.current)"
 
     public var architecture: String
     public var config: GPT2Config?
