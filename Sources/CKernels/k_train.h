@@ -5,9 +5,16 @@
 // ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
 
 // dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols].
+// In 16 x 16 blocks, so both sides stay in cache lines already loaded.
 static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; r++)
-        for (size_t c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+    for (size_t rb = r0; rb < r1; rb += 16) {
+        size_t re = rb + 16 < r1 ? rb + 16 : r1;
+        for (size_t cb = 0; cb < cols; cb += 16) {
+            size_t ce = cb + 16 < cols ? cb + 16 : cols;
+            for (size_t c = cb; c < ce; c++)
+                for (size_t r = rb; r < re; r++) dst[c * rows + r] = src[r * cols + c];
+        }
+    }
 }
 
 // xt[tb][k][j] = src[k·ld + tb·TW + j] (0 past N), t-blocks tb0..<tb1: matmul_transpose's tiles
@@ -164,102 +171,143 @@ static void tr_multiply(float *y, const float *m, size_t n) {
     for (; i < n; i++) y[i] *= m[i];
 }
 
+// Attention scratch: per (batch, head) pair, HS rows of TP = T rounded up to 16 floats (a head's
+// keys or values transposed, zero past T) and one row of TP (a row of scores): the score of
+// query t against keys s..s+VW is then HS vector FMAs, with no horizontal sum per (t, s).
+#define TR_ROUND16(T) (((T) + 15) / 16 * 16)
+
+// kt[i][s] = qkv[b][s][part·C + h·HS + i] for s < T, 0 for T <= s < TP.
+INLINE void tr_head_transpose(float *kt, const float *base, size_t T, size_t TP, size_t C, size_t HS, size_t col) {
+    for (size_t i = 0; i < HS; i++) {
+        float *d = kt + i * TP;
+        for (size_t s = 0; s < T; s++) d[s] = base[s * 3 * C + col + i];
+        for (size_t s = T; s < TP; s++) d[s] = 0;
+    }
+}
+
+// y[0..<HS] += w·x[0..<HS].
+INLINE void tr_axpy(float *y, float w, const float *x, size_t n) {
+    vf wv = splat(w);
+    size_t i = 0;
+    for (; i + VW <= n; i += VW) store(y + i, fma_v(wv, load(x + i), load(y + i)));
+    for (; i < n; i++) y[i] += w * x[i];
+}
+
+// o[0..<HS] = Σ_{s<n} w[s]·rows[s·ld + 0..<HS], the sums kept in registers (updating o in memory
+// at each s chains every FMA behind a store-to-load forward: most of the attention's time).
+static void tr_weighted_rows(float *o, const float *w, const float *rows, size_t ld, size_t n, size_t HS) {
+    size_t i = 0;
+    for (; i + 4 * VW <= HS; i += 4 * VW) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t s = 0; s < n; s++) {
+            const float *r = rows + s * ld + i;
+            vf ws = splat(w[s]);
+            a0 = fma_v(ws, load(r), a0); a1 = fma_v(ws, load(r + VW), a1);
+            a2 = fma_v(ws, load(r + 2 * VW), a2); a3 = fma_v(ws, load(r + 3 * VW), a3);
+        }
+        store(o + i, a0); store(o + i + VW, a1); store(o + i + 2 * VW, a2); store(o + i + 3 * VW, a3);
+    }
+    for (; i + 2 * VW <= HS; i += 2 * VW) {
+        vf a0 = splat(0), a1 = a0;
+        for (size_t s = 0; s < n; s++) {
+            const float *r = rows + s * ld + i;
+            vf ws = splat(w[s]);
+            a0 = fma_v(ws, load(r), a0); a1 = fma_v(ws, load(r + VW), a1);
+        }
+        store(o + i, a0); store(o + i + VW, a1);
+    }
+    for (; i + VW <= HS; i += VW) {
+        vf a0 = splat(0);
+        for (size_t s = 0; s < n; s++) a0 = fma_v(splat(w[s]), load(rows + s * ld + i), a0);
+        store(o + i, a0);
+    }
+    for (; i < HS; i++) {
+        float a = 0;
+        for (size_t s = 0; s < n; s++) a += w[s] * rows[s * ld + i];
+        o[i] = a;
+    }
+}
+
 // Causal self-attention forward for (batch, head) pairs bh0..<bh1 of qkv [B, T, 3C] (q, k, v
 // side by side, head h at columns h·HS). att [B, NH, T, T]: the softmax weights (before
 // dropout; 0 above the diagonal); mask (NULL: no dropout) [B, NH, T, T] multiplies them
-// before they weigh the values; out [B, T, C].
-static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
-                                 size_t NH, size_t bh0, size_t bh1) {
-    size_t HS = C / NH;
+// before they weigh the values; out [B, T, C]. scratch: (HS + 1)·TR_ROUND16(T) per pair.
+static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, float *scratch, size_t T,
+                                 size_t C, size_t NH, size_t bh0, size_t bh1) {
+    size_t HS = C / NH, TP = TR_ROUND16(T);
     float scale = 1.0f / sqrtf((float)HS);
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
         const float *base = qkv + b * T * 3 * C;
+        float *kt = scratch + bh * (HS + 1) * TP, *sc = kt + HS * TP;
+        tr_head_transpose(kt, base, T, TP, C, HS, C + h * HS);
         for (size_t t = 0; t < T; t++) {
             const float *q = base + t * 3 * C + h * HS;
             float *a = att + (bh * T + t) * T;
-            float m = -__builtin_inff();
-            for (size_t s = 0; s <= t; s++) {
-                const float *k = base + s * 3 * C + C + h * HS;
+            size_t n = t + 1;
+            for (size_t s = 0; s < n; s += VW) {
                 vf acc = splat(0);
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) acc = fma_v(load(q + i), load(k + i), acc);
-                float d = hsum(acc);
-                for (; i < HS; i++) d += q[i] * k[i];
-                a[s] = d * scale;
-                m = a[s] > m ? a[s] : m;
+                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(q[i]), load(kt + i * TP + s), acc);
+                store(sc + s, acc * scale);
             }
-            float sum = 0;
-            for (size_t s = 0; s <= t; s++) { a[s] = exp_v(splat(a[s] - m))[0]; sum += a[s]; }
-            float inv = 1.0f / sum;
-            for (size_t s = 0; s <= t; s++) a[s] *= inv;
-            for (size_t s = t + 1; s < T; s++) a[s] = 0;
-            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
-            float *o = out + (b * T + t) * C + h * HS;
-            for (size_t i = 0; i < HS; i++) o[i] = 0;
-            for (size_t s = 0; s <= t; s++) {
-                float w = mk ? a[s] * mk[s] : a[s];
-                const float *v = base + s * 3 * C + 2 * C + h * HS;
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) store(o + i, fma_v(splat(w), load(v + i), load(o + i)));
-                for (; i < HS; i++) o[i] += w * v[i];
+            float m = max_n(sc, n);
+            vf sum = splat(0);
+            size_t s = 0;
+            for (; s + VW <= n; s += VW) { vf e = exp_v(load(sc + s) - m); store(sc + s, e); sum += e; }
+            if (s < n) { vf e = exp_v(load_part(sc + s, n - s) - m); store_part(sc + s, e, n - s); sum += load_part(sc + s, n - s); }
+            float inv = 1.0f / hsum(sum);
+            for (s = 0; s + VW <= n; s += VW) store(a + s, load(sc + s) * inv);
+            for (; s < n; s++) a[s] = sc[s] * inv;
+            for (s = n; s < T; s++) a[s] = 0;
+            const float *w = a;
+            if (mask) {
+                const float *mk = mask + (bh * T + t) * T;
+                for (s = 0; s < n; s++) sc[s] = a[s] * mk[s];
+                w = sc;
             }
+            tr_weighted_rows(out + (b * T + t) * C + h * HS, w, base + 2 * C + h * HS, 3 * C, n, HS);
         }
     }
 }
 
 // Its backward: dqkv [B, T, 3C] written (the columns of heads bh0..<bh1), from dout [B, T, C],
-// qkv, att and mask as the forward left them; scratch: T floats per (b, h) pair ([B·NH, T]).
+// qkv, att and mask as the forward left them. Per query row t: d(weights) = dout·v (vectorised
+// over keys with the values transposed), the softmax backward, then dv, dq, dk as row updates.
+// scratch: (HS + 1)·TR_ROUND16(T) per pair.
 static void tr_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1) {
-    size_t HS = C / NH;
+    size_t HS = C / NH, TP = TR_ROUND16(T);
     float scale = 1.0f / sqrtf((float)HS);
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
         const float *base = qkv + b * T * 3 * C;
         float *dbase = dqkv + b * T * 3 * C;
-        float *da = scratch + bh * T;
+        float *vt = scratch + bh * (HS + 1) * TP, *da = vt + HS * TP;
+        tr_head_transpose(vt, base, T, TP, C, HS, 2 * C + h * HS);
         for (size_t t = 0; t < T; t++)
             for (size_t j = 0; j < 3; j++) memset(dbase + t * 3 * C + j * C + h * HS, 0, HS * 4);
         for (size_t t = 0; t < T; t++) {
             const float *a = att + (bh * T + t) * T;
             const float *mk = mask ? mask + (bh * T + t) * T : NULL;
             const float *g = dout + (b * T + t) * C + h * HS;
-            // d(weights) = dout·v, dv += weight·dout
-            float dot = 0;
-            for (size_t s = 0; s <= t; s++) {
-                const float *v = base + s * 3 * C + 2 * C + h * HS;
-                float *dv = dbase + s * 3 * C + 2 * C + h * HS;
-                float w = mk ? a[s] * mk[s] : a[s];
+            size_t n = t + 1, s;
+            for (s = 0; s < n; s += VW) {
                 vf acc = splat(0);
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) {
-                    vf gv = load(g + i);
-                    acc = fma_v(gv, load(v + i), acc);
-                    store(dv + i, fma_v(splat(w), gv, load(dv + i)));
-                }
-                float d = hsum(acc);
-                for (; i < HS; i++) { d += g[i] * v[i]; dv[i] += w * g[i]; }
-                if (mk) d *= mk[s];
-                da[s] = d;
-                dot += a[s] * d;
+                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(g[i]), load(vt + i * TP + s), acc);
+                store(da + s, acc);
             }
-            // softmax backward, then the scores' q·k
+            if (mk) for (s = 0; s < n; s++) da[s] *= mk[s];
+            float dot = 0;
+            for (s = 0; s < n; s++) dot += a[s] * da[s];
             const float *q = base + t * 3 * C + h * HS;
-            float *dq = dbase + t * 3 * C + h * HS;
-            for (size_t s = 0; s <= t; s++) {
-                float dp = a[s] * (da[s] - dot) * scale;
-                const float *k = base + s * 3 * C + C + h * HS;
-                float *dk = dbase + s * 3 * C + C + h * HS;
-                size_t i = 0;
-                vf dv = splat(dp);
-                for (; i + VW <= HS; i += VW) {
-                    store(dq + i, fma_v(dv, load(k + i), load(dq + i)));
-                    store(dk + i, fma_v(dv, load(q + i), load(dk + i)));
-                }
-                for (; i < HS; i++) { dq[i] += dp * k[i]; dk[i] += dp * q[i]; }
+            for (s = 0; s < n; s++) {
+                float *drow = dbase + s * 3 * C + h * HS;
+                tr_axpy(drow + 2 * C, mk ? a[s] * mk[s] : a[s], g, HS);      // dv
+                da[s] = a[s] * (da[s] - dot) * scale;                          // d(score)
+                tr_axpy(drow + C, da[s], q, HS);                               // dk
             }
+            tr_weighted_rows(dbase + t * 3 * C + h * HS, da, base + C + h * HS, 3 * C, n, HS);   // dq
         }
     }
 }

@@ -109,10 +109,16 @@ extension Kernels {
                                  pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_forward!
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.attentionScratch(B * NH, T, C / NH))
+        defer { scratch.deallocate() }
         if let pool, pool.threadCount > 1 {
-            pool.parallelFor(B * NH) { r in f(out, att, mask, qkv, T, C, NH, r.lowerBound, r.upperBound) }
-        } else { f(out, att, mask, qkv, T, C, NH, 0, B * NH) }
+            pool.parallelFor(B * NH) { r in f(out, att, mask, qkv, scratch, T, C, NH, r.lowerBound, r.upperBound) }
+        } else { f(out, att, mask, qkv, scratch, T, C, NH, 0, B * NH) }
     }
+
+    /// Floats of the attention kernels' scratch: per (batch, head) pair, HS + 1 rows of T
+    /// rounded up to 16 (k_train.h's TR_ROUND16).
+    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 1) * ((T + 15) / 16 * 16)) }
 
     /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
     public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -120,7 +126,7 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, B * NH * T))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.attentionScratch(B * NH, T, C / NH))
         defer { scratch.deallocate() }
         if let pool, pool.threadCount > 1 {
             pool.parallelFor(B * NH) { r in f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, r.lowerBound, r.upperBound) }

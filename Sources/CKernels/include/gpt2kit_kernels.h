@@ -95,8 +95,8 @@ typedef struct gpt2kit_kernels {
                              size_t t0, size_t t1);
     void (*tr_dropout)(float *x, float *mask, size_t n, uint64_t seed, float p);
     void (*tr_multiply)(float *y, const float *m, size_t n);
-    void (*tr_attention_forward)(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
-                                 size_t NH, size_t bh0, size_t bh1);
+    void (*tr_attention_forward)(float *out, float *att, const float *mask, const float *qkv, float *scratch,
+                                 size_t T, size_t C, size_t NH, size_t bh0, size_t bh1);
     void (*tr_attention_backward)(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1);
