@@ -32,6 +32,45 @@ static void tr_pack_columns(float *xt, const float *src, size_t K, size_t N, siz
     }
 }
 
+// The products of training's linear layers, on k_linear.h's 6 x TW micro-kernel with the tile
+// stored row-major: y[r][p] = Σ_k a[r][k] · xt[pb][k][p - pb·TW] (+ bias[p]; accumulate: y +=)
+// for the rows r of 6-row blocks b0..<b1 of a [R, K] (row stride lda) and every column p < P
+// of y (row stride ldy). The rows come straight from a row-major activation and the columns
+// from a small operand in tiles (matmul_transpose of the weight for y = x·Wᵀ, tr_pack_columns
+// of the weight for dx = dy·W, of x for dW = dyᵀ·x), so only dW transposes an activation.
+static void tr_matmul(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias,
+                      size_t K, size_t R, size_t P, int accumulate, size_t b0, size_t b1) {
+    float tile[MR * TW];
+    const float *rp[MR];
+    const float zero[MR] = {0};
+    for (size_t k0 = 0; k0 < K; k0 += KC) {
+        size_t kc = K - k0 < KC ? K - k0 : KC;
+        int add = accumulate || k0 > 0;
+        for (size_t b = b0; b < b1; b++) {
+            size_t r0 = b * MR, rows = R - r0 < MR ? R - r0 : MR;
+            for (size_t r = 0; r < rows; r++) rp[r] = a + (r0 + r) * lda + k0;
+            for (size_t r = rows; r < MR; r++) rp[r] = rp[0];     // missing rows: computed, not stored
+            for (size_t pb = 0; pb * TW < P; pb++) {
+                kernel_6xTW(rp, xt + (pb * K + k0) * TW, kc, zero, tile);
+                size_t p0 = pb * TW, pn = P - p0 < TW ? P - p0 : TW;
+                for (size_t r = 0; r < rows; r++) {
+                    float *yr = y + (r0 + r) * ldy + p0;
+                    const float *tr = tile + r * TW;
+                    if (pn == TW) {
+                        vf v0 = load(tr), v1 = load(tr + VW);
+                        if (add) { v0 += load(yr); v1 += load(yr + VW); }
+                        else if (bias) { v0 += load(bias + p0); v1 += load(bias + p0 + VW); }
+                        store(yr, v0); store(yr + VW, v1);
+                    } else {
+                        for (size_t j = 0; j < pn; j++)
+                            yr[j] = tr[j] + (add ? yr[j] : bias ? bias[p0 + j] : 0.0f);
+                    }
+                }
+            }
+        }
+    }
+}
+
 // db[o] += Σ_t dy[t][o] for columns o0..<o1 (bias gradient).
 static void tr_column_sums(float *db, const float *dy, size_t T, size_t OUT, size_t o0, size_t o1) {
     size_t o = o0;
@@ -384,7 +423,7 @@ static void tr_scale(float *x, float s, size_t n) {
 }
 
 #define TRAIN_ENTRIES                                                                                   \
-    tr_transpose, tr_pack_columns, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
+    tr_transpose, tr_pack_columns, tr_matmul, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
     tr_gelu_erf_forward, tr_gelu_erf_backward, tr_cross_entropy, tr_dropout, tr_multiply,               \
     tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
     tr_sum_squares, tr_scale

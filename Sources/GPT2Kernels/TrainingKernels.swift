@@ -4,44 +4,49 @@
 import CKernels
 
 extension Kernels {
-    /// y[N, OUT] = x[N, IN] · wᵀ + b, f32 weights (the forward matmul of k_linear.h).
+    /// y[N, OUT] = x[N, IN] · wᵀ + b, f32 weights: the rows of x go straight into the
+    /// micro-kernel, the weight (small) is cut into column tiles (k_train.h's tr_matmul).
     public func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                               bias b: UnsafePointer<Float>?, rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
-        matmul(y, x, WeightMatrix(base: w, type: .f32, rows: OUT, cols: IN), bias: b, rows: N, pool: pool)
+        if N == 0 || OUT == 0 { return }
+        if IN == 0 {
+            for n in 0..<N { for o in 0..<OUT { y[n * OUT + o] = b?[o] ?? 0 } }
+            return
+        }
+        let k = t.pointee, tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * IN)
+        defer { tiles.deallocate() }
+        split(oBlocks, pool) { r in k.matmul_transpose(tiles, w, OUT, IN, r.lowerBound, r.upperBound) }
+        split((N + 5) / 6, pool) { r in k.tr_matmul(y, OUT, x, IN, tiles, b, IN, N, OUT, 0, r.lowerBound, r.upperBound) }
+    }
+
+    /// Runs body over 0..<n, split between the pool's threads when there is more than one part.
+    private func split(_ n: Int, _ pool: ThreadPool?, _ body: @escaping (Range<Int>) -> Void) {
+        if let pool, pool.threadCount > 1, n > 1 { pool.parallelFor(n, body) } else { body(0..<n) }
     }
 
     /// The backward of `linearForward` for dy[N, OUT]: dx[N, IN] = dy · w (written; nil: not
-    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products go
-    /// through the register-tiled matmul: dx over a transposed copy of w; dw with dy's columns
-    /// packed as the tile's positions and x transposed as its weight rows.
+    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products on
+    /// k_train.h's tr_matmul: dx with dy's rows against w's columns in tiles; dw with dy
+    /// transposed as rows against x's columns in tiles, accumulated in place.
     public func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
         if N == 0 || IN == 0 || OUT == 0 { return }
-        let k = t.pointee
-        let parallel = (pool?.threadCount ?? 1) > 1
-        func split(_ n: Int, _ body: @escaping (Range<Int>) -> Void) {
-            if parallel && n > 1 { pool!.parallelFor(n, body) } else { body(0..<n) }
-        }
+        let k = t.pointee, tw = k.tile_cols, iBlocks = (IN + tw - 1) / tw
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * max(N, OUT))
+        defer { tiles.deallocate() }
         if let dx {
-            let wt = UnsafeMutablePointer<Float>.allocate(capacity: IN * OUT)
-            defer { wt.deallocate() }
-            split(OUT) { r in k.tr_transpose(wt, w, OUT, IN, r.lowerBound, r.upperBound) }
-            matmul(dx, dy, WeightMatrix(base: wt, type: .f32, rows: IN, cols: OUT), bias: nil, rows: N, pool: pool)
+            split(iBlocks, pool) { r in k.tr_pack_columns(tiles, w, OUT, IN, IN, r.lowerBound, r.upperBound) }
+            split((N + 5) / 6, pool) { r in k.tr_matmul(dx, IN, dy, OUT, tiles, nil, OUT, N, IN, 0, r.lowerBound, r.upperBound) }
         }
-        // dw[o][i] = Σ_n dy[n][o] x[n][i]: positions o (OUT of them), inner dimension n, rows i.
-        let tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
-        let xt = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * N)
-        let xT = UnsafeMutablePointer<Float>.allocate(capacity: IN * N)
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: OUT * IN)
-        defer { xt.deallocate(); xT.deallocate(); tmp.deallocate() }
-        split(oBlocks) { r in k.tr_pack_columns(xt, dy, N, OUT, OUT, r.lowerBound, r.upperBound) }
-        split(N) { r in k.tr_transpose(xT, x, N, IN, r.lowerBound, r.upperBound) }
-        let rowBlocks = (IN + 5) / 6
-        let rows = k.matmul_rows!
-        split(rowBlocks) { r in rows(Int32(GPT2KIT_F32), tmp, xt, xT, N * 4, N, IN, nil, OUT, r.lowerBound, r.upperBound) }
-        split(OUT) { r in k.add(dw + r.lowerBound * IN, tmp + r.lowerBound * IN, r.count * IN) }
-        if let db { split(OUT) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
+        // dw[o][i] = Σ_n dyᵀ[o][n] x[n][i]: rows o of dyᵀ, inner dimension n, columns i of x.
+        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: OUT * N)
+        defer { dyT.deallocate() }
+        split(N, pool) { r in k.tr_transpose(dyT, dy, N, OUT, r.lowerBound, r.upperBound) }
+        split(iBlocks, pool) { r in k.tr_pack_columns(tiles, x, N, IN, IN, r.lowerBound, r.upperBound) }
+        split((OUT + 5) / 6, pool) { r in k.tr_matmul(dw, IN, dyT, N, tiles, nil, N, OUT, IN, 1, r.lowerBound, r.upperBound) }
+        if let db { split(OUT, pool) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
     }
 
     /// out = LayerNorm(x) over rows of C, keeping mean[N] and rstd[N] (1/√(var + ε)).
