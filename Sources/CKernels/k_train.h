@@ -224,25 +224,17 @@ INLINE void tr_head_transpose(float *kt, const float *base, size_t T, size_t TP,
     }
 }
 
-// y[0..<HS] += w·x[0..<HS].
-INLINE void tr_axpy(float *y, float w, const float *x, size_t n) {
-    vf wv = splat(w);
-    size_t i = 0;
-    for (; i + VW <= n; i += VW) store(y + i, fma_v(wv, load(x + i), load(y + i)));
-    for (; i < n; i++) y[i] += w * x[i];
-}
-
-// o[0..<HS] = Σ_{s<n} w[s]·rows[s·ld + 0..<HS], the sums kept in registers (updating o in memory
-// at each s chains every FMA behind a store-to-load forward: most of the attention's time).
-static void tr_weighted_rows(float *o, const float *w, const float *rows, size_t ld, size_t n, size_t HS) {
+// o[0..<HS] = Σ_{s<n} w[s·ws]·rows[s·ld + 0..<HS], the sums kept in registers (updating o in
+// memory at each s chains every FMA behind a store-to-load forward: most of the attention's time).
+static void tr_weighted_rows(float *o, const float *w, size_t ws, const float *rows, size_t ld, size_t n, size_t HS) {
     size_t i = 0;
     for (; i + 4 * VW <= HS; i += 4 * VW) {
         vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
         for (size_t s = 0; s < n; s++) {
             const float *r = rows + s * ld + i;
-            vf ws = splat(w[s]);
-            a0 = fma_v(ws, load(r), a0); a1 = fma_v(ws, load(r + VW), a1);
-            a2 = fma_v(ws, load(r + 2 * VW), a2); a3 = fma_v(ws, load(r + 3 * VW), a3);
+            vf wv = splat(w[s * ws]);
+            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
+            a2 = fma_v(wv, load(r + 2 * VW), a2); a3 = fma_v(wv, load(r + 3 * VW), a3);
         }
         store(o + i, a0); store(o + i + VW, a1); store(o + i + 2 * VW, a2); store(o + i + 3 * VW, a3);
     }
@@ -250,19 +242,19 @@ static void tr_weighted_rows(float *o, const float *w, const float *rows, size_t
         vf a0 = splat(0), a1 = a0;
         for (size_t s = 0; s < n; s++) {
             const float *r = rows + s * ld + i;
-            vf ws = splat(w[s]);
-            a0 = fma_v(ws, load(r), a0); a1 = fma_v(ws, load(r + VW), a1);
+            vf wv = splat(w[s * ws]);
+            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
         }
         store(o + i, a0); store(o + i + VW, a1);
     }
     for (; i + VW <= HS; i += VW) {
         vf a0 = splat(0);
-        for (size_t s = 0; s < n; s++) a0 = fma_v(splat(w[s]), load(rows + s * ld + i), a0);
+        for (size_t s = 0; s < n; s++) a0 = fma_v(splat(w[s * ws]), load(rows + s * ld + i), a0);
         store(o + i, a0);
     }
     for (; i < HS; i++) {
         float a = 0;
-        for (size_t s = 0; s < n; s++) a += w[s] * rows[s * ld + i];
+        for (size_t s = 0; s < n; s++) a += w[s * ws] * rows[s * ld + i];
         o[i] = a;
     }
 }
@@ -304,49 +296,50 @@ static void tr_attention_forward(float *out, float *att, const float *mask, cons
                 for (s = 0; s < n; s++) sc[s] = a[s] * mk[s];
                 w = sc;
             }
-            tr_weighted_rows(out + (b * T + t) * C + h * HS, w, base + 2 * C + h * HS, 3 * C, n, HS);
+            tr_weighted_rows(out + (b * T + t) * C + h * HS, w, 1, base + 2 * C + h * HS, 3 * C, n, HS);
         }
     }
 }
 
 // Its backward: dqkv [B, T, 3C] written (the columns of heads bh0..<bh1), from dout [B, T, C],
-// qkv, att and mask as the forward left them. Per query row t: d(weights) = dout·v (vectorised
-// over keys with the values transposed), the softmax backward, then dv, dq, dk as row updates.
-// scratch: (HS + 1)·TR_ROUND16(T) per pair.
+// qkv, att and mask as the forward left them. Per pair, two passes, every sum in registers:
+// by query row t, d(weights) = dout·v (vectorised over keys against the values transposed),
+// the softmax backward into a [T, TP] matrix dS, and dq[t] = Σ_s dS[t][s] k[s]; then by key
+// row s, dk[s] = Σ_t dS[t][s] q[t] and dv[s] = Σ_t w[t][s] dout[t] (w: the weights after
+// dropout). scratch: (HS + T + 1)·TR_ROUND16(T) floats, reused for each pair.
 static void tr_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1) {
     size_t HS = C / NH, TP = TR_ROUND16(T);
     float scale = 1.0f / sqrtf((float)HS);
+    float *vt = scratch, *ds = vt + HS * TP, *col = ds + T * TP;
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
-        const float *base = qkv + b * T * 3 * C;
-        float *dbase = dqkv + b * T * 3 * C;
-        float *vt = scratch + bh * (HS + 1) * TP, *da = vt + HS * TP;
+        const float *base = qkv + b * T * 3 * C, *gbase = dout + b * T * C + h * HS;
+        const float *A = att + bh * T * T, *M = mask ? mask + bh * T * T : NULL;
+        float *dbase = dqkv + b * T * 3 * C + h * HS;
         tr_head_transpose(vt, base, T, TP, C, HS, 2 * C + h * HS);
-        for (size_t t = 0; t < T; t++)
-            for (size_t j = 0; j < 3; j++) memset(dbase + t * 3 * C + j * C + h * HS, 0, HS * 4);
         for (size_t t = 0; t < T; t++) {
-            const float *a = att + (bh * T + t) * T;
-            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
-            const float *g = dout + (b * T + t) * C + h * HS;
+            const float *a = A + t * T, *g = gbase + t * C;
+            float *d = ds + t * TP;
             size_t n = t + 1, s;
             for (s = 0; s < n; s += VW) {
                 vf acc = splat(0);
                 for (size_t i = 0; i < HS; i++) acc = fma_v(splat(g[i]), load(vt + i * TP + s), acc);
-                store(da + s, acc);
+                store(d + s, acc);
             }
-            if (mk) for (s = 0; s < n; s++) da[s] *= mk[s];
+            if (M) for (s = 0; s < n; s++) d[s] *= M[t * T + s];
             float dot = 0;
-            for (s = 0; s < n; s++) dot += a[s] * da[s];
-            const float *q = base + t * 3 * C + h * HS;
-            for (s = 0; s < n; s++) {
-                float *drow = dbase + s * 3 * C + h * HS;
-                tr_axpy(drow + 2 * C, mk ? a[s] * mk[s] : a[s], g, HS);      // dv
-                da[s] = a[s] * (da[s] - dot) * scale;                          // d(score)
-                tr_axpy(drow + C, da[s], q, HS);                               // dk
-            }
-            tr_weighted_rows(dbase + t * 3 * C + h * HS, da, base + C + h * HS, 3 * C, n, HS);   // dq
+            for (s = 0; s < n; s++) dot += a[s] * d[s];
+            for (s = 0; s < n; s++) d[s] = a[s] * (d[s] - dot) * scale;
+            tr_weighted_rows(dbase + t * 3 * C, d, 1, base + C + h * HS, 3 * C, n, HS);            // dq
+        }
+        for (size_t s = 0; s < T; s++) {
+            size_t n = T - s;
+            tr_weighted_rows(dbase + s * 3 * C + C, ds + s * TP + s, TP, base + s * 3 * C + h * HS, 3 * C, n, HS);  // dk
+            const float *w = A + s * T + s;
+            if (M) { for (size_t j = 0; j < n; j++) col[j] = A[(s + j) * T + s] * M[(s + j) * T + s]; w = col; }
+            tr_weighted_rows(dbase + s * 3 * C + 2 * C, w, M ? 1 : T, gbase + s * C, C, n, HS);    // dv
         }
     }
 }

@@ -121,7 +121,7 @@ extension Kernels {
         } else { f(out, att, mask, qkv, scratch, T, C, NH, 0, B * NH) }
     }
 
-    /// Floats of the attention kernels' scratch: per (batch, head) pair, HS + 1 rows of T
+    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 1 rows of T
     /// rounded up to 16 (k_train.h's TR_ROUND16).
     static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 1) * ((T + 15) / 16 * 16)) }
 
@@ -131,11 +131,16 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.attentionScratch(B * NH, T, C / NH))
+        // One scratch per thread ((HS + T + 1) rows of T rounded up to 16), the pairs split evenly.
+        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 1) * ((T + 15) / 16 * 16)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * per)
         defer { scratch.deallocate() }
-        if let pool, pool.threadCount > 1 {
-            pool.parallelFor(B * NH) { r in f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, r.lowerBound, r.upperBound) }
-        } else { f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, 0, B * NH) }
+        let pairs = B * NH
+        if let pool, parts > 1 {
+            pool.run(parts: parts) { p in
+                f(dqkv, dout, qkv, att, mask, scratch + p * per, T, C, NH, p * pairs / parts, (p + 1) * pairs / parts)
+            }
+        } else { f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, 0, pairs) }
     }
 
     /// out[n] = wte[ids[n]] + wpe[n % T] for N = B·T rows (ids < wte rows: checked by the caller).
