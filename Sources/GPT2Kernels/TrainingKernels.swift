@@ -26,26 +26,22 @@ extension Kernels {
     }
 
     /// The backward of `linearForward` for dy[N, OUT]: dx[N, IN] = dy · w (written; nil: not
-    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products on
-    /// k_train.h's tr_matmul: dx with dy's rows against w's columns in tiles; dw with dy
-    /// transposed as rows against x's columns in tiles, accumulated in place.
+    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). dx on k_train.h's
+    /// tr_matmul (dy's rows against w's columns in tiles); dw on tr_matmul_tn (dy's columns and
+    /// x's columns read in place, accumulated into dw).
     public func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
         if N == 0 || IN == 0 || OUT == 0 { return }
         let k = t.pointee, tw = k.tile_cols, iBlocks = (IN + tw - 1) / tw
-        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * max(N, OUT))
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * OUT)
         defer { tiles.deallocate() }
         if let dx {
             split(iBlocks, pool) { r in k.tr_pack_columns(tiles, w, OUT, IN, IN, r.lowerBound, r.upperBound) }
             split((N + 5) / 6, pool) { r in k.tr_matmul(dx, IN, dy, OUT, tiles, nil, OUT, N, IN, 0, r.lowerBound, r.upperBound) }
         }
-        // dw[o][i] = Σ_n dyᵀ[o][n] x[n][i]: rows o of dyᵀ, inner dimension n, columns i of x.
-        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: OUT * N)
-        defer { dyT.deallocate() }
-        split(N, pool) { r in k.tr_transpose(dyT, dy, N, OUT, r.lowerBound, r.upperBound) }
-        split(iBlocks, pool) { r in k.tr_pack_columns(tiles, x, N, IN, IN, r.lowerBound, r.upperBound) }
-        split((OUT + 5) / 6, pool) { r in k.tr_matmul(dw, IN, dyT, N, tiles, nil, N, OUT, IN, 1, r.lowerBound, r.upperBound) }
+        // dw[o][i] += Σ_n dy[n][o] x[n][i], both read in place.
+        split((OUT + 5) / 6, pool) { r in k.tr_matmul_tn(dw, dy, x, N, OUT, IN, r.lowerBound, r.upperBound) }
         if let db { split(OUT, pool) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
     }
 
