@@ -36,13 +36,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
-        // Bottom layer: the one copy of JSON, file mapping, byte reading, base64 and paths.
-        .target(name: "GPT2Support", dependencies: ["CJSONC"]),
+        // Bottom layer: the one copy of JSON, file mapping, byte reading, base64, paths, CRC-32C
+        // and the monotonic clock.
+        .target(name: "GPT2Support", dependencies: ["CJSONC", "CCRC32C"]),
         .target(name: "GPT2Tokenizer", dependencies: ["GPT2Support"]),
-        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2ModelFile falls
-        // back to its table version elsewhere.
+        // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2Support's CRC32C
+        // falls back to its table version elsewhere.
         .target(name: "CCRC32C"),
-        .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd", "CCRC32C"],
+        .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd"],
                 exclude: ["FORMAT.md"]),
         .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels",
                                                         .product(name: "Crypto", package: "swift-crypto")],
@@ -53,9 +54,9 @@ let package = Package(
         .target(name: "GPT2Kernels", dependencies: ["CKernels"]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
         .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"]),
-        .target(name: "GPT2Runtime", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
+        .target(name: "GPT2Runtime", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
         // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
-        .target(name: "GPT2Training", dependencies: ["GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
+        .target(name: "GPT2Training", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
         // The facade: any model file or checkpoint with its tokenizer in one call (above
         // GPT2Checkpoints, which GPT2Runtime cannot see).
         .target(name: "GPT2Kit", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "GPT2ModelFile",
@@ -84,7 +85,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2RuntimeTests", dependencies: ["GPT2Runtime", "GPT2Checkpoints", "GPT2Kernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"],
+        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile",
+                                                            "GPT2Tokenizer", "GPT2Support"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GPT2KitTests", dependencies: ["GPT2Kit", "GPT2ModelFile", "GPT2Runtime"]),
         .testTarget(name: "GPT2KitCLITests", dependencies: ["GPT2KitCLI", "GPT2Runtime", "GPT2ModelFile", "GPT2Checkpoints"],

@@ -15,7 +15,7 @@ struct FuzzTarget {
 /// Every target, by name (`Tools/fuzz --list`). One binary holds them all so that the package
 /// is compiled under ASan once; `GPT2KIT_FUZZ_TARGET` picks the one to run.
 let allTargets: [FuzzTarget] = modelFileTargets + safetensorsTargets + torchTargets + tfTargets
-    + llmcTargets + vocabularyTargets + tokenizerTargets + cliTargets
+    + llmcTargets + ggufTargets + vocabularyTargets + tokenizerTargets + cliTargets
 
 nonisolated(unsafe) var selected: FuzzTarget?
 

@@ -44,4 +44,10 @@ func writeModelFileSeeds(to dir: String) throws {
                        codec: n >= 64 ? .bytePlanesZstd : .raw, threads: 1)
     }
     try w2.finish(metadata: ModelMetadata(config: config, vocabulary: vocabulary))
+
+    // A bigram model file (BigramLayout: config, n_embd = vocab_size, the [V, V] table).
+    let w3 = try ModelFileWriter(path: "\(dir)/bigram.gpt2kit", metadata: ModelMetadata(
+        architecture: BigramLayout.architecture, config: BigramLayout.config(vocabularySize: 4, contextLength: 8)), alignment: 64)
+    _ = try w3.add(TensorData(name: BigramLayout.tableName, shape: [4, 4], type: .f32, bytes: floats(16, .f32)))
+    try w3.finish()
 }

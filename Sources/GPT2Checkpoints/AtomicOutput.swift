@@ -4,78 +4,6 @@ import Glibc
 import GPT2ModelFile
 import GPT2Support
 
-/// A file written as a temporary file beside `path` (`TemporaryFiles`: removed on errors, when
-/// dropped uncommitted, and on SIGINT/SIGTERM/SIGHUP) and renamed into place by `commit()`,
-/// so a failed export leaves nothing at `path`. Buffered; errors are `CheckpointError(.io)`.
-final class AtomicFile {
-    let path: String
-    private let fd: Int32
-    private let tempPath: String
-    private var buffer: [UInt8] = []
-    private var committed = false
-    /// Bytes written so far.
-    private(set) var position = 0
-    static let flushBytes = 1 << 20
-
-    init(path: String) throws {
-        self.path = path
-        do {
-            (fd, tempPath) = try TemporaryFiles.create(beside: path)
-        } catch {
-            throw CheckpointError(.io, file: path, "cannot create a temporary file beside it: \(String(cString: strerror(error.errno)))",
-                                  hint: "check that the directory exists and is writable")
-        }
-        buffer.reserveCapacity(Self.flushBytes)
-    }
-
-    deinit {
-        close(fd)
-        if !committed { unlink(tempPath) }
-        TemporaryFiles.unregister(tempPath)
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        buffer.append(contentsOf: bytes)
-        position += bytes.count
-        if buffer.count >= Self.flushBytes { try flush() }
-    }
-
-    func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
-
-    /// Zeros up to the next multiple of `alignment`.
-    func pad(to alignment: Int) throws {
-        let n = (alignment - position % alignment) % alignment
-        try write([UInt8](repeating: 0, count: n))
-    }
-
-    private func flush() throws {
-        var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError("writing")
-            }
-            done += n
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Writes what is buffered, syncs, and renames the file into place.
-    func commit() throws {
-        try flush()
-        guard fsync(fd) == 0 else { throw ioError("syncing") }
-        fchmod(fd, 0o644)
-        guard rename(tempPath, path) == 0 else { throw ioError("renaming into place") }
-        committed = true
-    }
-
-    private func ioError(_ what: String) -> CheckpointError {
-        CheckpointError(.io, file: path, "\(what) failed: \(String(cString: strerror(errno)))",
-                        hint: "check free disk space and permissions of the output directory")
-    }
-}
-
 /// A directory written as `.NAME.tmp-XXXXXX` beside `path` and renamed into place by
 /// `commit()`; removed (with what was written in it) when dropped uncommitted. `path` must not
 /// exist, or be an empty directory (which the rename replaces).
@@ -116,7 +44,7 @@ final class AtomicDirectory {
     /// A file `name` inside the directory; commit it before the directory.
     func file(_ name: String) throws -> AtomicFile {
         files.append(name)
-        return try AtomicFile(path: Paths.join(tempPath, name))
+        return try AtomicFile.checkpoint(path: Paths.join(tempPath, name))
     }
 
     func commit() throws {
@@ -125,5 +53,16 @@ final class AtomicDirectory {
                                   hint: "another process may have created the directory meanwhile")
         }
         committed = true
+    }
+}
+
+extension AtomicFile {
+    /// An atomic file whose failures are `CheckpointError(.io)` naming the file.
+    static func checkpoint(path: String) throws -> AtomicFile {
+        try AtomicFile(path: path) { message, hint in
+            // The message starts with the path; CheckpointError prints the file itself.
+            let text = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+            return CheckpointError(.io, file: path, text, hint: hint)
+        }
     }
 }

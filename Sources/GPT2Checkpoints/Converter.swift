@@ -61,7 +61,7 @@ public enum Converter {
     @discardableResult
     public static func convert(_ checkpoint: any Checkpoint, to output: String, options: ConvertOptions,
                                progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         let planned = plan(checkpoint, options: options)
         let total = planned.reduce(0) { $0 + $1.bytesIn }
         // Provenance hashes on another thread while this one converts (both read the source;
@@ -88,7 +88,7 @@ public enum Converter {
                                                             tool: ModelMetadata.toolVersion))
         try writer.finish(metadata: metadata)
         return ConversionSummary(output: output, layout: checkpoint.layout, tensors: writer.tensors, bytesIn: total,
-                                 fileSize: fileSize(output), seconds: monotonicSeconds() - start)
+                                 fileSize: fileSize(output), seconds: MonotonicClock.seconds() - start)
     }
 }
 
@@ -122,10 +122,4 @@ final class FileHashes: @unchecked Sendable {
 func fileSize(_ path: String) -> Int {
     var st = stat()
     return stat(path, &st) == 0 ? Int(st.st_size) : 0
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -26,7 +26,7 @@ public enum ConverterDType {
         let n = d.elementCount ?? 0
         if d.type != .f32 {
             var f = [UInt8](repeating: 0, count: n * 4)
-            let from = WeightType(rawValue: d.type.rawValue)!
+            let from = d.type
             d.bytes.withUnsafeBytes { s in
                 f.withUnsafeMutableBytes { o in
                     guard n > 0 else { return }
@@ -37,7 +37,7 @@ public enum ConverterDType {
             d.type = .f32
             if type == .f32 { return d }
         }
-        let to = WeightType(rawValue: type.rawValue)!
+        let to = type
         // Rounds of `t` blocks: each thread converts one block into its own scratch, then the
         // results are copied into place in order. A round writes only below the input of the
         // next one (the output is never wider than f32), so nothing is overwritten before it is
@@ -79,7 +79,7 @@ public enum ConverterDType {
         guard n > 0 else { return out }
         d.bytes.withUnsafeBytes { s in
             out.withUnsafeMutableBufferPointer {
-                Kernels.selected.decode(s.baseAddress!, count: n, as: WeightType(rawValue: d.type.rawValue)!, into: $0.baseAddress!)
+                Kernels.selected.decode(s.baseAddress!, count: n, as: d.type, into: $0.baseAddress!)
             }
         }
         return out

@@ -63,7 +63,7 @@ public enum GGUFExport {
     @discardableResult
     public static func write(_ c: any Checkpoint, to path: String, dtype: ElementType? = nil, threads: Int = 1,
                              name: String? = nil) throws -> ExportSummary {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         if let (why, hint) = unsupportedReason(c) {
             throw CheckpointError(.unsupported, file: c.sourceFiles.first ?? path, why, hint: hint)
         }
@@ -105,7 +105,7 @@ public enum GGUFExport {
             offset += (p.bytes + alignment - 1) / alignment * alignment
         }
 
-        let out = try AtomicFile(path: path)
+        let out = try AtomicFile.checkpoint(path: path)
         var prefix: [UInt8] = GGUFFile.magic
         for v in [UInt32(3)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }
         for v in [UInt64(plan.count), UInt64(kvCount)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }
@@ -120,7 +120,7 @@ public enum GGUFExport {
         }
         try out.commit()
         return ExportSummary(output: path, tensors: plan.map { ($0.gguf, $0.info.shape, $0.type) },
-                             seconds: monotonicSeconds() - start)
+                             seconds: MonotonicClock.seconds() - start)
     }
 
     /// `tokenizer.ggml.*` for a byte-level BPE vocabulary, padded with unused tokens to the

@@ -25,7 +25,7 @@ public enum HFExport {
 
     @discardableResult
     public static func write(_ c: any Checkpoint, to path: String, dtype: ElementType? = nil, threads: Int = 1) throws -> Result {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         let config = c.config
         let type = dtype ?? .f32
         guard type != .q8_0 else {
@@ -124,7 +124,7 @@ public enum HFExport {
             notes.append("the model has no tokenizer: no tokenizer files were written")
         }
         try dir.commit()
-        return Result(summary: ExportSummary(output: path, tensors: written, seconds: monotonicSeconds() - start), notes: notes)
+        return Result(summary: ExportSummary(output: path, tensors: written, seconds: MonotonicClock.seconds() - start), notes: notes)
     }
 
     static func writeJSON(_ dir: AtomicDirectory, _ name: String, _ value: JSONValue) throws {

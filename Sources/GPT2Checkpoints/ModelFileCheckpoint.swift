@@ -1,5 +1,6 @@
 import GPT2ModelFile
 import GPT2Tokenizer
+import GPT2Support
 
 /// A GPT2Kit model file read back as a conversion source, so `gpt2kit convert` can re-encode
 /// one: another `--dtype` (f32 -> q8_0 without the original checkpoint, as `llama-quantize`

@@ -1,7 +1,7 @@
-/// Element types a weight tensor can have. Same names as `GPT2ModelFile.ElementType`
-/// (`WeightType(rawValue: elementType.rawValue)`), kept here because the kernel layer has no
+/// Element types a weight tensor can have; the model file calls it `ElementType` (a typealias),
+/// so the format and the kernels share this one enum; it lives here because the kernel layer has no
 /// dependencies.
-public enum WeightType: String, Sendable, Equatable, CaseIterable {
+public enum WeightType: String, Sendable, Equatable, CaseIterable, Codable {
     case f32, f16, bf16
     /// ggml's Q8_0: blocks of 32 values, each a little-endian f16 scale `d` then 32 int8 `q`;
     /// value = d * q. 34 bytes per 32 elements.

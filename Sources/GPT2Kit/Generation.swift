@@ -57,7 +57,7 @@ extension TextModel {
         let options = GenerationOptions(maxNewTokens: limit, sampling: sampler.options,
                                         stopToken: stopAtEndOfText ? endOfText : nil)
         return try exclusive {
-            try Generator(model: model).generate(prompt: ids, options: options, sampler: &sampler, emit: emit)
+            try Generator(model: languageModel).generate(prompt: ids, options: options, sampler: &sampler, emit: emit)
         }
     }
 
@@ -70,7 +70,7 @@ extension TextModel {
 
     /// Mean next-token loss and perplexity of a token sequence (at least 2 ids).
     public func perplexity(ids: [Int], progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityResult {
-        try exclusive { try Perplexity.evaluate(model: model, tokens: ids, progress: progress) }
+        try exclusive { try Perplexity.evaluate(model: languageModel, tokens: ids, progress: progress) }
     }
 }
 

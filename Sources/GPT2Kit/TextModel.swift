@@ -6,8 +6,8 @@ import GPT2Support
 @_exported import GPT2Runtime
 @_exported import GPT2Tokenizer
 
-/// A GPT-2 and its tokenizer, loaded in one call from a model file or any checkpoint GPT2Kit
-/// reads, ready to generate text, measure perplexity and tokenize.
+/// A GPT-2 (or a bigram model file) and its tokenizer, loaded in one call from a model file or
+/// any checkpoint GPT2Kit reads, ready to generate text, measure perplexity and tokenize.
 ///
 ///     let model = try TextModel(path: "gpt2.gpt2kit")
 ///     for try await piece in model.generate("Hello, I'm a language model,", maxTokens: 20) {
@@ -52,13 +52,21 @@ public final class TextModel: @unchecked Sendable {
     public let path: String
     /// Model file or checkpoint layout.
     public let source: Source
-    /// The forward pass with its KV cache (use it directly only while no other call runs).
-    public let model: GPT2Model
+    /// The model generation and perplexity run on: the GPT-2 (`gpt2`) or a bigram table (use
+    /// it directly only while no other call runs).
+    public let languageModel: any LanguageModel
+    /// The GPT-2 forward pass with its KV cache; nil for a bigram model file.
+    public let gpt2: GPT2Model?
+    /// The model file's architecture: "gpt2" or "bigram".
+    public let architecture: String
+    /// The kernel set the model runs on.
+    public let kernelSet: Kernels
     /// The tokenizer of the weights (or `Options.vocabulary`, or the default GPT-2 one).
     public let tokenizer: Tokenizer
     /// Seconds it took to open, validate and map or read the weights.
     public let loadSeconds: Double
-    /// Element type of the big matrices, e.g. "f32" or "q8_0" (what the speed depends on).
+    /// Element type of the big matrices, e.g. "f32" or "q8_0" (what the speed depends on); a
+    /// bigram's table's type.
     public let weightType: String
     private let lock = NSLock()
 
@@ -70,24 +78,37 @@ public final class TextModel: @unchecked Sendable {
         }
         let start = MonotonicClock.seconds()
         let kernels = try options.kernels ?? Kernels.fromEnvironment()   // a bad GPT2KIT_KERNELS stops here
-        let weights: GPT2Weights
         let found: Vocabulary?
         if Paths.isFile(path) && ModelFile.hasMagic(path: path) {
             let file = try ModelFile(path: path)
-            weights = try GPT2Weights(modelFile: file, threads: options.threads, kernels: kernels)
             found = file.vocabulary
             source = .modelFile
-            weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
+            if file.metadata.architecture == BigramLayout.architecture {
+                // A bigram table: a row lookup per token, no KV cache, no threads to use.
+                if let kv = options.kvCache {
+                    throw RuntimeError.invalidOption("a bigram model has no KV cache; drop the KV cache type \(kv.rawValue)")
+                }
+                let bigram = try BigramLanguageModel(modelFile: file, kernels: kernels)
+                (languageModel, gpt2, architecture) = (bigram, nil, BigramLayout.architecture)
+                weightType = bigram.weightType.rawValue
+            } else {
+                let weights = try GPT2Weights(modelFile: file, threads: options.threads, kernels: kernels)
+                let gpt = try GPT2Model(weights: weights, threads: options.threads, kvCache: options.kvCache, kernels: kernels)
+                (languageModel, gpt2, architecture) = (gpt, gpt, "gpt2")
+                weightType = file.info(TensorName.qkvWeight(0))?.type.rawValue ?? "?"
+            }
         } else {
             let checkpoint = try CheckpointLoader.open(path)
-            weights = try GPT2Weights(config: checkpoint.config, threads: options.threads, kernels: kernels) {
+            let weights = try GPT2Weights(config: checkpoint.config, threads: options.threads, kernels: kernels) {
                 try checkpoint.load($0, threads: options.threads)
             }
+            let gpt = try GPT2Model(weights: weights, threads: options.threads, kvCache: options.kvCache, kernels: kernels)
+            (languageModel, gpt2, architecture) = (gpt, gpt, "gpt2")
             found = checkpoint.vocabulary
             source = .checkpoint(checkpoint.layout)
             weightType = checkpoint.tensors.first { $0.name == TensorName.qkvWeight(0) }?.type.rawValue ?? "?"
         }
-        model = try GPT2Model(weights: weights, threads: options.threads, kvCache: options.kvCache, kernels: kernels)
+        kernelSet = kernels
         loadSeconds = MonotonicClock.seconds() - start
         let vocabulary = try options.vocabulary.map { try Self.vocabulary(at: $0) }
             ?? found ?? Self.defaultVocabulary(for: path)
@@ -96,7 +117,10 @@ public final class TextModel: @unchecked Sendable {
     }
 
     /// The model's context: the most tokens it sees at once (n_ctx).
-    public var contextLength: Int { model.config.nCtx }
+    public var contextLength: Int { languageModel.contextLength }
+
+    /// The KV cache's element type; nil for a bigram model (it has none).
+    public var kvCacheType: KVCacheType? { gpt2?.kvCacheType }
 
     /// The end-of-text token id, if the tokenizer has one.
     public var endOfText: Int? {

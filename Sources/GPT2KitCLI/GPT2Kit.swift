@@ -22,5 +22,6 @@ struct GPT2Kit: ParsableCommand {
             TokenizeCommand.self, DetokenizeCommand.self,
             ConvertCommand.self, InspectCommand.self,
             GenerateCommand.self, PerplexityCommand.self,
+            TrainCommand.self,
         ])
 }

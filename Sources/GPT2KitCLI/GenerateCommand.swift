@@ -125,7 +125,7 @@ struct GenerateCommand: ParsableCommand {
         let report: [String: Any] = [
             "rss_anon_mib": Output.r3(rss?.anon ?? 0), "rss_file_mib": Output.r3(rss?.file ?? 0),
             "model": modelOptions.model, "seed": seed, "weights": loaded.weightType, "threads": modelOptions.threads,
-            "kv_cache": loaded.model.kvCacheType.rawValue, "kernels": loaded.kernels,
+            "kv_cache": loaded.kvCacheName, "kernels": loaded.kernels,
             "load_ms": Output.r3(loaded.loadSeconds * 1000),
             "prompt": promptText, "prompt_ids": ids,
             "prompt_tokens": ids.count,
@@ -144,7 +144,7 @@ struct GenerateCommand: ParsableCommand {
             Output.err(String(format: "load %.1f ms | prompt %d tokens, %.1f tok/s | generation %d tokens, %.1f tok/s | first token %.1f ms (%@, KV cache %@, %d thread%@)\n",
                               loaded.loadSeconds * 1000, ids.count, all.promptTokensPerSecond,
                               all.generatedTokens, all.decodeTokensPerSecond, firstTokenSeconds * 1000,
-                              loaded.weightType, loaded.model.kvCacheType.rawValue, modelOptions.threads, modelOptions.threads == 1 ? "" : "s"))
+                              loaded.weightType, loaded.kvCacheName, modelOptions.threads, modelOptions.threads == 1 ? "" : "s"))
         }
     }
 }

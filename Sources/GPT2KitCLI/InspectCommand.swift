@@ -13,7 +13,7 @@ struct InspectCommand: ParsableCommand {
         layout, format_version, config (the gpt2 keys of FORMAT.md), tokenizer (kind, tokens, \
         special_tokens, eos_id, has_ranks) or null, provenance or null, tensors (name, dtype, \
         shape, codec, offset, stored_bytes, raw_bytes, ratio, crc32c; for checkpoints file instead \
-        of crc32c), totals (tensors, stored_bytes, raw_bytes, ratio; a tied head sharing wte's data counted \
+        of crc32c), bigram (vocab_size, n_ctx, table: for a bigram model file, else null), totals (tensors, stored_bytes, raw_bytes, ratio; a tied head sharing wte's data counted \
         once), checksums (what --verify checks; null when the layout stores none), verified (true, or null when \
         not asked). --verify checks every tensor checksum of a model file; for a checkpoint it loads \
         every tensor through its reader (which checks what the layout stores, e.g. TF crc32c).
@@ -40,7 +40,8 @@ struct InspectCommand: ParsableCommand {
                 stored: t.storedSize, raw: t.rawSize, extra: ("crc32c", .string(hex8(t.checksum))))
         }
         report(kind: "model_file", layout: f.metadata.provenance?.sourceLayout, version: "\(f.version.major).\(f.version.minor)",
-               architecture: f.metadata.architecture, config: f.config, vocabulary: f.vocabulary,
+               architecture: f.metadata.architecture, config: f.config,
+               bigram: f.metadata.architecture == BigramLayout.architecture ? f.metadata.config : nil, vocabulary: f.vocabulary,
                provenance: f.metadata.provenance, rows: rows, fileBytes: f.fileSize)
     }
 
@@ -79,7 +80,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     private func report(kind: String, layout: String?, version: String?, architecture: String = "gpt2",
-                        config: GPT2Config?, vocabulary: Vocabulary?,
+                        config: GPT2Config?, bigram: GPT2Config? = nil, vocabulary: Vocabulary?,
                         provenance: Provenance?, rows: [Row], fileBytes: Int?, counted: [Bool]? = nil,
                         checksums: String? = "crc32c of every tensor") {
         let totalRows = zip(rows, counted ?? rows.map { _ in true }).filter(\.1).map(\.0)
@@ -91,7 +92,9 @@ struct InspectCommand: ParsableCommand {
                 "layout": layout.map { .string($0) } ?? .null,
                 "format_version": version.map { .string($0) } ?? .null,
                 "architecture": .string(architecture),
-                "config": config.flatMap { ModelMetadata(config: $0).json["gpt2"] } ?? .null,
+                "config": (config ?? bigram).flatMap { ModelMetadata(config: $0).json["gpt2"] } ?? .null,
+                "bigram": bigram.map { .object(["vocab_size": num($0.vocabSize), "n_ctx": num($0.nCtx),
+                                                "table": .string(BigramLayout.tableName)]) } ?? .null,
                 "tokenizer": vocabulary.map { v in .object([
                     "kind": .string(v.kind.rawValue), "tokens": num(v.tokens.count),
                     "special_tokens": .object(v.specialTokens.mapValues { num($0) }),
@@ -122,6 +125,8 @@ struct InspectCommand: ParsableCommand {
         print("  gpt2: n_layer \(c.nLayer), n_head \(c.nHead), n_embd \(c.nEmbd), n_ctx \(c.nCtx), vocab \(c.vocabSize)"
               + (c.paddedVocabSize != c.vocabSize ? " (padded \(c.paddedVocabSize))" : "")
               + ", eps \(c.layerNormEpsilon), \(c.activation.rawValue), bias \(c.bias), tied head \(c.tiedHead)")
+        } else if let b = bigram {
+            print("  bigram: vocab \(b.vocabSize), n_ctx \(b.nCtx) (next-token logits = row of \(BigramLayout.tableName) [\(b.vocabSize), \(b.vocabSize)])")
         } else {
             print("  architecture: \(architecture) (no GPT-2 hyperparameters; the container holds any tensors)")
         }

@@ -9,7 +9,7 @@ import GPT2Tokenizer
 /// Options shared by `generate` and `perplexity`: which model file, how many cores, the KV
 /// cache's element type.
 struct ModelOptions: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: "Model file written by `gpt2kit convert`, or any checkpoint `convert` reads.")
+    @Option(name: [.customShort("m"), .long], help: "Model file (GPT-2 or bigram) written by `gpt2kit convert` or `train`, or any checkpoint `convert` reads.")
     var model: String
 
     @Option(name: [.customShort("t"), .long], help: "Cores to use (up to 64; default: 2, or 1 on a one-core machine).")
@@ -34,7 +34,10 @@ extension TextModel {
     }
 
     /// The kernel set the model runs on, e.g. "avx512+vnni" (GPT2KIT_KERNELS or the CPU's best).
-    var kernels: String { model.kernels.description }
+    var kernels: String { kernelSet.description }
+
+    /// The KV cache's element type, "none" for a bigram model (it keeps no cache).
+    var kvCacheName: String { kvCacheType?.rawValue ?? "none" }
 }
 
 enum Clock {

@@ -43,14 +43,14 @@ struct PerplexityCommand: ParsableCommand {
         if json {
             Output.out(try Output.json([
                 "model": modelOptions.model, "tokens": ids.count, "predicted_tokens": r.predictedTokens,
-                "windows": r.windows, "n_ctx": loaded.model.config.nCtx,
-                "weights": loaded.weightType, "kv_cache": loaded.model.kvCacheType.rawValue, "kernels": loaded.kernels,
+                "windows": r.windows, "n_ctx": loaded.contextLength,
+                "weights": loaded.weightType, "kv_cache": loaded.kvCacheName, "kernels": loaded.kernels,
                 "loss": r.meanLoss, "perplexity": r.perplexity,
                 "seconds": Output.r3(seconds), "tok_per_s": Output.r3(Double(ids.count) / seconds),
             ]) + "\n")
         } else {
             Output.out(String(format: "tokens %d, predicted %d in %d window(s) of n_ctx %d\nloss %.6f nats/token\nperplexity %.4f\n",
-                              ids.count, r.predictedTokens, r.windows, loaded.model.config.nCtx,
+                              ids.count, r.predictedTokens, r.windows, loaded.contextLength,
                               r.meanLoss, r.perplexity))
             Output.err(String(format: "%.2f s, %.1f tok/s\n", seconds, Double(ids.count) / seconds))
         }

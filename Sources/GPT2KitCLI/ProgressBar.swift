@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GPT2Support
 
 /// A byte-based progress bar on stderr, drawn only when stderr is a terminal (quiet in pipes,
 /// logs and CI) and at most ~10 times a second.
@@ -16,7 +17,7 @@ struct ProgressBar {
 
     mutating func update(_ done: Int, _ total: Int) {
         guard enabled else { return }
-        let now = Self.now()
+        let now = MonotonicClock.seconds()
         guard done >= total || now - lastDraw >= 0.1 else { return }
         lastDraw = now
         let width = 30
@@ -27,11 +28,6 @@ struct ProgressBar {
         writeStderr(line + (done >= total ? "\n" : ""))
     }
 
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }
 
 /// Writes to file descriptor 2 directly (no shared FILE* state).

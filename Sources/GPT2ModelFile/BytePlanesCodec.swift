@@ -1,3 +1,4 @@
+import GPT2Support
 /// The lossless `byteplanes-zstd` codec (FORMAT.md, "Codecs").
 ///
 /// Trained float weights are nearly random in their mantissa bytes, but the byte holding the

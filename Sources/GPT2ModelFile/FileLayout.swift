@@ -1,3 +1,4 @@
+import GPT2Support
 /// The validated structure of a model file: header, metadata document and tensor table.
 ///
 /// `parse` checks everything it can without reading tensor payloads, in this order, so the

@@ -74,6 +74,10 @@ public final class ModelFile: @unchecked Sendable {
                                  expected: "the \"gpt2\" hyperparameters object", found: "none",
                                  hint: "a gpt2 model file needs n_layer, n_head, ... (FORMAT.md)")
         }
+        if meta.architecture == BigramLayout.architecture {
+            try BigramLayout.validate(meta, tensors: layout.tensors, file: path,
+                                      metadataOffset: Int(layout.header.metadataOffset))
+        }
         self.mapping = mapping
         fileSize = size
         metadata = meta

@@ -1,3 +1,4 @@
+import GPT2Support
 /// Everything that can be wrong with a model file (or with a request to write one), with the
 /// context a user needs: which file, where in it, what was expected and found, what to do.
 public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import GPT2Support
 #endif
 
 /// Writes a model file tensor by tensor (FORMAT.md), holding at most one encoded tensor in

@@ -1,3 +1,4 @@
+import GPT2Support
 /// How a tensor's bytes are stored in the file (FORMAT.md, "Codecs").
 public enum TensorCodec: String, Sendable, Equatable, CaseIterable, Codable {
     /// The decoded bytes themselves: usable in place from the mapping.

@@ -12,7 +12,10 @@ extension GPT2Weights {
     public convenience init(modelFile file: ModelFile, threads: Int = 2, kernels: Kernels = .selected) throws {
         guard let config = file.config else {
             throw ModelFileError(.unsupportedArchitecture, file: file.path, expected: "architecture \"gpt2\"",
-                                 found: "\"\(file.metadata.architecture)\"", hint: "this GPT2Kit runs GPT-2 models only")
+                                 found: "\"\(file.metadata.architecture)\"",
+                                 hint: file.metadata.architecture == BigramLayout.architecture
+                                     ? "a bigram model file: open it with BigramLanguageModel (TextModel and the CLI do)"
+                                     : "this GPT2Kit runs GPT-2 and bigram models only")
         }
         if file.tensors.contains(where: { $0.codec != .raw }) {
             try file.decodeAll(threads: max(1, threads))

@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Support
 
 /// What `generate` was asked to do besides sampling.
 public struct GenerationOptions: Sendable, Equatable {
@@ -36,7 +37,8 @@ public struct GenerationStats: Sendable, Equatable {
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
 }
 
-/// Autoregressive sampling over a `GPT2Model`, nanoGPT's `GPT.generate` with a KV cache.
+/// Autoregressive sampling over a `LanguageModel` (a `GPT2Model` with its KV cache, or a
+/// `BigramLanguageModel`), nanoGPT's `GPT.generate`.
 ///
 /// Context window: a prompt longer than n_ctx is an error. Once prompt + generated tokens fill
 /// all n_ctx positions, each further token is predicted from the last n_ctx tokens only, by a
@@ -44,15 +46,15 @@ public struct GenerationStats: Sendable, Equatable {
 /// absolute, so cached keys cannot be shifted). That costs one n_ctx-token batch per token past
 /// the window, slower than the cached steps before it.
 public final class Generator {
-    public let model: GPT2Model
-    public init(model: GPT2Model) { self.model = model }
+    public let model: any LanguageModel
+    public init(model: any LanguageModel) { self.model = model }
 
     /// Generates one sample: calls `emit` with each new token id as soon as it is sampled.
     /// The model's cache is reset first. `sampler` carries the RNG across samples.
     @discardableResult
     public func generate(prompt: [Int], options: GenerationOptions, sampler: inout Sampler,
                          emit: (Int) throws -> Void) throws -> GenerationStats {
-        let nCtx = model.config.nCtx
+        let nCtx = model.contextLength
         guard !prompt.isEmpty else { throw RuntimeError.emptyPrompt }
         guard prompt.count <= nCtx else { throw RuntimeError.promptTooLong(tokens: prompt.count, nCtx: nCtx) }
         guard options.maxNewTokens >= 0 else {
@@ -65,8 +67,7 @@ public final class Generator {
         let start = Self.now()
         sampler.begin(prompt)                        // the repeat penalty sees the prompt
         model.reset()
-        try prompt.withUnsafeBufferPointer { try model.run($0, logits: .last) }
-        var logits = model.lastLogits
+        var logits = try prompt.withUnsafeBufferPointer { try model.appendReturningLastLogits($0) }
         stats.promptSeconds = Self.now() - start
         var sequence = prompt
         sequence.reserveCapacity(prompt.count + min(options.maxNewTokens, 1 << 16))
@@ -83,13 +84,14 @@ public final class Generator {
             sequence.append(token)
             if step == options.maxNewTokens - 1 { break }    // no forward pass for an unused token
             if model.count < nCtx {
-                logits = try model.appendOne(token)
+                logits = try withUnsafePointer(to: token) {
+                    try model.appendReturningLastLogits(UnsafeBufferPointer(start: $0, count: 1))
+                }
             } else {                                         // slide the window: recompute
                 model.reset()
-                try sequence.withUnsafeBufferPointer {
-                    try model.run(UnsafeBufferPointer(rebasing: $0[($0.count - nCtx)...]), logits: .last)
+                logits = try sequence.withUnsafeBufferPointer {
+                    try model.appendReturningLastLogits(UnsafeBufferPointer(rebasing: $0[($0.count - nCtx)...]))
                 }
-                logits = model.lastLogits
             }
             stats.decodeSteps += 1
         }
@@ -97,10 +99,5 @@ public final class Generator {
         return stats
     }
 
-    /// Monotonic seconds.
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { MonotonicClock.seconds() }
 }

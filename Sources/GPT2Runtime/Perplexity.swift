@@ -25,10 +25,10 @@ public enum Perplexity {
     }
 
     /// Runs the model over every window and averages the loss (in f64).
-    public static func evaluate(model: GPT2Model, tokens: [Int],
+    public static func evaluate(model: any LanguageModel, tokens: [Int],
                                 progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityResult {
         guard tokens.count >= 2 else { throw RuntimeError.textTooShort(tokens: tokens.count) }
-        let ws = windows(count: tokens.count, nCtx: model.config.nCtx)
+        let ws = windows(count: tokens.count, nCtx: model.contextLength)
         var total = 0.0
         var predicted = 0
         for (n, w) in ws.enumerated() {

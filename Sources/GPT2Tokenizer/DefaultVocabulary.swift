@@ -7,9 +7,11 @@ import Darwin
 /// Finding the GPT-2 vocabulary without being told where it is.
 ///
 /// Order: `$GPT2KIT_VOCAB` (a directory holding encoder.json + vocab.bpe or gpt2.tiktoken, or a
-/// `.tiktoken` file), then `Vocab/encoder.json` in the executable's directory or any parent
-/// (a SwiftPM build at `.build/<triple>/release/gpt2kit` finds the package's `Vocab/`), then the
-/// same upward search from the current directory. The CLI's `--vocab` flag bypasses this.
+/// `.tiktoken` file), then `share/gpt2kit` beside the executable's directory (an installed
+/// `PREFIX/bin/gpt2kit` reads `PREFIX/share/gpt2kit`, where `Tools/install` puts it), then
+/// `Vocab/encoder.json` in the executable's directory or any parent (a SwiftPM build at
+/// `.build/<triple>/release/gpt2kit` finds the package's `Vocab/`), then the same upward search
+/// from the current directory. The CLI's `--vocab` flag bypasses this.
 extension Vocabulary {
     public static let environmentVariable = "GPT2KIT_VOCAB"
 
@@ -21,7 +23,14 @@ extension Vocabulary {
             if FileBytes.exists(env) || hasVocabulary(env) { return env }
             searched.append("$\(environmentVariable)=\(env)")
         }
-        for startDir in [executableDirectory(), currentDirectory()].compactMap({ $0 }) {
+        let exeDir = executableDirectory()
+        if let exeDir {
+            let parent = exeDir == "/" ? "" : String(exeDir[..<(exeDir.lastIndex(of: "/") ?? exeDir.startIndex)])
+            let installed = parent + "/share/gpt2kit"
+            if hasVocabulary(installed) { return installed }
+            searched.append(installed)
+        }
+        for startDir in [exeDir, currentDirectory()].compactMap({ $0 }) {
             var dir = startDir
             while true {
                 let candidate = dir == "/" ? "/Vocab" : dir + "/Vocab"

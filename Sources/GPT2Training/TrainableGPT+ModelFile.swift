@@ -21,9 +21,7 @@ extension TrainableGPT {
                 throw TrainingModelError("\(file.path): tensor \(p.name) has shape \(info.shape), expected \(p.shape)",
                                          hint: "the file's tensors do not match its config")
             }
-            guard let type = WeightType(rawValue: info.type.rawValue) else {
-                throw TrainingModelError("\(file.path): tensor \(p.name) has unsupported type \(info.type)", hint: "convert it to f32")
-            }
+            let type = info.type
             try file.withTensor(p.name) { v in
                 guard let need = type.byteCount(elements: p.count), v.bytes.count >= need else {
                     throw TrainingModelError("\(file.path): tensor \(p.name) holds \(v.bytes.count) bytes, too few for \(p.count) \(type)",

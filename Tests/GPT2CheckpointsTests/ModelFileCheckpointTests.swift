@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GPT2ModelFile
 @testable import GPT2Checkpoints
+import GPT2Support
 
 /// `convert` with one of our own model files as the source (ModelFileCheckpoint): re-encoding
 /// gives the same bytes as converting the original checkpoint directly, and bad model files are

@@ -3,5 +3,5 @@ import Testing
 
 @Test func cliHasEverySubcommand() {
     let names = GPT2Kit.configuration.subcommands.map { $0.configuration.commandName }
-    #expect(names == ["tokenize", "detokenize", "convert", "inspect", "generate", "perplexity"])
+    #expect(names == ["tokenize", "detokenize", "convert", "inspect", "generate", "perplexity", "train"])
 }

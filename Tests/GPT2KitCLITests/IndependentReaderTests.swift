@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GPT2Support
 
 /// Our model format checked by a reader that is not our code: `Tools/modelfile-reader.py`,
 /// written from FORMAT.md alone (Python + numpy), parses what `gpt2kit convert` wrote, checks

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GPT2ModelFile
+import GPT2Support
 
 /// Rewrites a model file: `edit` may change the header fields, the metadata bytes (same length:
 /// the data follows them) and the tensor table (it is last in the file, so its length may change).

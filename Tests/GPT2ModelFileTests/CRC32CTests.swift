@@ -1,5 +1,5 @@
 import Testing
-@testable import GPT2ModelFile
+@testable import GPT2Support
 
 // Expected values are published ones, not ours: the CRC catalogue's check value for
 // CRC-32/ISCSI and the test vectors of RFC 3720 (iSCSI), appendix B.4.

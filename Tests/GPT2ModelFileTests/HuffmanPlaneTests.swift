@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GPT2ModelFile
+import GPT2Support
 
 /// The writer's Huffman-only zstd frames: an independent decoder (the `zstd` command-line tool)
 /// must give back exactly the plane, and the sizes must be what Huffman coding can reach.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GPT2ModelFile
 import GPT2Tokenizer
+import GPT2Support
 
 @Test(arguments: [TensorCodec.raw, .bytePlanesZstd])
 func roundTripIsBitExact(codec: TensorCodec) throws {

@@ -9,9 +9,9 @@ guard let path = arguments.first else {
 let prompt = arguments.dropFirst().first ?? "Hello, I'm a language model,"
 
 let model = try TextModel(path: path)
-print(prompt, terminator: "")
+let out = FileHandle.standardOutput      // unbuffered: each piece shows as soon as it is sampled
+out.write(Data(prompt.utf8))
 for try await piece in model.generate(prompt, maxTokens: 30, sampling: SamplingOptions(temperature: 0.8, seed: 1337)) {
-    print(piece, terminator: "")
-    fflush(stdout)                       // each piece as soon as it is sampled
+    out.write(Data(piece.utf8))
 }
-print()
+out.write(Data("\n".utf8))

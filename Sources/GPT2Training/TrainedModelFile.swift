@@ -1,0 +1,46 @@
+import Foundation
+import GPT2ModelFile
+import GPT2Tokenizer
+
+/// Writes a `TrainableModel` as a model file that `generate`, `perplexity` and `inspect` read
+/// like a converted one: every parameter as f32 under its canonical name (a bigram model's
+/// table as "bigram.weight" [vocab, vocab]), the architecture and config, the tokenizer
+/// embedded (GPT-2 BPE or a character vocabulary, as the nanoGPT meta.pkl conversion embeds
+/// one) and a "training" metadata object: the options, the step and the evaluation history.
+/// Atomic (ModelFileWriter: temporary file, fsync, rename).
+public enum TrainedModelFile {
+    /// The tensor name of the bigram model's table in a model file.
+    public static let bigramTensor = BigramLayout.tableName
+
+    public static func write(_ model: TrainableModel, vocabulary: Vocabulary, training: JSONValue, to path: String) throws {
+        let metadata = ModelMetadata(architecture: model.architecture, config: model.config, vocabulary: vocabulary,
+                                     provenance: Provenance(sourceLayout: "gpt2kit-train", sourceFiles: [], tool: ModelMetadata.toolVersion),
+                                     extra: ["training": training])
+        let writer = try ModelFileWriter(path: path, metadata: metadata)
+        let bigram = model.architecture == "bigram"
+        for p in model.parameters {
+            let name = bigram ? bigramTensor : p.name
+            try writer.add(name: name, shape: p.shape, type: .f32, bytes: UnsafeRawBufferPointer(start: p.values, count: p.count * 4))
+        }
+        try writer.finish()
+    }
+
+    /// The "training" metadata object: options, step, tokenizer, data and evaluations.
+    public static func trainingMetadata(options: TrainingOptions, step: Int, tokenizer: String, data: String,
+                                        history: [EvalRecord], initFrom: String?) throws -> JSONValue {
+        struct Doc: Encodable {
+            var options: TrainingOptions
+            var step: Int
+            var tokenizer: String
+            var data: String
+            var initFrom: String?
+            var evaluations: [EvalRecord]
+        }
+        let enc = JSONEncoder()
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        enc.outputFormatting = [.sortedKeys]
+        let bytes = try enc.encode(Doc(options: options, step: step, tokenizer: tokenizer, data: data, initFrom: initFrom,
+                                       evaluations: history))
+        return try JSONValue.parse([UInt8](bytes))
+    }
+}
