@@ -200,8 +200,21 @@ static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
 }
 
 // dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (erf form); dx may equal dy.
+// erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's e^{-v²/2}: one exp, not
+// two. (|x| is clamped at 10 as in erf_v; past it both e-terms are below 1e-43.)
 INLINE vf gelu_erf_grad(vf v) {
-    return 0.5f * (1.0f + erf_v(v * 0.70710677f)) + v * 0.39894228f * exp_v(-0.5f * v * v);
+    vf x = v * 0.70710677f;
+    vu sign = (vu)x & 0x80000000u;
+    vf a = vmin(vabs(x), splat(10));
+    vf e = exp_v(-(a * a));
+    vf t = 1.0f / (1.0f + 0.3275911f * a);
+    vf p = splat(1.061405429f);
+    p = fma_v(p, t, splat(-1.453152027f));
+    p = fma_v(p, t, splat(1.421413741f));
+    p = fma_v(p, t, splat(-0.284496736f));
+    p = fma_v(p, t, splat(0.254829592f));
+    vf erf = (vf)((vu)(1.0f - p * t * e) | sign);
+    return 0.5f * (1.0f + erf) + v * 0.39894228f * e;
 }
 static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {
     size_t i = 0;
