@@ -72,6 +72,8 @@ let package = Package(
         .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"]),
         // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
         .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"]),
+        // nanoGPT's training loop through GPT2Training for Tools/bench-train (not a product).
+        .executableTarget(name: "TrainBench", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"]),
 
         .testTarget(name: "GPT2SupportTests", dependencies: ["GPT2Support"]),
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],

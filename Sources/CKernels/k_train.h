@@ -5,9 +5,16 @@
 // ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
 
 // dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols].
+// In 16 x 16 blocks, so both sides stay in cache lines already loaded.
 static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; r++)
-        for (size_t c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+    for (size_t rb = r0; rb < r1; rb += 16) {
+        size_t re = rb + 16 < r1 ? rb + 16 : r1;
+        for (size_t cb = 0; cb < cols; cb += 16) {
+            size_t ce = cb + 16 < cols ? cb + 16 : cols;
+            for (size_t c = cb; c < ce; c++)
+                for (size_t r = rb; r < re; r++) dst[c * rows + r] = src[r * cols + c];
+        }
+    }
 }
 
 // xt[tb][k][j] = src[k·ld + tb·TW + j] (0 past N), t-blocks tb0..<tb1: matmul_transpose's tiles
@@ -21,6 +28,89 @@ static void tr_pack_columns(float *xt, const float *src, size_t K, size_t N, siz
             float *d = dst + k * TW;
             if (n == TW) { store(d, load(s)); store(d + VW, load(s + VW)); }
             else { for (size_t j = 0; j < n; j++) d[j] = s[j]; for (size_t j = n; j < TW; j++) d[j] = 0; }
+        }
+    }
+}
+
+// The products of training's linear layers, on k_linear.h's 6 x TW micro-kernel with the tile
+// stored row-major: y[r][p] = Σ_k a[r][k] · xt[pb][k][p - pb·TW] (+ bias[p]; accumulate: y +=)
+// for the rows r of 6-row blocks b0..<b1 of a [R, K] (row stride lda) and every column p < P
+// of y (row stride ldy). The rows come straight from a row-major activation and the columns
+// from a small operand in tiles (matmul_transpose of the weight for y = x·Wᵀ, tr_pack_columns
+// of the weight for dx = dy·W, of x for dW = dyᵀ·x), so only dW transposes an activation.
+static void tr_matmul(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias,
+                      size_t K, size_t R, size_t P, int accumulate, size_t b0, size_t b1) {
+    float tile[MR * TW];
+    const float *rp[MR];
+    const float zero[MR] = {0};
+    for (size_t k0 = 0; k0 < K; k0 += KC) {
+        size_t kc = K - k0 < KC ? K - k0 : KC;
+        int add = accumulate || k0 > 0;
+        for (size_t b = b0; b < b1; b++) {
+            size_t r0 = b * MR, rows = R - r0 < MR ? R - r0 : MR;
+            for (size_t r = 0; r < rows; r++) rp[r] = a + (r0 + r) * lda + k0;
+            for (size_t r = rows; r < MR; r++) rp[r] = rp[0];     // missing rows: computed, not stored
+            for (size_t pb = 0; pb * TW < P; pb++) {
+                kernel_6xTW(rp, xt + (pb * K + k0) * TW, kc, zero, tile);
+                size_t p0 = pb * TW, pn = P - p0 < TW ? P - p0 : TW;
+                for (size_t r = 0; r < rows; r++) {
+                    float *yr = y + (r0 + r) * ldy + p0;
+                    const float *tr = tile + r * TW;
+                    if (pn == TW) {
+                        vf v0 = load(tr), v1 = load(tr + VW);
+                        if (add) { v0 += load(yr); v1 += load(yr + VW); }
+                        else if (bias) { v0 += load(bias + p0); v1 += load(bias + p0 + VW); }
+                        store(yr, v0); store(yr + VW, v1);
+                    } else {
+                        for (size_t j = 0; j < pn; j++)
+                            yr[j] = tr[j] + (add ? yr[j] : bias ? bias[p0 + j] : 0.0f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// dw[o][i] += Σ_n dy[n][o] · x[n][i] for the 6-row blocks b0..<b1 of dw: the same 6 x TW
+// register tile, its 6 broadcasts read from 6 adjacent columns of dy's row n and its TW
+// columns from x's row n, so neither operand is transposed or packed. Column tiles outside,
+// row blocks inside, so a TW-wide column strip of x stays in L2 across the row blocks.
+static void tr_matmul_tn(float *dw, const float *dy, const float *x, size_t N, size_t OUT, size_t IN,
+                         size_t b0, size_t b1) {
+    for (size_t p0 = 0; p0 < IN; p0 += TW) {
+        size_t pn = IN - p0 < TW ? IN - p0 : TW;
+        for (size_t b = b0; b < b1; b++) {
+            size_t o0 = b * MR, rows = OUT - o0 < MR ? OUT - o0 : MR;
+            size_t c[MR];     // dy columns; missing rows repeat the last (computed, not stored)
+            for (size_t r = 0; r < MR; r++) c[r] = o0 + (r < rows ? r : rows - 1);
+            vf c00 = splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            vf c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            for (size_t n = 0; n < N; n++) {
+                const float *d = dy + n * OUT, *xr = x + n * IN + p0;
+                vf x0, x1;
+                if (pn == TW) { x0 = load(xr); x1 = load(xr + VW); }
+                else if (pn > VW) { x0 = load(xr); x1 = load_part(xr + VW, pn - VW); }
+                else { x0 = pn == VW ? load(xr) : load_part(xr, pn); x1 = splat(0); }
+                vf v = splat(d[c[0]]); c00 = fma_v(v, x0, c00); c01 = fma_v(v, x1, c01);
+                v = splat(d[c[1]]); c10 = fma_v(v, x0, c10); c11 = fma_v(v, x1, c11);
+                v = splat(d[c[2]]); c20 = fma_v(v, x0, c20); c21 = fma_v(v, x1, c21);
+                v = splat(d[c[3]]); c30 = fma_v(v, x0, c30); c31 = fma_v(v, x1, c31);
+                v = splat(d[c[4]]); c40 = fma_v(v, x0, c40); c41 = fma_v(v, x1, c41);
+                v = splat(d[c[5]]); c50 = fma_v(v, x0, c50); c51 = fma_v(v, x1, c51);
+            }
+            float tile[MR * TW];
+            store(tile + 0 * TW, c00); store(tile + 0 * TW + VW, c01);
+            store(tile + 1 * TW, c10); store(tile + 1 * TW + VW, c11);
+            store(tile + 2 * TW, c20); store(tile + 2 * TW + VW, c21);
+            store(tile + 3 * TW, c30); store(tile + 3 * TW + VW, c31);
+            store(tile + 4 * TW, c40); store(tile + 4 * TW + VW, c41);
+            store(tile + 5 * TW, c50); store(tile + 5 * TW + VW, c51);
+            for (size_t r = 0; r < rows; r++) {
+                float *o = dw + (o0 + r) * IN + p0;
+                const float *t = tile + r * TW;
+                if (pn == TW) { store(o, load(o) + load(t)); store(o + VW, load(o + VW) + load(t + VW)); }
+                else for (size_t j = 0; j < pn; j++) o[j] += t[j];
+            }
         }
     }
 }
@@ -110,8 +200,21 @@ static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
 }
 
 // dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (erf form); dx may equal dy.
+// erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's e^{-v²/2}: one exp, not
+// two. (|x| is clamped at 10 as in erf_v; past it both e-terms are below 1e-43.)
 INLINE vf gelu_erf_grad(vf v) {
-    return 0.5f * (1.0f + erf_v(v * 0.70710677f)) + v * 0.39894228f * exp_v(-0.5f * v * v);
+    vf x = v * 0.70710677f;
+    vu sign = (vu)x & 0x80000000u;
+    vf a = vmin(vabs(x), splat(10));
+    vf e = exp_v(-(a * a));
+    vf t = 1.0f / (1.0f + 0.3275911f * a);
+    vf p = splat(1.061405429f);
+    p = fma_v(p, t, splat(-1.453152027f));
+    p = fma_v(p, t, splat(1.421413741f));
+    p = fma_v(p, t, splat(-0.284496736f));
+    p = fma_v(p, t, splat(0.254829592f));
+    vf erf = (vf)((vu)(1.0f - p * t * e) | sign);
+    return 0.5f * (1.0f + erf) + v * 0.39894228f * e;
 }
 static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {
     size_t i = 0;
@@ -164,102 +267,136 @@ static void tr_multiply(float *y, const float *m, size_t n) {
     for (; i < n; i++) y[i] *= m[i];
 }
 
+// Attention scratch: per (batch, head) pair, HS rows of TP = T rounded up to 16 floats (a head's
+// keys or values transposed, zero past T) and one row of TP (a row of scores): the score of
+// query t against keys s..s+VW is then HS vector FMAs, with no horizontal sum per (t, s).
+#define TR_ROUND16(T) (((T) + 15) / 16 * 16)
+
+// kt[i][s] = qkv[b][s][part·C + h·HS + i] for s < T, 0 for T <= s < TP.
+INLINE void tr_head_transpose(float *kt, const float *base, size_t T, size_t TP, size_t C, size_t HS, size_t col) {
+    for (size_t i = 0; i < HS; i++) {
+        float *d = kt + i * TP;
+        for (size_t s = 0; s < T; s++) d[s] = base[s * 3 * C + col + i];
+        for (size_t s = T; s < TP; s++) d[s] = 0;
+    }
+}
+
+// o[0..<HS] = Σ_{s<n} w[s·ws]·rows[s·ld + 0..<HS], the sums kept in registers (updating o in
+// memory at each s chains every FMA behind a store-to-load forward: most of the attention's time).
+static void tr_weighted_rows(float *o, const float *w, size_t ws, const float *rows, size_t ld, size_t n, size_t HS) {
+    size_t i = 0;
+    for (; i + 4 * VW <= HS; i += 4 * VW) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t s = 0; s < n; s++) {
+            const float *r = rows + s * ld + i;
+            vf wv = splat(w[s * ws]);
+            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
+            a2 = fma_v(wv, load(r + 2 * VW), a2); a3 = fma_v(wv, load(r + 3 * VW), a3);
+        }
+        store(o + i, a0); store(o + i + VW, a1); store(o + i + 2 * VW, a2); store(o + i + 3 * VW, a3);
+    }
+    for (; i + 2 * VW <= HS; i += 2 * VW) {
+        vf a0 = splat(0), a1 = a0;
+        for (size_t s = 0; s < n; s++) {
+            const float *r = rows + s * ld + i;
+            vf wv = splat(w[s * ws]);
+            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
+        }
+        store(o + i, a0); store(o + i + VW, a1);
+    }
+    for (; i + VW <= HS; i += VW) {
+        vf a0 = splat(0);
+        for (size_t s = 0; s < n; s++) a0 = fma_v(splat(w[s * ws]), load(rows + s * ld + i), a0);
+        store(o + i, a0);
+    }
+    for (; i < HS; i++) {
+        float a = 0;
+        for (size_t s = 0; s < n; s++) a += w[s * ws] * rows[s * ld + i];
+        o[i] = a;
+    }
+}
+
 // Causal self-attention forward for (batch, head) pairs bh0..<bh1 of qkv [B, T, 3C] (q, k, v
 // side by side, head h at columns h·HS). att [B, NH, T, T]: the softmax weights (before
 // dropout; 0 above the diagonal); mask (NULL: no dropout) [B, NH, T, T] multiplies them
-// before they weigh the values; out [B, T, C].
-static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
-                                 size_t NH, size_t bh0, size_t bh1) {
-    size_t HS = C / NH;
+// before they weigh the values; out [B, T, C]. scratch: (HS + 1)·TR_ROUND16(T) per pair.
+static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, float *scratch, size_t T,
+                                 size_t C, size_t NH, size_t bh0, size_t bh1) {
+    size_t HS = C / NH, TP = TR_ROUND16(T);
     float scale = 1.0f / sqrtf((float)HS);
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
         const float *base = qkv + b * T * 3 * C;
+        float *kt = scratch + bh * (HS + 1) * TP, *sc = kt + HS * TP;
+        tr_head_transpose(kt, base, T, TP, C, HS, C + h * HS);
         for (size_t t = 0; t < T; t++) {
             const float *q = base + t * 3 * C + h * HS;
             float *a = att + (bh * T + t) * T;
-            float m = -__builtin_inff();
-            for (size_t s = 0; s <= t; s++) {
-                const float *k = base + s * 3 * C + C + h * HS;
+            size_t n = t + 1;
+            for (size_t s = 0; s < n; s += VW) {
                 vf acc = splat(0);
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) acc = fma_v(load(q + i), load(k + i), acc);
-                float d = hsum(acc);
-                for (; i < HS; i++) d += q[i] * k[i];
-                a[s] = d * scale;
-                m = a[s] > m ? a[s] : m;
+                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(q[i]), load(kt + i * TP + s), acc);
+                store(sc + s, acc * scale);
             }
-            float sum = 0;
-            for (size_t s = 0; s <= t; s++) { a[s] = exp_v(splat(a[s] - m))[0]; sum += a[s]; }
-            float inv = 1.0f / sum;
-            for (size_t s = 0; s <= t; s++) a[s] *= inv;
-            for (size_t s = t + 1; s < T; s++) a[s] = 0;
-            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
-            float *o = out + (b * T + t) * C + h * HS;
-            for (size_t i = 0; i < HS; i++) o[i] = 0;
-            for (size_t s = 0; s <= t; s++) {
-                float w = mk ? a[s] * mk[s] : a[s];
-                const float *v = base + s * 3 * C + 2 * C + h * HS;
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) store(o + i, fma_v(splat(w), load(v + i), load(o + i)));
-                for (; i < HS; i++) o[i] += w * v[i];
+            float m = max_n(sc, n);
+            vf sum = splat(0);
+            size_t s = 0;
+            for (; s + VW <= n; s += VW) { vf e = exp_v(load(sc + s) - m); store(sc + s, e); sum += e; }
+            if (s < n) { vf e = exp_v(load_part(sc + s, n - s) - m); store_part(sc + s, e, n - s); sum += load_part(sc + s, n - s); }
+            float inv = 1.0f / hsum(sum);
+            for (s = 0; s + VW <= n; s += VW) store(a + s, load(sc + s) * inv);
+            for (; s < n; s++) a[s] = sc[s] * inv;
+            for (s = n; s < T; s++) a[s] = 0;
+            const float *w = a;
+            if (mask) {
+                const float *mk = mask + (bh * T + t) * T;
+                for (s = 0; s < n; s++) sc[s] = a[s] * mk[s];
+                w = sc;
             }
+            tr_weighted_rows(out + (b * T + t) * C + h * HS, w, 1, base + 2 * C + h * HS, 3 * C, n, HS);
         }
     }
 }
 
 // Its backward: dqkv [B, T, 3C] written (the columns of heads bh0..<bh1), from dout [B, T, C],
-// qkv, att and mask as the forward left them; scratch: T floats per (b, h) pair ([B·NH, T]).
+// qkv, att and mask as the forward left them. Per pair, two passes, every sum in registers:
+// by query row t, d(weights) = dout·v (vectorised over keys against the values transposed),
+// the softmax backward into a [T, TP] matrix dS, and dq[t] = Σ_s dS[t][s] k[s]; then by key
+// row s, dk[s] = Σ_t dS[t][s] q[t] and dv[s] = Σ_t w[t][s] dout[t] (w: the weights after
+// dropout). scratch: (HS + T + 1)·TR_ROUND16(T) floats, reused for each pair.
 static void tr_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1) {
-    size_t HS = C / NH;
+    size_t HS = C / NH, TP = TR_ROUND16(T);
     float scale = 1.0f / sqrtf((float)HS);
+    float *vt = scratch, *ds = vt + HS * TP, *col = ds + T * TP;
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
-        const float *base = qkv + b * T * 3 * C;
-        float *dbase = dqkv + b * T * 3 * C;
-        float *da = scratch + bh * T;
-        for (size_t t = 0; t < T; t++)
-            for (size_t j = 0; j < 3; j++) memset(dbase + t * 3 * C + j * C + h * HS, 0, HS * 4);
+        const float *base = qkv + b * T * 3 * C, *gbase = dout + b * T * C + h * HS;
+        const float *A = att + bh * T * T, *M = mask ? mask + bh * T * T : NULL;
+        float *dbase = dqkv + b * T * 3 * C + h * HS;
+        tr_head_transpose(vt, base, T, TP, C, HS, 2 * C + h * HS);
         for (size_t t = 0; t < T; t++) {
-            const float *a = att + (bh * T + t) * T;
-            const float *mk = mask ? mask + (bh * T + t) * T : NULL;
-            const float *g = dout + (b * T + t) * C + h * HS;
-            // d(weights) = dout·v, dv += weight·dout
-            float dot = 0;
-            for (size_t s = 0; s <= t; s++) {
-                const float *v = base + s * 3 * C + 2 * C + h * HS;
-                float *dv = dbase + s * 3 * C + 2 * C + h * HS;
-                float w = mk ? a[s] * mk[s] : a[s];
+            const float *a = A + t * T, *g = gbase + t * C;
+            float *d = ds + t * TP;
+            size_t n = t + 1, s;
+            for (s = 0; s < n; s += VW) {
                 vf acc = splat(0);
-                size_t i = 0;
-                for (; i + VW <= HS; i += VW) {
-                    vf gv = load(g + i);
-                    acc = fma_v(gv, load(v + i), acc);
-                    store(dv + i, fma_v(splat(w), gv, load(dv + i)));
-                }
-                float d = hsum(acc);
-                for (; i < HS; i++) { d += g[i] * v[i]; dv[i] += w * g[i]; }
-                if (mk) d *= mk[s];
-                da[s] = d;
-                dot += a[s] * d;
+                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(g[i]), load(vt + i * TP + s), acc);
+                store(d + s, acc);
             }
-            // softmax backward, then the scores' q·k
-            const float *q = base + t * 3 * C + h * HS;
-            float *dq = dbase + t * 3 * C + h * HS;
-            for (size_t s = 0; s <= t; s++) {
-                float dp = a[s] * (da[s] - dot) * scale;
-                const float *k = base + s * 3 * C + C + h * HS;
-                float *dk = dbase + s * 3 * C + C + h * HS;
-                size_t i = 0;
-                vf dv = splat(dp);
-                for (; i + VW <= HS; i += VW) {
-                    store(dq + i, fma_v(dv, load(k + i), load(dq + i)));
-                    store(dk + i, fma_v(dv, load(q + i), load(dk + i)));
-                }
-                for (; i < HS; i++) { dq[i] += dp * k[i]; dk[i] += dp * q[i]; }
-            }
+            if (M) for (s = 0; s < n; s++) d[s] *= M[t * T + s];
+            float dot = 0;
+            for (s = 0; s < n; s++) dot += a[s] * d[s];
+            for (s = 0; s < n; s++) d[s] = a[s] * (d[s] - dot) * scale;
+            tr_weighted_rows(dbase + t * 3 * C, d, 1, base + C + h * HS, 3 * C, n, HS);            // dq
+        }
+        for (size_t s = 0; s < T; s++) {
+            size_t n = T - s;
+            tr_weighted_rows(dbase + s * 3 * C + C, ds + s * TP + s, TP, base + s * 3 * C + h * HS, 3 * C, n, HS);  // dk
+            const float *w = A + s * T + s;
+            if (M) { for (size_t j = 0; j < n; j++) col[j] = A[(s + j) * T + s] * M[(s + j) * T + s]; w = col; }
+            tr_weighted_rows(dbase + s * 3 * C + 2 * C, w, M ? 1 : T, gbase + s * C, C, n, HS);    // dv
         }
     }
 }
@@ -336,7 +473,7 @@ static void tr_scale(float *x, float s, size_t n) {
 }
 
 #define TRAIN_ENTRIES                                                                                   \
-    tr_transpose, tr_pack_columns, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
+    tr_transpose, tr_pack_columns, tr_matmul, tr_matmul_tn, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
     tr_gelu_erf_forward, tr_gelu_erf_backward, tr_cross_entropy, tr_dropout, tr_multiply,               \
     tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
     tr_sum_squares, tr_scale

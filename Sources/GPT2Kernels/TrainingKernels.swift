@@ -4,44 +4,45 @@
 import CKernels
 
 extension Kernels {
-    /// y[N, OUT] = x[N, IN] · wᵀ + b, f32 weights (the forward matmul of k_linear.h).
+    /// y[N, OUT] = x[N, IN] · wᵀ + b, f32 weights: the rows of x go straight into the
+    /// micro-kernel, the weight (small) is cut into column tiles (k_train.h's tr_matmul).
     public func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                               bias b: UnsafePointer<Float>?, rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
-        matmul(y, x, WeightMatrix(base: w, type: .f32, rows: OUT, cols: IN), bias: b, rows: N, pool: pool)
+        if N == 0 || OUT == 0 { return }
+        if IN == 0 {
+            for n in 0..<N { for o in 0..<OUT { y[n * OUT + o] = b?[o] ?? 0 } }
+            return
+        }
+        let k = t.pointee, tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * IN)
+        defer { tiles.deallocate() }
+        split(oBlocks, pool) { r in k.matmul_transpose(tiles, w, OUT, IN, r.lowerBound, r.upperBound) }
+        split((N + 5) / 6, pool) { r in k.tr_matmul(y, OUT, x, IN, tiles, b, IN, N, OUT, 0, r.lowerBound, r.upperBound) }
+    }
+
+    /// Runs body over 0..<n, split between the pool's threads when there is more than one part.
+    private func split(_ n: Int, _ pool: ThreadPool?, _ body: @escaping (Range<Int>) -> Void) {
+        if let pool, pool.threadCount > 1, n > 1 { pool.parallelFor(n, body) } else { body(0..<n) }
     }
 
     /// The backward of `linearForward` for dy[N, OUT]: dx[N, IN] = dy · w (written; nil: not
-    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products go
-    /// through the register-tiled matmul: dx over a transposed copy of w; dw with dy's columns
-    /// packed as the tile's positions and x transposed as its weight rows.
+    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). dx on k_train.h's
+    /// tr_matmul (dy's rows against w's columns in tiles); dw on tr_matmul_tn (dy's columns and
+    /// x's columns read in place, accumulated into dw).
     public func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
         if N == 0 || IN == 0 || OUT == 0 { return }
-        let k = t.pointee
-        let parallel = (pool?.threadCount ?? 1) > 1
-        func split(_ n: Int, _ body: @escaping (Range<Int>) -> Void) {
-            if parallel && n > 1 { pool!.parallelFor(n, body) } else { body(0..<n) }
-        }
+        let k = t.pointee, tw = k.tile_cols, iBlocks = (IN + tw - 1) / tw
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * OUT)
+        defer { tiles.deallocate() }
         if let dx {
-            let wt = UnsafeMutablePointer<Float>.allocate(capacity: IN * OUT)
-            defer { wt.deallocate() }
-            split(OUT) { r in k.tr_transpose(wt, w, OUT, IN, r.lowerBound, r.upperBound) }
-            matmul(dx, dy, WeightMatrix(base: wt, type: .f32, rows: IN, cols: OUT), bias: nil, rows: N, pool: pool)
+            split(iBlocks, pool) { r in k.tr_pack_columns(tiles, w, OUT, IN, IN, r.lowerBound, r.upperBound) }
+            split((N + 5) / 6, pool) { r in k.tr_matmul(dx, IN, dy, OUT, tiles, nil, OUT, N, IN, 0, r.lowerBound, r.upperBound) }
         }
-        // dw[o][i] = Σ_n dy[n][o] x[n][i]: positions o (OUT of them), inner dimension n, rows i.
-        let tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
-        let xt = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * N)
-        let xT = UnsafeMutablePointer<Float>.allocate(capacity: IN * N)
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: OUT * IN)
-        defer { xt.deallocate(); xT.deallocate(); tmp.deallocate() }
-        split(oBlocks) { r in k.tr_pack_columns(xt, dy, N, OUT, OUT, r.lowerBound, r.upperBound) }
-        split(N) { r in k.tr_transpose(xT, x, N, IN, r.lowerBound, r.upperBound) }
-        let rowBlocks = (IN + 5) / 6
-        let rows = k.matmul_rows!
-        split(rowBlocks) { r in rows(Int32(GPT2KIT_F32), tmp, xt, xT, N * 4, N, IN, nil, OUT, r.lowerBound, r.upperBound) }
-        split(OUT) { r in k.add(dw + r.lowerBound * IN, tmp + r.lowerBound * IN, r.count * IN) }
-        if let db { split(OUT) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
+        // dw[o][i] += Σ_n dy[n][o] x[n][i], both read in place.
+        split((OUT + 5) / 6, pool) { r in k.tr_matmul_tn(dw, dy, x, N, OUT, IN, r.lowerBound, r.upperBound) }
+        if let db { split(OUT, pool) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
     }
 
     /// out = LayerNorm(x) over rows of C, keeping mean[N] and rstd[N] (1/√(var + ε)).
@@ -109,10 +110,16 @@ extension Kernels {
                                  pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_forward!
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.attentionScratch(B * NH, T, C / NH))
+        defer { scratch.deallocate() }
         if let pool, pool.threadCount > 1 {
-            pool.parallelFor(B * NH) { r in f(out, att, mask, qkv, T, C, NH, r.lowerBound, r.upperBound) }
-        } else { f(out, att, mask, qkv, T, C, NH, 0, B * NH) }
+            pool.parallelFor(B * NH) { r in f(out, att, mask, qkv, scratch, T, C, NH, r.lowerBound, r.upperBound) }
+        } else { f(out, att, mask, qkv, scratch, T, C, NH, 0, B * NH) }
     }
+
+    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 1 rows of T
+    /// rounded up to 16 (k_train.h's TR_ROUND16).
+    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 1) * ((T + 15) / 16 * 16)) }
 
     /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
     public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -120,11 +127,16 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, B * NH * T))
+        // One scratch per thread ((HS + T + 1) rows of T rounded up to 16), the pairs split evenly.
+        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 1) * ((T + 15) / 16 * 16)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * per)
         defer { scratch.deallocate() }
-        if let pool, pool.threadCount > 1 {
-            pool.parallelFor(B * NH) { r in f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, r.lowerBound, r.upperBound) }
-        } else { f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, 0, B * NH) }
+        let pairs = B * NH
+        if let pool, parts > 1 {
+            pool.run(parts: parts) { p in
+                f(dqkv, dout, qkv, att, mask, scratch + p * per, T, C, NH, p * pairs / parts, (p + 1) * pairs / parts)
+            }
+        } else { f(dqkv, dout, qkv, att, mask, scratch, T, C, NH, 0, pairs) }
     }
 
     /// out[n] = wte[ids[n]] + wpe[n % T] for N = B·T rows (ids < wte rows: checked by the caller).

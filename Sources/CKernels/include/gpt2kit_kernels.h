@@ -84,6 +84,9 @@ typedef struct gpt2kit_kernels {
     /// AdamW. Row/part ranges are half-open.
     void (*tr_transpose)(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1);
     void (*tr_pack_columns)(float *xt, const float *src, size_t K, size_t N, size_t ld, size_t tb0, size_t tb1);
+    void (*tr_matmul)(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias, size_t K,
+                      size_t R, size_t P, int accumulate, size_t b0, size_t b1);
+    void (*tr_matmul_tn)(float *dw, const float *dy, const float *x, size_t N, size_t OUT, size_t IN, size_t b0, size_t b1);
     void (*tr_column_sums)(float *db, const float *dy, size_t T, size_t OUT, size_t o0, size_t o1);
     void (*tr_layer_norm_forward)(float *out, float *mean, float *rstd, const float *x, const float *w,
                                   const float *b, size_t C, float eps, size_t t0, size_t t1);
@@ -95,8 +98,8 @@ typedef struct gpt2kit_kernels {
                              size_t t0, size_t t1);
     void (*tr_dropout)(float *x, float *mask, size_t n, uint64_t seed, float p);
     void (*tr_multiply)(float *y, const float *m, size_t n);
-    void (*tr_attention_forward)(float *out, float *att, const float *mask, const float *qkv, size_t T, size_t C,
-                                 size_t NH, size_t bh0, size_t bh1);
+    void (*tr_attention_forward)(float *out, float *att, const float *mask, const float *qkv, float *scratch,
+                                 size_t T, size_t C, size_t NH, size_t bh0, size_t bh1);
     void (*tr_attention_backward)(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1);
