@@ -256,6 +256,33 @@ extension TrainCommandTests {
 }
 
 extension TrainCommandTests {
+    /// nanoGPT's finetune_shakespeare in small: `--init-from` a GPT-2 converted from a Hugging
+    /// Face checkpoint (the tiny one in ../shared, GPT-2's BPE vocabulary) trains on text with
+    /// the GPT-2 tokenizer; its loss falls and the result generates.
+    @Test(.enabled(if: ConvertInspectCommandTests.tiny != nil
+                   && (CLIProcess.hasVocab || FileManager.default.fileExists(atPath: TrainCommandTests.sharedVocab + "/encoder.json")),
+                   "needs ../shared/checkpoints/tiny and a GPT-2 vocabulary"))
+    func initFromAConvertedCheckpointFineTunes() throws {
+        let d = Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let base = d + "/tiny.gpt2kit", tuned = d + "/tuned.gpt2kit"
+        let c = try RuntimeCommandTests.run(["convert", ConvertInspectCommandTests.tiny!, "-o", base])
+        #expect(c.status == 0, "\(c.stderr)")
+        let r = try RuntimeCommandTests.run(["train", Self.textFile(in: d), "-o", tuned, "--init-from", base,
+                                             "--block-size", "16", "--batch-size", "2", "--lr", "1e-2", "--min-lr", "1e-3",
+                                             "--warmup-iters", "0", "--lr-decay-iters", "10", "--max-iters", "10",
+                                             "--eval-interval", "10", "--eval-iters", "4", "-t", "2", "--json"] + Self.vocabArgs)
+        #expect(r.status == 0, "\(r.stderr)")
+        let vals = try Self.objects(r.stdout).filter { $0["event"] as? String == "eval" }.map { $0["val_loss"] as! Double }
+        #expect(vals.count == 2, "\(r.stdout)")
+        if vals.count == 2 { #expect(vals[1] < vals[0] - 0.1, "\(vals)") }
+        let file = try ModelFile(path: tuned)
+        #expect(file.config?.nEmbd == 16 && file.config?.vocabSize == 50257)
+        #expect(file.config?.activation == .geluErf)     // nanoGPT fine-tunes with nn.GELU (erf)
+        let gen = try RuntimeCommandTests.run(["generate", "-m", tuned, "-p", "ROMEO:", "-n", "3", "--seed", "1"])
+        #expect(gen.status == 0 && gen.stdout.hasPrefix("ROMEO:"), "\(gen.stderr)")
+    }
+
     /// A directory of nanoGPT's train.bin/val.bin with the meta.pkl that made them (the one
     /// Python wrote for the nanogpt-char checkpoint fixture: 31 characters): the model embeds
     /// that character vocabulary, in meta.pkl's order.
