@@ -204,16 +204,9 @@ static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
 // two. (|x| is clamped at 10 as in erf_v; past it both e-terms are below 1e-43.)
 INLINE vf gelu_erf_grad(vf v) {
     vf x = v * 0.70710677f;
-    vu sign = (vu)x & 0x80000000u;
     vf a = vmin(vabs(x), splat(10));
     vf e = exp_v(-(a * a));
-    vf t = 1.0f / (1.0f + 0.3275911f * a);
-    vf p = splat(1.061405429f);
-    p = fma_v(p, t, splat(-1.453152027f));
-    p = fma_v(p, t, splat(1.421413741f));
-    p = fma_v(p, t, splat(-0.284496736f));
-    p = fma_v(p, t, splat(0.254829592f));
-    vf erf = (vf)((vu)(1.0f - p * t * e) | sign);
+    vf erf = erf_from(a, e, (vu)x & 0x80000000u);
     return 0.5f * (1.0f + erf) + v * 0.39894228f * e;
 }
 static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {

@@ -195,10 +195,9 @@ INLINE vf tanh_v(vf u) {
     return (vf)((vu)t | sign);
 }
 
-// erf(x) by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7; about 5e-7 in f32).
-INLINE vf erf_v(vf x) {
-    vu sign = (vu)x & 0x80000000u;
-    vf a = vmin(vabs(x), splat(10));
+// erf(x) by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7; about 5e-7 in f32), given
+// a = min(|x|, 10), e = exp(-a²) and x's sign bit: GELU's backward reuses e for the Gaussian.
+INLINE vf erf_from(vf a, vf e, vu sign) {
     vf t = 1.0f / (1.0f + 0.3275911f * a);
     vf p = splat(1.061405429f);
     p = fma_v(p, t, splat(-1.453152027f));
@@ -206,8 +205,13 @@ INLINE vf erf_v(vf x) {
     p = fma_v(p, t, splat(-0.284496736f));
     p = fma_v(p, t, splat(0.254829592f));
     p = p * t;
-    vf y = 1.0f - p * exp_v(-(a * a));
+    vf y = 1.0f - p * e;
     return (vf)((vu)y | sign);
+}
+
+INLINE vf erf_v(vf x) {
+    vf a = vmin(vabs(x), splat(10));
+    return erf_from(a, exp_v(-(a * a)), (vu)x & 0x80000000u);
 }
 
 // A vector of the n (< VW) floats at p, zeros past them: the tails of the elementwise loops.

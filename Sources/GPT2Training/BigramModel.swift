@@ -144,14 +144,6 @@ public final class BigramModel: TrainableModel {
         guard batch.batch >= 1, batch.length >= 1 else {
             throw TrainingModelError("empty batch (\(batch.batch) x \(batch.length))", hint: "use a batch size and block size of at least 1")
         }
-        let v = config.vocabSize
-        for (i, id) in batch.inputs.enumerated() where id < 0 || Int(id) >= v {
-            throw TrainingModelError("input token \(id) at position \(i) is outside the vocabulary of \(v)",
-                                     hint: "the data and the model must use the same tokenizer")
-        }
-        for (i, id) in batch.targets.enumerated() where id < 0 || Int(id) >= v {
-            throw TrainingModelError("target token \(id) at position \(i) is outside the vocabulary of \(v)",
-                                     hint: "the data and the model must use the same tokenizer")
-        }
+        try batch.checkIDs(vocabularySize: config.vocabSize)
     }
 }

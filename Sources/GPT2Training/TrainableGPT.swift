@@ -140,15 +140,7 @@ public final class TrainableGPT: TrainableModel {
             throw TrainingModelError("block size \(batch.length) is above the model's context \(config.nCtx)",
                                      hint: "use a block size of at most \(config.nCtx)")
         }
-        let V = config.vocabSize
-        for (i, id) in batch.inputs.enumerated() where id < 0 || Int(id) >= V {
-            throw TrainingModelError("input token \(id) at position \(i) is outside the vocabulary of \(V)",
-                                     hint: "the data and the model must use the same tokenizer")
-        }
-        for (i, id) in batch.targets.enumerated() where id < 0 || Int(id) >= V {
-            throw TrainingModelError("target token \(id) at position \(i) is outside the vocabulary of \(V)",
-                                     hint: "the data and the model must use the same tokenizer")
-        }
+        try batch.checkIDs(vocabularySize: config.vocabSize)
     }
 
     func activations(for batch: TrainingBatch) -> GPTActivations {

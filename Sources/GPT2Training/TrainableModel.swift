@@ -19,6 +19,21 @@ public struct TrainingBatch: Sendable {
     }
 }
 
+extension TrainingBatch {
+    /// Every input and target id lies in 0..<vocabularySize, or the first one outside is named
+    /// (with its position) before any work: the check both models make.
+    func checkIDs(vocabularySize v: Int) throws {
+        for (i, id) in inputs.enumerated() where id < 0 || Int(id) >= v {
+            throw TrainingModelError("input token \(id) at position \(i) is outside the vocabulary of \(v)",
+                                     hint: "the data and the model must use the same tokenizer")
+        }
+        for (i, id) in targets.enumerated() where id < 0 || Int(id) >= v {
+            throw TrainingModelError("target token \(id) at position \(i) is outside the vocabulary of \(v)",
+                                     hint: "the data and the model must use the same tokenizer")
+        }
+    }
+}
+
 /// One trainable tensor: its canonical name and shape (as the model file stores it), its values
 /// and its gradient, each `count` floats owned by the model.
 public struct TrainableParameter: @unchecked Sendable {
