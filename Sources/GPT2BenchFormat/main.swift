@@ -10,6 +10,7 @@
 import Glibc
 #endif
 import GPT2Kernels
+import GPT2Support
 import GPT2ModelFile
 
 func fail(_ s: String) -> Never { print("GPT2BenchFormat: \(s)"); exit(2) }
@@ -52,8 +53,8 @@ guard dtype == "f32" || dtype == "bf16" else { fail("--dtype f32|bf16") }
 let file = readAll(path)
 guard file.count >= 8 else { fail("short file") }
 let hlen = file.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-guard hlen > 0, 8 + hlen <= file.count, let header = try? JSONValue.parse(Array(file[8..<(8 + hlen)])),
-      let entries = header.objectValue else { fail("bad safetensors header") }
+guard hlen > 0, 8 + hlen <= file.count, let header = try? JSON.parse(Array(file[8..<(8 + hlen)])),
+      let entries = header.dictionaryValue else { fail("bad safetensors header") }
 var tensors: [TensorData] = []
 for name in entries.keys.sorted() where name != "__metadata__" {
     let e = entries[name]!

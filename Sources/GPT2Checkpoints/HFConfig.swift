@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 
 /// Hugging Face `config.json` of a GPT-2 (`GPT2Config` in transformers) → `GPT2Config`.
 ///
@@ -7,10 +8,10 @@ import GPT2ModelFile
 /// implement are refused rather than silently ignored.
 enum HFConfig {
     static func load(path: String) throws -> GPT2Config {
-        try parse(JSONTree.parse(fileAt: path, maxBytes: 1 << 20), file: path)
+        try parse(JSON.parse(fileAt: path, maxBytes: 1 << 20), file: path)
     }
 
-    static func parse(_ json: JSONTree, file: String) throws -> GPT2Config {
+    static func parse(_ json: JSON, file: String) throws -> GPT2Config {
         guard json.objectValue != nil else {
             throw CheckpointError(.badJSON, file: file, "config.json is not a JSON object")
         }

@@ -47,7 +47,7 @@ public enum HFExport {
             return (key, t, conv1D, conv1D ? [t.shape[1], t.shape[0]] : t.shape)
         }
         let size = TensorTransforms.elementSize(type)!
-        var entries: [String: JSONValue] = ["__metadata__": .object(["format": .string("pt")])]
+        var entries: [String: JSON] = ["__metadata__": .object(["format": .string("pt")])]
         var offset = 0
         for p in plan {
             let n = TensorData.elementCount(p.stored)! * size
@@ -58,7 +58,7 @@ public enum HFExport {
             ])
             offset += n
         }
-        var header = JSONValue.object(entries).serialized()
+        var header = JSON.object(entries).serialized()
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
         let st = try dir.file("model.safetensors")
         try st.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) })
@@ -79,7 +79,7 @@ public enum HFExport {
         try st.commit()
 
         let eos = c.vocabulary.flatMap { $0.eosID ?? $0.specialTokens["<|endoftext|>"] }
-        var cfg: [String: JSONValue] = [
+        var cfg: [String: JSON] = [
             "architectures": .array([.string("GPT2LMHeadModel")]), "model_type": .string("gpt2"),
             "activation_function": .string(config.activation == .geluTanh ? "gelu_new" : "gelu"),
             "n_positions": .number(Double(config.nCtx)), "n_ctx": .number(Double(config.nCtx)),
@@ -97,7 +97,7 @@ public enum HFExport {
         try writeJSON(dir, "config.json", .object(cfg))
 
         if let v = c.vocabulary, v.kind == .byteLevelBPE {
-            var vocab: [String: JSONValue] = [:]
+            var vocab: [String: JSON] = [:]
             for (id, t) in v.tokens.enumerated() { vocab[ByteLevelAlphabet.text(t)] = .number(Double(id)) }
             for (text, id) in v.specialTokens { vocab[text] = .number(Double(id)) }
             try writeJSON(dir, "vocab.json", .object(vocab))
@@ -108,11 +108,11 @@ public enum HFExport {
             let f = try dir.file("merges.txt")
             try f.write(merges)
             try f.commit()
-            var tc: [String: JSONValue] = [
+            var tc: [String: JSON] = [
                 "tokenizer_class": .string("GPT2Tokenizer"), "model_max_length": .number(Double(config.nCtx)),
                 "add_prefix_space": .bool(false), "add_bos_token": .bool(false),
             ]
-            var map: [String: JSONValue] = [:]
+            var map: [String: JSON] = [:]
             if let eos, let text = v.specialTokens.first(where: { $0.value == eos })?.key {
                 for k in ["bos_token", "eos_token", "unk_token"] { tc[k] = .string(text); map[k] = .string(text) }
             }
@@ -127,7 +127,7 @@ public enum HFExport {
         return Result(summary: ExportSummary(output: path, tensors: written, seconds: MonotonicClock.seconds() - start), notes: notes)
     }
 
-    static func writeJSON(_ dir: AtomicDirectory, _ name: String, _ value: JSONValue) throws {
+    static func writeJSON(_ dir: AtomicDirectory, _ name: String, _ value: JSON) throws {
         let f = try dir.file(name)
         try f.write(value.serialized())
         try f.commit()

@@ -58,7 +58,7 @@ struct SafetensorsFile: @unchecked Sendable {
                                   hint: "the file is truncated or not safetensors")
         }
         let dataStart = 8 + n
-        let json = try r.withBytes(n, "header") { try JSONTree.parse($0, file: path, origin: 8) }
+        let json = try r.withBytes(n, "header") { try JSON.parse($0, file: path, origin: 8) }
         guard let pairs = json.objectValue else {
             throw CheckpointError(.badJSON, file: path, offset: 8, "header is not a JSON object")
         }
@@ -104,7 +104,7 @@ struct SafetensorsFile: @unchecked Sendable {
         self.metadata = metadata
     }
 
-    private static func entry(_ name: String, _ v: JSONTree, path: String, dataStart: Int,
+    private static func entry(_ name: String, _ v: JSON, path: String, dataStart: Int,
                               dataSize: Int) throws -> Entry {
         func bad(_ kind: CheckpointError.Kind, _ msg: String, hint: String? = nil) -> CheckpointError {
             CheckpointError(kind, file: path, offset: 8, "\(name): \(msg)", hint: hint)

@@ -13,7 +13,7 @@ enum ShardIndex {
 
     static func openShards<Shard>(index: String, dir: String, open: (String) throws -> Shard,
                                   path: (Shard) -> String, entries: (Shard) throws -> [Entry]) throws -> [Shard] {
-        let json = try JSONTree.parse(fileAt: index, maxBytes: 64 << 20)
+        let json = try JSON.parse(fileAt: index, maxBytes: 64 << 20)
         guard let map = json["weight_map"]?.objectValue else {
             throw CheckpointError(.badJSON, file: index, "no weight_map object",
                                   hint: "\(Paths.fileName(of: index)) maps each tensor name to its shard file")

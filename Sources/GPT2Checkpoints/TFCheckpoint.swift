@@ -110,7 +110,7 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     static func hparams(_ path: String) throws -> GPT2Config {
-        let json = try JSONTree.parse(fileAt: path, maxBytes: 1 << 20)
+        let json = try JSON.parse(fileAt: path, maxBytes: 1 << 20)
         func int(_ k: String) throws -> Int {
             guard let v = json[k]?.intValue else {
                 throw CheckpointError(.badConfig, file: path, "missing or non-integer \(k)",

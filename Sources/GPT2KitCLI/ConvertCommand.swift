@@ -5,6 +5,7 @@ import Glibc
 import GPT2Checkpoints
 import GPT2Kernels
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// `gpt2kit convert SRC -o OUT`: any supported checkpoint into one model file.
@@ -150,7 +151,7 @@ struct ConvertCommand: ParsableCommand {
         if verify { verified = try Converter.verify(checkpoint, modelFile: out, options: options) }
         let maxErr = verified?.map(\.maxAbsError).max() ?? 0
         if json {
-            var o: [String: JSONValue] = [
+            var o: [String: JSON] = [
                 "output": .string(out), "source": .string(source), "layout": .string(summary.layout.rawValue),
                 "dtype": dtype.map { .string($0.rawValue) } ?? .null, "compress": .bool(compress),
                 "tensors": .number(Double(summary.tensors.count)), "bytes_in": .number(Double(summary.bytesIn)),

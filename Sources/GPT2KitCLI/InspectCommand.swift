@@ -1,6 +1,7 @@
 import ArgumentParser
 import GPT2Checkpoints
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// `gpt2kit inspect PATH`: metadata and tensor table of a model file or of any source checkpoint.
@@ -76,7 +77,7 @@ struct InspectCommand: ParsableCommand {
 
     struct Row {
         var name: String, dtype: String, shape: [Int], codec: String, offset: Int?, stored: Int, raw: Int
-        var extra: (String, JSONValue)
+        var extra: (String, JSON)
     }
 
     private func report(kind: String, layout: String?, version: String?, architecture: String = "gpt2",
@@ -86,8 +87,8 @@ struct InspectCommand: ParsableCommand {
         let totalRows = zip(rows, counted ?? rows.map { _ in true }).filter(\.1).map(\.0)
         let stored = totalRows.reduce(0) { $0 + $1.stored }, raw = totalRows.reduce(0) { $0 + $1.raw }
         if json {
-            func num(_ n: Int) -> JSONValue { .number(Double(n)) }
-            var o: [String: JSONValue] = [
+            func num(_ n: Int) -> JSON { .number(Double(n)) }
+            var o: [String: JSON] = [
                 "kind": .string(kind), "path": .string(path),
                 "layout": layout.map { .string($0) } ?? .null,
                 "format_version": version.map { .string($0) } ?? .null,
@@ -102,7 +103,7 @@ struct InspectCommand: ParsableCommand {
                 ]) } ?? .null,
                 "provenance": provenance.map { ModelMetadata(provenance: $0).json["provenance"] ?? .null } ?? .null,
                 "tensors": .array(rows.map { r in
-                    var t: [String: JSONValue] = [
+                    var t: [String: JSON] = [
                         "name": .string(r.name), "dtype": .string(r.dtype), "shape": .array(r.shape.map(num)),
                         "codec": .string(r.codec), "offset": r.offset.map(num) ?? .null,
                         "stored_bytes": num(r.stored), "raw_bytes": num(r.raw),

@@ -63,7 +63,7 @@ func format3(_ x: Double) -> String {
     return "\(r < 0 && i == 0 ? "-" : "")\(i)." + String(repeating: "0", count: 3 - String(f).count) + String(f)
 }
 
-func printJSON(_ v: GPT2ModelFile.JSONValue) {
+func printJSON(_ v: JSON) {
     print(String(decoding: v.serialized(), as: UTF8.self))
 }
 

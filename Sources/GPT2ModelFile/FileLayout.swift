@@ -9,7 +9,7 @@ import GPT2Support
 /// from the file is overflow-checked before use.
 struct FileLayout {
     var header: FileHeader
-    var metadata: JSONValue
+    var metadata: JSON
     var tensors: [ModelTensorInfo]
 
     static func parse(_ bytes: UnsafeRawBufferPointer, file: String) throws(ModelFileError) -> FileLayout {
@@ -69,9 +69,9 @@ struct FileLayout {
                       "header, metadata or tensor table is corrupt; convert the model again")
         }
         // 4. Metadata: one JSON object.
-        let metadata: JSONValue
+        let metadata: JSON
         do {
-            metadata = try JSONValue.parse(UnsafeRawBufferPointer(rebasing: bytes[meta]))
+            metadata = try parseMetadata(UnsafeRawBufferPointer(rebasing: bytes[meta]))
         } catch {
             throw bad(.badMetadata, meta.lowerBound + error.offset, "a JSON object", error.message,
                       "the metadata is not valid JSON")
@@ -176,3 +176,30 @@ struct FileLayout {
 }
 
 func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+
+extension FileLayout {
+    /// Why the metadata did not parse: json-c's message and the offset in the metadata.
+    struct MetadataParseError: Error {
+        var message: String
+        var offset: Int
+    }
+
+    /// The metadata document: strict RFC 8259 with UTF-8 validation, depth 64, nothing after
+    /// the value (not even whitespace: the writer never puts any there).
+    static func parseMetadata(_ bytes: UnsafeRawBufferPointer) throws(MetadataParseError) -> JSON {
+        guard bytes.count > 0 else { throw MetadataParseError(message: "empty document", offset: 0) }
+        let options = JSONParseOptions(maxDepth: 64, strict: true, allowTrailingWhitespace: false)
+        do {
+            return try JSON.parse(bytes, options: options)
+        } catch {
+            switch error.kind {
+            case .tooLarge: throw MetadataParseError(message: "document larger than 2 GiB", offset: 0)
+            case .outOfMemory: throw MetadataParseError(message: "out of memory", offset: 0)
+            case .unexpectedEnd: throw MetadataParseError(message: "unexpected end of document", offset: error.offset)
+            case .syntax(let why): throw MetadataParseError(message: why, offset: error.offset)
+            case .trailing, .duplicateKey:
+                throw MetadataParseError(message: "trailing bytes after the JSON document", offset: error.offset)
+            }
+        }
+    }
+}

@@ -25,7 +25,7 @@ public struct TensorView {
 public final class ModelFile: @unchecked Sendable {
     public let path: String
     public let metadata: ModelMetadata
-    public let metadataJSON: JSONValue
+    public let metadataJSON: JSON
     /// GPT-2 hyperparameters; nil for a file of another architecture (the container stores any
     /// tensors; consumers such as the runtime check `metadata.architecture` themselves).
     public let config: GPT2Config?

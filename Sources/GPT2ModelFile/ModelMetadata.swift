@@ -29,10 +29,10 @@ public struct ModelMetadata: Sendable, Equatable {
     public var config: GPT2Config?
     public var vocabulary: Vocabulary?
     public var provenance: Provenance?
-    public var extra: [String: JSONValue]
+    public var extra: [String: JSON]
 
     public init(architecture: String = "gpt2", config: GPT2Config? = nil, vocabulary: Vocabulary? = nil,
-                provenance: Provenance? = nil, extra: [String: JSONValue] = [:]) {
+                provenance: Provenance? = nil, extra: [String: JSON] = [:]) {
         self.architecture = architecture
         self.config = config
         self.vocabulary = vocabulary
@@ -40,7 +40,7 @@ public struct ModelMetadata: Sendable, Equatable {
         self.extra = extra
     }
 
-    public var json: JSONValue {
+    public var json: JSON {
         var o = extra
         o["architecture"] = .string(architecture)
         if let c = config {
@@ -54,7 +54,7 @@ public struct ModelMetadata: Sendable, Equatable {
             ])
         }
         if let v = vocabulary {
-            var t: [String: JSONValue] = [
+            var t: [String: JSON] = [
                 "kind": .string(v.kind.rawValue),
                 "tokens": .array(v.tokens.map { .string(Base64.encode($0)) }),
                 "special_tokens": .object(v.specialTokens.mapValues { .number(Double($0)) }),
@@ -75,20 +75,21 @@ public struct ModelMetadata: Sendable, Equatable {
     }
 
     /// Reads the typed fields; `at` is the metadata's file offset for errors.
-    public init(json: JSONValue, file: String, at offset: Int) throws(ModelFileError) {
-        func bad(_ key: String, _ expected: String, _ found: JSONValue?) -> ModelFileError {
+    public init(json: JSON, file: String, at offset: Int) throws(ModelFileError) {
+        func bad(_ key: String, _ expected: String, _ found: JSON?) -> ModelFileError {
             let f: String
             switch found {
             case nil: f = "missing"
             case .string(let s)?: f = "\"\(s.prefix(40))\""
             // Whole numbers as integers ("found 2", not "found 2.0"): most keys are counts.
-            case .number(let d)?: f = d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
+            case .int(let i)?: f = String(i)
+            case .double(let d)?: f = d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
             default: f = "another JSON type"
             }
             return ModelFileError(.badMetadata, file: file, offset: offset, expected: "\(key): \(expected)", found: f,
                                   hint: "the metadata does not follow FORMAT.md; convert the model again")
         }
-        guard case .object(let o) = json else { throw bad("metadata", "an object", json) }
+        guard let o = json.dictionaryValue else { throw bad("metadata", "an object", json) }
         guard let arch = o["architecture"]?.stringValue else { throw bad("architecture", "a string", o["architecture"]) }
         architecture = arch
         var extra = o

@@ -1,5 +1,6 @@
 import Foundation
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// Writes a `TrainableModel` as a model file that `generate`, `perplexity` and `inspect` read
@@ -12,7 +13,7 @@ public enum TrainedModelFile {
     /// The tensor name of the bigram model's table in a model file.
     public static let bigramTensor = BigramLayout.tableName
 
-    public static func write(_ model: TrainableModel, vocabulary: Vocabulary, training: JSONValue, to path: String) throws {
+    public static func write(_ model: TrainableModel, vocabulary: Vocabulary, training: JSON, to path: String) throws {
         let metadata = ModelMetadata(architecture: model.architecture, config: model.config, vocabulary: vocabulary,
                                      provenance: Provenance(sourceLayout: "gpt2kit-train", sourceFiles: [], tool: ModelMetadata.toolVersion),
                                      extra: ["training": training])
@@ -27,7 +28,7 @@ public enum TrainedModelFile {
 
     /// The "training" metadata object: options, step, tokenizer, data and evaluations.
     public static func trainingMetadata(options: TrainingOptions, step: Int, tokenizer: String, data: String,
-                                        history: [EvalRecord], initFrom: String?) throws -> JSONValue {
+                                        history: [EvalRecord], initFrom: String?) throws -> JSON {
         struct Doc: Encodable {
             var options: TrainingOptions
             var step: Int
@@ -41,6 +42,6 @@ public enum TrainedModelFile {
         enc.outputFormatting = [.sortedKeys]
         let bytes = try enc.encode(Doc(options: options, step: step, tokenizer: tokenizer, data: data, initFrom: initFrom,
                                        evaluations: history))
-        return try JSONValue.parse([UInt8](bytes))
+        return try JSON.parse([UInt8](bytes), options: JSONParseOptions(strict: true))
     }
 }

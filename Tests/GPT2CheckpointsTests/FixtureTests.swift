@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import GPT2ModelFile
+import GPT2Support
 @testable import GPT2Checkpoints
 
 /// Fixtures written by `Tools/make-fixtures-hf-tf` with torch/safetensors and TensorFlow; the
 /// expected canonical tensors in `expected.json` were read back through those libraries.
 struct FixtureTests {
-    static let expected: JSONTree = {
-        (try? JSONTree.parse(fileAt: TestPaths.fixtures + "/expected.json")) ?? .null
+    static let expected: JSON = {
+        (try? JSON.parse(fileAt: TestPaths.fixtures + "/expected.json")) ?? .null
     }()
 
     static func hex(_ bytes: [UInt8]) -> String {

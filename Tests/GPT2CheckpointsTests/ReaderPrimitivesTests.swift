@@ -1,8 +1,9 @@
 import Testing
 import GPT2ModelFile
+import GPT2Support
 @testable import GPT2Checkpoints
 
-/// ByteReader, JSONTree, transposes and name maps on hand-made inputs.
+/// ByteReader, JSON, transposes and name maps on hand-made inputs.
 struct ReaderPrimitivesTests {
     @Test func littleEndianAndBounds() throws {
         var r = ByteReader(bytes: [1, 2, 3, 4, 5, 6, 7, 8, 9], file: "mem", origin: 100)
@@ -42,20 +43,20 @@ struct ReaderPrimitivesTests {
     }
 
     @Test func json() throws {
-        let j = try JSONTree.parse(Array(#"{"a":[1,2.5,"x",null,true],"b":{"c":-3}}  "#.utf8), file: "j")
+        let j = try JSON.parse(Array(#"{"a":[1,2.5,"x",null,true],"b":{"c":-3}}  "#.utf8), file: "j")
         #expect(j["a"] == .array([.int(1), .double(2.5), .string("x"), .null, .bool(true)]))
         #expect(j["b"]?["c"]?.intValue == -3)
         #expect(j["a"]?.arrayValue?[1].intValue == nil)
         // Duplicates only matter at the top level; escaped quotes do not end a key.
-        _ = try JSONTree.parse(Array(#"{"a":{"k":1},"b":{"k":2},"x\"y":1,"x":2}"#.utf8), file: "j")
+        _ = try JSON.parse(Array(#"{"a":{"k":1},"b":{"k":2},"x\"y":1,"x":2}"#.utf8), file: "j")
         BadInput.expectError([.duplicateName], "top-level duplicate") {
-            _ = try JSONTree.parse(Array(#"{"a\"b":1, "c":[{"a\"b":2}], "a\"b" :3}"#.utf8), file: "j")
+            _ = try JSON.parse(Array(#"{"a\"b":1, "c":[{"a\"b":2}], "a\"b" :3}"#.utf8), file: "j")
         }
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-        BadInput.expectError([.badJSON], "nesting depth") { _ = try JSONTree.parse(Array(deep.utf8), file: "j") }
-        let e = BadInput.expectError([.badJSON], "garbage") { _ = try JSONTree.parse(Array("{\"a\": tru}".utf8), file: "j", origin: 8) }
+        BadInput.expectError([.badJSON], "nesting depth") { _ = try JSON.parse(Array(deep.utf8), file: "j") }
+        let e = BadInput.expectError([.badJSON], "garbage") { _ = try JSON.parse(Array("{\"a\": tru}".utf8), file: "j", origin: 8) }
         #expect((e?.offset ?? 0) >= 8)
-        BadInput.expectError([.badJSON], "empty") { _ = try JSONTree.parse([], file: "j") }
+        BadInput.expectError([.badJSON], "empty") { _ = try JSON.parse([], file: "j") }
     }
 
     @Test(arguments: [(0, 5), (1, 1), (3, 5), (33, 70), (64, 17), (100, 100), (96, 32), (200, 48)])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 @testable import GPT2Checkpoints
 
@@ -10,7 +11,7 @@ struct TorchCheckpointTests {
     static let dir = TorchFileTests.dir
 
     /// Every canonical tensor of `ck` equals the one in the fixture JSON, bit for bit.
-    static func expectCanonical(_ ck: any Checkpoint, _ json: JSONTree) throws {
+    static func expectCanonical(_ ck: any Checkpoint, _ json: JSON) throws {
         guard let canonical = json["canonical"]?.objectValue else { Issue.record("no canonical"); return }
         #expect(ck.tensors.count == canonical.count)
         #expect(ck.tensors.map(\.name) == TensorName.gpt2Tensors(ck.config).map(\.name))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GPT2ModelFile
+import GPT2Support
 @testable import GPT2Checkpoints
 
 /// torch.save files (zip, ZIP64 extras, legacy) against what torch itself read back
@@ -8,7 +9,7 @@ import GPT2ModelFile
 struct TorchFileTests {
     static let dir = TestPaths.fixtures + "/torch"
 
-    static func json(_ name: String) throws -> JSONTree { try JSONTree.parse(fileAt: dir + "/" + name) }
+    static func json(_ name: String) throws -> JSON { try JSON.parse(fileAt: dir + "/" + name) }
 
     static func unhex(_ s: String) -> [UInt8] {
         var out: [UInt8] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GPT2ModelFile
+import GPT2Support
 
 /// `gpt2kit convert` and `gpt2kit inspect`, run as a process.
 @Suite struct ConvertInspectCommandTests {
@@ -16,7 +17,7 @@ import GPT2ModelFile
 
     func run(_ args: [String]) throws -> RuntimeCommandTests.Run { try RuntimeCommandTests.run(args) }
 
-    func json(_ s: String) throws -> JSONValue { try JSONValue.parse(Array(s.utf8.drop { $0 == 10 })) }
+    func json(_ s: String) throws -> JSON { try JSON.parse(Array(s.utf8.drop { $0 == 10 })) }
 
     @Test(.enabled(if: tiny != nil, "../shared/checkpoints/tiny is absent"))
     func convertVerifyThenInspect() throws {

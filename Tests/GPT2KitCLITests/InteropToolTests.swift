@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GPT2Checkpoints
 import GPT2ModelFile
+import GPT2Support
 import GPT2Runtime
 import GPT2Tokenizer
 
@@ -59,7 +60,7 @@ import GPT2Tokenizer
     static func gpt2kitGreedy(_ model: String, prompt: String, n: Int) throws -> [UInt8] {
         let r = try CLIProcess.run(["generate", "-m", model, "-p", prompt, "-n", "\(n)", "--temp", "0", "--ignore-eos", "--json"])
         try #require(r.status == 0, "\(r.stderr)")
-        let j = try JSONValue.parse(r.stdout)
+        let j = try JSON.parse(r.stdout)
         let sample = j["samples"]?.arrayValue?.first?["ids"]?.arrayValue
         let ids = try #require(sample).compactMap { $0.intValue }
         let v = try #require(try ModelFile(path: model).vocabulary)
@@ -140,7 +141,7 @@ import GPT2Tokenizer
             try #require(r.status == 0, "\(r.stderr)")
             let py = try Self.exec(Self.torchPython!, ["-c", Self.hfScript, out, text])
             try #require(py.status == 0, "\(py.stderr)")
-            let j = try JSONValue.parse(py.stdout)
+            let j = try JSON.parse(py.stdout)
             let ckpt = try CheckpointLoader.open(src)
             let ids = try Tokenizer(vocabulary: try #require(ckpt.vocabulary)).encodeOrdinary(text)
             #expect(j["ids"]?.arrayValue?.compactMap(\.intValue) == ids, "tokenizer of \(src)")
@@ -182,7 +183,7 @@ import GPT2Tokenizer
     @Test func inspectGGUF() throws {
         let r = try CLIProcess.run(["inspect", Self.fixtures + "/tiny-llama-quantize-q8_0.gguf", "--json"])
         try #require(r.status == 0, "\(r.stderr)")
-        let j = try JSONValue.parse(r.stdout)
+        let j = try JSON.parse(r.stdout)
         #expect(j["layout"]?.stringValue == "gguf")
         #expect(j["config"]?["n_embd"]?.intValue == 32 && j["config"]?["n_layer"]?.intValue == 2)
         #expect(j["tokenizer"]?["eos_id"]?.intValue == 280)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GPT2ModelFile
+import GPT2Support
 
 /// Regression tests for the QA review's findings on `convert`, `inspect`, `tokenize` and
 /// `detokenize`, run as a process. Expected values come from the shared tiny checkpoint's own
@@ -9,7 +10,7 @@ import GPT2ModelFile
     static let tinyRoot: String? = ConvertInspectCommandTests.tiny.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
 
     func run(_ args: [String], stdin: String? = nil) throws -> RuntimeCommandTests.Run { try RuntimeCommandTests.run(args, stdin: stdin) }
-    func json(_ s: String) throws -> JSONValue { try JSONValue.parse(Array(s.utf8)) }
+    func json(_ s: String) throws -> JSON { try JSON.parse(Array(s.utf8)) }
 
     func scratchDir(_ name: String) throws -> String {
         let dir = RuntimeCommandTests.temporaryPath("qa-\(name)-\(UUID().uuidString)")

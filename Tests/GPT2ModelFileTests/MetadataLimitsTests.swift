@@ -1,19 +1,20 @@
 import Testing
 @testable import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 
 /// Metadata a hostile or broken file can carry: token ids past the embedding, and
 /// hyperparameters outside the limits every reader shares (`GPT2Config.validate()`).
 @Suite struct MetadataLimitsTests {
     /// tinyMetadata()'s JSON with `edit` applied to its top-level object.
-    func parse(_ edit: (inout [String: JSONValue]) -> Void) throws(ModelFileError) -> ModelMetadata {
-        var o = tinyMetadata().json.objectValue!
+    func parse(_ edit: (inout [String: JSON]) -> Void) throws(ModelFileError) -> ModelMetadata {
+        var o = tinyMetadata().json.dictionaryValue!
         edit(&o)
         return try ModelMetadata(json: .object(o), file: "m.gpt2kit", at: 96)
     }
 
-    func set(_ section: String, _ key: String, _ v: JSONValue) -> (inout [String: JSONValue]) -> Void {
-        { o in var s = o[section]!.objectValue!; s[key] = v; o[section] = .object(s) }
+    func set(_ section: String, _ key: String, _ v: JSON) -> (inout [String: JSON]) -> Void {
+        { o in var s = o[section]!.dictionaryValue!; s[key] = v; o[section] = .object(s) }
     }
 
     @Test func theFixtureIsValid() throws {

@@ -1,8 +1,7 @@
 import GPT2Support
 
-/// The checkpoint readers' JSON: `GPT2Support.JSON` (document-order objects, int/double kept
-/// apart), parsed with the readers' rules and errors.
-typealias JSONTree = JSON
+// The checkpoint readers' JSON is `GPT2Support.JSON` (document-order objects, int/double kept
+// apart), parsed here with the readers' rules and turned into their errors.
 
 extension JSON {
     /// Parses a whole document; only whitespace may follow it (safetensors pads with spaces).
@@ -10,7 +9,7 @@ extension JSON {
     /// safetensors header with two entries of one name must be refused, not half-read).
     /// `origin` is the file offset of `bytes[0]`, for error offsets.
     static func parse(_ bytes: UnsafeRawBufferPointer, file: String, origin: Int = 0,
-                             maxDepth: Int32 = 64) throws -> JSONTree {
+                             maxDepth: Int32 = 64) throws -> JSON {
         let options = JSONParseOptions(maxDepth: maxDepth, rejectDuplicateTopLevelKeys: true)
         do {
             return try parse(bytes, options: options)
@@ -39,12 +38,12 @@ extension JSON {
         }
     }
 
-    static func parse(_ bytes: [UInt8], file: String, origin: Int = 0) throws -> JSONTree {
+    static func parse(_ bytes: [UInt8], file: String, origin: Int = 0) throws -> JSON {
         try bytes.withUnsafeBytes { try parse($0, file: file, origin: origin) }
     }
 
     /// Reads and parses a small JSON file (config.json, hparams.json, index.json).
-    static func parse(fileAt path: String, maxBytes: Int = 64 << 20) throws -> JSONTree {
+    static func parse(fileAt path: String, maxBytes: Int = 64 << 20) throws -> JSON {
         let f = try MappedFile.checkpoint(path)
         guard f.count <= maxBytes else {
             throw CheckpointError(.headerTooLarge, file: path, "\(f.count) bytes, more than \(maxBytes) allowed for this JSON file")
