@@ -1,3 +1,4 @@
+import GPT2Support
 import GPT2ModelFile
 
 /// The protobuf messages of a TensorFlow checkpoint index (`tensorflow/core/protobuf/

@@ -1,32 +1,4 @@
-/// Little-endian reads from an untrusted buffer: every read checks the remaining length first
-/// and reports where it failed; nothing here can trap on hostile input.
-struct ByteReader {
-    let bytes: UnsafeRawBufferPointer
-    /// Offset of `bytes[0]` in the file, for error messages.
-    let base: Int
-    private(set) var position = 0
-
-    init(_ bytes: UnsafeRawBufferPointer, base: Int = 0) {
-        self.bytes = bytes
-        self.base = base
-    }
-
-    var remaining: Int { bytes.count - position }
-    /// File offset of the next byte.
-    var fileOffset: Int { base + position }
-
-    /// Returns nil (and does not move) when fewer than `n` bytes remain.
-    mutating func take(_ n: Int) -> UnsafeRawBufferPointer? {
-        guard n >= 0, n <= remaining else { return nil }
-        defer { position += n }
-        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
-    }
-
-    mutating func u8() -> UInt8? { take(1).map { $0[0] } }
-    mutating func u16() -> UInt16? { take(2).map { UInt16(littleEndian: $0.loadUnaligned(as: UInt16.self)) } }
-    mutating func u32() -> UInt32? { take(4).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) } }
-    mutating func u64() -> UInt64? { take(8).map { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) } }
-}
+// Byte reading is GPT2Support.ByteReader (the package's one bounds-checked reader).
 
 /// Little-endian appends to a growing byte array (headers and tables we write).
 struct ByteWriter {

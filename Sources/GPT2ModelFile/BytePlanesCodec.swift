@@ -168,7 +168,7 @@ enum BytePlanesCodec {
     /// before allocating the output.
     static func layout(_ payload: UnsafeRawBufferPointer, width: Int, elements: Int) throws(DecodeError) -> Layout {
         var r = ByteReader(payload)
-        guard let ce32 = r.u32(), let cc32 = r.u32(), let pw = r.u8(), let _ = r.take(3) else {
+        guard let ce32 = try? r.u32(), let cc32 = try? r.u32(), let pw = try? r.u8(), (try? r.skip(3)) != nil else {
             throw DecodeError(offset: 0, expected: "a \(headerSize)-byte chunk header", found: "\(payload.count) bytes")
         }
         let chunkElements = Int(ce32), chunks = Int(cc32)
@@ -183,9 +183,10 @@ enum BytePlanesCodec {
         }
         // Plane table: where each chunk starts, checked against the payload size.
         let planeCount = chunks * width
-        guard let table = r.take(planeCount * 4) else {
+        guard (try? r.skip(planeCount * 4)) != nil else {
             throw DecodeError(offset: headerSize, expected: "\(planeCount) plane sizes", found: "\(payload.count) bytes")
         }
+        let table = UnsafeRawBufferPointer(rebasing: payload[headerSize..<(headerSize + planeCount * 4)])
         var chunkStart = [Int](repeating: 0, count: chunks + 1)
         var pos = headerSize + planeCount * 4
         for c in 0..<chunks {

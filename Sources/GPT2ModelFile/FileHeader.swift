@@ -1,3 +1,5 @@
+import GPT2Support
+
 /// The fixed 96-byte header at offset 0 (FORMAT.md, "Header"). All fields little-endian.
 struct FileHeader: Equatable {
     /// PNG-style: a high byte catches 7-bit transfers, CR LF catches newline conversion,
@@ -53,9 +55,9 @@ struct FileHeader: Equatable {
                                  hint: "not a GPT2Kit model file; convert a checkpoint with `gpt2kit convert`")
         }
         var r = ByteReader(bytes)
-        _ = r.take(8)
+        _ = try? r.skip(8)
         var h = FileHeader()
-        guard let maj = r.u16(), let min = r.u16() else { throw truncated(file, bytes.count) }
+        guard let maj = try? r.u16(), let min = try? r.u16() else { throw truncated(file, bytes.count) }
         h.major = maj; h.minor = min
         guard h.major == FileHeader.major else {
             let swapped = h.major.byteSwapped == FileHeader.major
@@ -65,10 +67,10 @@ struct FileHeader: Equatable {
                                      : h.major > FileHeader.major ? "written by a newer GPT2Kit; upgrade to read it"
                                      : "not a version this GPT2Kit knows")
         }
-        guard let hs = r.u32(), let al = r.u32(), let tc = r.u32(),
-              let mo = r.u64(), let ms = r.u64(), let to = r.u64(), let ts = r.u64(),
-              let dof = r.u64(), let ds = r.u64(), let fs = r.u64(), let fl = r.u32(), let c = r.u32(),
-              r.take(8) != nil else { throw truncated(file, bytes.count) }
+        guard let hs = try? r.u32(), let al = try? r.u32(), let tc = try? r.u32(),
+              let mo = try? r.u64(), let ms = try? r.u64(), let to = try? r.u64(), let ts = try? r.u64(),
+              let dof = try? r.u64(), let ds = try? r.u64(), let fs = try? r.u64(), let fl = try? r.u32(),
+              let c = try? r.u32(), (try? r.skip(8)) != nil else { throw truncated(file, bytes.count) }
         h.headerSize = hs; h.alignment = al; h.tensorCount = tc
         h.metadataOffset = mo; h.metadataSize = ms; h.tableOffset = to; h.tableSize = ts
         h.dataOffset = dof; h.dataSize = ds; h.fileSize = fs; h.flags = fl; h.crc = c

@@ -92,22 +92,23 @@ struct FileLayout {
         out.reserveCapacity(min(count, bytes.count / 24))
         var seen = Set<String>()
         for index in 0..<count {
-            let at = r.fileOffset
+            let at = r.position
             func fail(_ kind: ModelFileError.Kind, _ tensor: String?, _ expected: String, _ found: String,
                       _ hint: String = "the tensor table is corrupt; convert the model again") -> ModelFileError {
                 ModelFileError(kind, file: file, offset: at, tensor: tensor, expected: expected, found: found, hint: hint)
             }
             let short = fail(.badTable, nil, "\(count) entries in \(bytes.count) bytes",
                              "the table ends inside entry \(index)")
-            guard let nameLen = r.u16() else { throw short }
+            guard let nameLen = try? r.u16() else { throw short }
             guard nameLen > 0, Int(nameLen) <= ModelTensorInfo.maxNameBytes else {
                 throw fail(.badTable, nil, "a name of 1...\(ModelTensorInfo.maxNameBytes) bytes", "\(nameLen) bytes")
             }
-            guard let nameBytes = r.take(Int(nameLen)) else { throw short }
+            guard let nameBytes = try? r.bytes(Int(nameLen)) else { throw short }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 throw fail(.badTable, nil, "a UTF-8 name", "invalid UTF-8")
             }
-            guard let dt = r.u8(), let cc = r.u8(), let nd = r.u8(), let reserved = r.u8(), let checksum = r.u32()
+            guard let dt = try? r.u8(), let cc = try? r.u8(), let nd = try? r.u8(), let reserved = try? r.u8(),
+                  let checksum = try? r.u32()
             else { throw short }
             guard let type = ElementType(fileCode: dt) else {
                 throw fail(.unknownDType, name, "dtype 0...3 (f32 f16 bf16 q8_0)", "\(dt)",
@@ -123,11 +124,11 @@ struct FileLayout {
             }
             var shape: [Int] = []
             for _ in 0..<Int(nd) {
-                guard let d = r.u64() else { throw short }
+                guard let d = try? r.u64() else { throw short }
                 guard let di = asInt(d) else { throw fail(.shapeMismatch, name, "a dimension < 2^63", "\(d)") }
                 shape.append(di)
             }
-            guard let o = r.u64(), let s = r.u64(), let rs = r.u64() else { throw short }
+            guard let o = try? r.u64(), let s = try? r.u64(), let rs = try? r.u64() else { throw short }
             guard let elements = TensorData.elementCount(shape), let raw = type.byteCount(elements: elements) else {
                 throw fail(.shapeMismatch, name, "a shape whose \(type.rawValue) byte size fits",
                            "shape \(shape)", "the tensor table is corrupt")
@@ -161,7 +162,7 @@ struct FileLayout {
             out.append(info)
         }
         guard r.remaining == 0 else {
-            throw ModelFileError(.badTable, file: file, offset: r.fileOffset, expected: "\(count) entries filling the table",
+            throw ModelFileError(.badTable, file: file, offset: r.position, expected: "\(count) entries filling the table",
                                  found: "\(r.remaining) bytes left over", hint: "the tensor table is corrupt")
         }
         // Payloads must not share bytes: sort by offset and compare neighbours.
