@@ -36,17 +36,17 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
-        // Bottom layer: the one copy of JSON, file mapping, byte reading, base64, paths, CRC-32C
-        // and the monotonic clock.
-        .target(name: "GPT2Support", dependencies: ["CJSONC", "CCRC32C"]),
+        // Bottom layer: the one copy of JSON, file mapping, byte reading, base64, paths, CRC-32C,
+        // SHA-256 (swift-crypto) and the monotonic clock.
+        .target(name: "GPT2Support", dependencies: ["CJSONC", "CCRC32C",
+                                                    .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GPT2Tokenizer", dependencies: ["GPT2Support"]),
         // The CPU's CRC-32C instruction (SSE4.2), which Swift cannot emit; GPT2Support's CRC32C
         // falls back to its table version elsewhere.
         .target(name: "CCRC32C"),
         .target(name: "GPT2ModelFile", dependencies: ["GPT2Support", "GPT2Tokenizer", "GPT2Kernels", "CZstd"],
                 exclude: ["FORMAT.md"]),
-        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels",
-                                                        .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "GPT2Checkpoints", dependencies: ["GPT2Support", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Kernels"],
                 exclude: ["READERS.md", "TORCH.md"]),
         // The kernel sets (portable, AVX2, AVX-512) and the CPU check that picks one: C, because
         // Swift has no per-function target attributes (docs/KERNELS.md).

@@ -104,7 +104,7 @@ final class FileHashes: @unchecked Sendable {
             do {
                 self.result = .success(try paths.map { p in
                     Provenance.SourceFile(path: Paths.fileName(of: p), size: fileSize(p),
-                                          sha256: try FileSHA256.hexDigest(ofFile: p))
+                                          sha256: try FileSHA256.checkpointHexDigest(ofFile: p))
                 })
             } catch {
                 self.result = .failure(error)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GPT2Checkpoints
+import GPT2Support
 import GPT2ModelFile
 import GPT2Tokenizer
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GPT2Checkpoints
+@testable import GPT2Support
 
 /// Provenance hashes: expected digests come from FIPS 180-2 and from coreutils `sha256sum`,
 /// never from our own code.
@@ -55,6 +56,10 @@ import Testing
     @Test func missingFileIsIOError() throws {
         let dir = try TestPaths.tempDir(); defer { TestPaths.cleanup(dir) }
         #expect { try FileSHA256.hexDigest(ofFile: dir + "/absent.bin") } throws: { e in
+            let f = e as? FileSHA256.Failure
+            return f?.step == .open && f?.code == ENOENT && f?.path == dir + "/absent.bin"
+        }
+        #expect { try FileSHA256.checkpointHexDigest(ofFile: dir + "/absent.bin") } throws: { e in
             let c = e as? CheckpointError
             return c?.kind == .io && c?.file == dir + "/absent.bin" && c?.description.contains("cannot open for hashing") == true
         }
@@ -63,6 +68,10 @@ import Testing
     @Test func directoryIsReadError() throws {
         let dir = try TestPaths.tempDir(); defer { TestPaths.cleanup(dir) }
         #expect { try FileSHA256.hexDigest(ofFile: dir) } throws: { e in
+            let f = e as? FileSHA256.Failure
+            return f?.step == .read && f?.code == EISDIR && f?.offset == 0
+        }
+        #expect { try FileSHA256.checkpointHexDigest(ofFile: dir) } throws: { e in
             let c = e as? CheckpointError
             return c?.kind == .io && c?.offset == 0 && c?.description.contains("read failed while hashing") == true
         }
