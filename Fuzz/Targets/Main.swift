@@ -1,5 +1,5 @@
 import Glibc
-import GPT2Checkpoints
+@testable import GPT2Checkpoints
 import GPT2ModelFile
 import GPT2Tokenizer
 

@@ -14,12 +14,18 @@ public enum CheckpointLayout: String, Sendable, Equatable, CaseIterable {
 
 /// A tensor as the source file stores it (for `inspect` of a source checkpoint).
 public struct SourceTensorInfo: Sendable, Equatable {
-    public var name: String          // the source's own name, e.g. `transformer.h.0.attn.c_attn.weight`
+    /// The source's own name, e.g. `transformer.h.0.attn.c_attn.weight`.
+    public var name: String
+    /// Shape as stored.
     public var shape: [Int]
+    /// Element type as stored.
     public var type: ElementType
-    public var offset: Int?          // byte offset of its data in `file`, when it has one
-    public var file: String?         // file holding the data (shards, TF data files, zip members)
+    /// Byte offset of its data in `file`, when it has one.
+    public var offset: Int?
+    /// File holding the data (shards, TF data files, zip members).
+    public var file: String?
 
+    /// A source tensor record.
     public init(name: String, shape: [Int], type: ElementType, offset: Int? = nil, file: String? = nil) {
         self.name = name
         self.shape = shape
@@ -31,10 +37,14 @@ public struct SourceTensorInfo: Sendable, Equatable {
 
 /// A canonical tensor a checkpoint can produce (name and shape per `TensorName`).
 public struct CanonicalTensorInfo: Sendable, Equatable {
+    /// Canonical name (`TensorName`).
     public var name: String
+    /// Canonical shape, `[out, in]` for matrices.
     public var shape: [Int]
-    public var type: ElementType     // element type in the source (f32, f16, bf16; q8_0 from a model file)
+    /// Element type in the source (f32, f16, bf16; q8_0 from a model file).
+    public var type: ElementType
 
+    /// A canonical tensor record.
     public init(name: String, shape: [Int], type: ElementType) {
         self.name = name
         self.shape = shape

@@ -2,6 +2,7 @@
 /// scripts), where (`file`, byte `offset` when there is one), a message with expected vs found,
 /// and a hint telling the user what to do.
 public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, stable for tests and scripts.
     public enum Kind: String, Sendable, Equatable {
         /// The file could not be opened, stat'ed or mapped.
         case io
@@ -43,12 +44,18 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         case unsupported
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// The file concerned.
     public var file: String
+    /// Byte offset in `file`, when there is one.
     public var offset: Int?
+    /// What was expected and what was found.
     public var message: String
+    /// What to do about it.
     public var hint: String?
 
+    /// An error of `kind` in `file`, at `offset`, with its message and hint.
     public init(_ kind: Kind, file: String, offset: Int? = nil, _ message: String, hint: String? = nil) {
         self.kind = kind
         self.file = file
@@ -57,6 +64,7 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         self.hint = hint
     }
 
+    /// `file @offset: kind: message`, then a HINT line when there is one.
     public var description: String {
         var s = "\(file)"
         if let offset { s += " @\(offset)" }

@@ -12,8 +12,10 @@ public struct ConvertOptions: Sendable, Equatable {
     public var dtype: ElementType?
     /// Store f32/f16/bf16 tensors with the lossless `byteplanes-zstd` codec.
     public var compress: Bool
+    /// Threads for loading, converting and compressing each tensor.
     public var threads: Int
 
+    /// Options: keep source types, no compression, two threads by default.
     public init(dtype: ElementType? = nil, compress: Bool = false, threads: Int = 2) {
         self.dtype = dtype
         self.compress = compress
@@ -23,9 +25,13 @@ public struct ConvertOptions: Sendable, Equatable {
 
 /// One tensor of a conversion plan.
 public struct PlannedTensor: Sendable, Equatable {
+    /// Canonical tensor name.
     public var name: String
+    /// Canonical shape.
     public var shape: [Int]
+    /// Element type in the source.
     public var sourceType: ElementType
+    /// Element type in the model file.
     public var targetType: ElementType
     /// Bytes read from the source (canonical tensor in its source type).
     public var bytesIn: Int
@@ -35,11 +41,17 @@ public struct PlannedTensor: Sendable, Equatable {
 
 /// The result of a conversion.
 public struct ConversionSummary: Sendable {
+    /// The model file written.
     public var output: String
+    /// The layout converted from.
     public var layout: CheckpointLayout
+    /// The tensor table written.
     public var tensors: [ModelTensorInfo]
+    /// Bytes read from the source.
     public var bytesIn: Int
+    /// Size of the model file in bytes.
     public var fileSize: Int
+    /// Wall time of the conversion.
     public var seconds: Double
 }
 
@@ -47,6 +59,7 @@ public struct ConversionSummary: Sendable {
 /// canonical layout), convert to the target type in place, write (raw or compressed), drop.
 /// Peak memory is about the largest tensor plus a few compression chunks, not the model.
 public enum Converter {
+    /// What a conversion with `options` would write, tensor by tensor, without reading any data.
     public static func plan(_ checkpoint: any Checkpoint, options: ConvertOptions) -> [PlannedTensor] {
         checkpoint.tensors.map { t in
             let target = ConverterDType.target(shape: t.shape, source: t.type, requested: options.dtype)

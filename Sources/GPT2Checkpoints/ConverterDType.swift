@@ -9,6 +9,8 @@ import GPT2ModelFile
 /// biases: < 0.1 % of the bytes) stay f32, which the runtime uses directly. q8_0 quantizes
 /// blocks of 32 along a row, so a matrix whose row length is not a multiple of 32 stays f32.
 public enum ConverterDType {
+    /// The element type a tensor of `shape` and `source` type gets when `requested` is asked for
+    /// (nil keeps it).
     public static func target(shape: [Int], source: ElementType, requested: ElementType?) -> ElementType {
         guard let requested else { return source }
         guard shape.count == 2 else { return .f32 }

@@ -2,7 +2,9 @@ import GPT2ModelFile
 
 /// How one tensor of a written file compares with its source.
 public struct VerifiedTensor: Sendable, Equatable {
+    /// Canonical tensor name.
     public var name: String
+    /// Element type in the written file.
     public var type: ElementType
     /// The file holds exactly the bytes the conversion should give (the source's own bytes when
     /// the type is unchanged).

@@ -4,6 +4,8 @@ import GPT2ModelFile
 /// (GGUFCheckpoint, SafetensorsCheckpoint): the same config, and every canonical tensor equal
 /// to the source's converted to the element type written, bit for bit.
 public enum ExportVerify {
+    /// Checks that every tensor of `written` equals `source`'s (after the export's own conversion);
+    /// throws `CheckpointError` naming the first that differs.
     public static func compare(source: any Checkpoint, written: any Checkpoint, threads: Int = 1) throws {
         let file = written.sourceFiles.first ?? "export"
         var expected = source.config

@@ -14,15 +14,22 @@ import GPT2Tokenizer
 /// tokenizer comes from `tokenizer.ggml.*` when its model is "gpt2" (byte-level BPE): tokens,
 /// merges, token types (control and user-defined tokens are special) and eos_token_id.
 public struct GGUFCheckpoint: Checkpoint, @unchecked Sendable {
+    /// Always `.gguf`.
     public let layout = CheckpointLayout.gguf
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
-    public let gguf: GGUFFile
+    let gguf: GGUFFile
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
+    /// Opens and validates the checkpoint at `path`; throws `CheckpointError`.
     public init(path: String) throws {
         let g = try GGUFFile(path: path)
         gguf = g
@@ -86,6 +93,7 @@ public struct GGUFCheckpoint: Checkpoint, @unchecked Sendable {
         if let v = vocabulary { try VocabularyBeside.check(v, config: config, file: path) }
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
 
     /// The tokenizer in `tokenizer.ggml.*`, nil when the file has none.

@@ -4,9 +4,11 @@ import GPT2Tokenizer
 
 /// What an export wrote.
 public struct ExportSummary: Sendable {
+    /// The path written.
     public var output: String
     /// Tensors as written: the target format's name, row-major shape, element type.
     public var tensors: [(name: String, shape: [Int], type: ElementType)]
+    /// Wall time of the export.
     public var seconds: Double
 }
 
@@ -28,6 +30,8 @@ public struct ExportSummary: Sendable {
 /// models without biases (llama.cpp's gpt2 requires them) and the erf GELU (llama.cpp's gpt2
 /// graph computes the tanh GELU, so the output would differ).
 public enum GGUFExport {
+    /// Alignment of the tensor data (GGUF's default, which llama.cpp assumes without
+    /// `general.alignment`).
     public static let alignment = 32
 
     /// The element type each canonical tensor gets.
@@ -60,6 +64,8 @@ public enum GGUFExport {
         return nil
     }
 
+    /// Writes `c` as a llama.cpp GGUF (architecture gpt2) at `path`, atomically; `dtype` converts
+    /// the matrices.
     @discardableResult
     public static func write(_ c: any Checkpoint, to path: String, dtype: ElementType? = nil, threads: Int = 1,
                              name: String? = nil) throws -> ExportSummary {

@@ -13,48 +13,48 @@ import GPT2Support
 /// Every count and length is checked against the bytes left before anything is allocated,
 /// every tensor's range against the data area (aligned, in bounds, no overlap), and only the
 /// tensor types GPT2Kit can hold (f32, f16, bf16, q8_0) are accepted.
-public struct GGUFFile: @unchecked Sendable {
-    public static let magic: [UInt8] = Array("GGUF".utf8)
-    public static let defaultAlignment = 32
+struct GGUFFile: @unchecked Sendable {
+    static let magic: [UInt8] = Array("GGUF".utf8)
+    static let defaultAlignment = 32
     /// ggml's GGML_MAX_DIMS.
-    public static let maxDims = 4
+    static let maxDims = 4
     /// Nesting of arrays inside arrays (gguf.h allows it; nothing real goes past 1).
     static let maxArrayDepth = 4
 
-    public struct TensorInfo: Sendable, Equatable {
-        public var name: String
+    struct TensorInfo: Sendable, Equatable {
+        var name: String
         /// ggml order: `ne[0]` varies fastest (the reverse of a row-major shape).
-        public var ne: [Int]
-        public var ggmlType: UInt32
-        public var type: ElementType
+        var ne: [Int]
+        var ggmlType: UInt32
+        var type: ElementType
         /// Absolute byte range in the file.
-        public var range: Range<Int>
+        var range: Range<Int>
         /// Row-major shape (`ne` reversed): `[rows, cols]` for a matrix.
-        public var shape: [Int] { ne.reversed() }
+        var shape: [Int] { ne.reversed() }
     }
 
-    public let file: MappedFile
-    public let version: UInt32
+    let file: MappedFile
+    let version: UInt32
     /// Metadata in file order.
-    public let metadata: [(key: String, value: GGUFValue)]
-    public let tensors: [TensorInfo]
-    public let alignment: Int
+    let metadata: [(key: String, value: GGUFValue)]
+    let tensors: [TensorInfo]
+    let alignment: Int
     /// Start of the data area.
-    public let dataOffset: Int
+    let dataOffset: Int
 
-    public subscript(key: String) -> GGUFValue? { metadata.first { $0.key == key }?.value }
+    subscript(key: String) -> GGUFValue? { metadata.first { $0.key == key }?.value }
 
     /// Whether `path` starts with the GGUF magic.
-    public static func hasMagic(path: String) -> Bool {
+    static func hasMagic(path: String) -> Bool {
         guard Paths.isFile(path), let f = try? MappedFile.checkpoint(path), f.count >= 4 else { return false }
         return (try? f.bytes(at: 0, count: 4)) == magic
     }
 
-    public init(path: String) throws {
+    init(path: String) throws {
         try self.init(file: MappedFile.checkpoint(path))
     }
 
-    public init(file: MappedFile) throws {
+    init(file: MappedFile) throws {
         self.file = file
         let path = file.path
         var r = file.reader()

@@ -6,7 +6,7 @@ import GPT2ModelFile
 /// GGUF stores a matrix with ne = [in, out] (ne[0] fastest), i.e. the row-major bytes of an
 /// `[out, in]` matrix: exactly the canonical layout, so no tensor is transposed either way
 /// (llama.cpp's converter transposes HF's Conv1D weights when it writes them).
-public enum GGUFTensorNames {
+enum GGUFTensorNames {
     static let fixed: [(gguf: String, canonical: String)] = [
         ("token_embd.weight", TensorName.tokenEmbedding),
         ("position_embd.weight", TensorName.positionEmbedding),
@@ -24,7 +24,7 @@ public enum GGUFTensorNames {
     ]
 
     /// The canonical name of a GGUF tensor, nil when it is not a gpt2 tensor.
-    public static func canonical(_ name: String) -> String? {
+    static func canonical(_ name: String) -> String? {
         if let f = fixed.first(where: { $0.gguf == name }) { return f.canonical }
         let parts = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "blk", let layer = Int(parts[1]), layer >= 0, String(layer) == parts[1],
@@ -33,7 +33,7 @@ public enum GGUFTensorNames {
     }
 
     /// The GGUF name of a canonical tensor.
-    public static func gguf(_ canonical: String) -> String? {
+    static func gguf(_ canonical: String) -> String? {
         if let f = fixed.first(where: { $0.canonical == canonical }) { return f.gguf }
         let parts = canonical.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "h", let layer = Int(parts[1]),

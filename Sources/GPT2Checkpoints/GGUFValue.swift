@@ -3,13 +3,13 @@ import GPT2ModelFile
 /// A GGUF metadata value (gguf.h `enum gguf_type`): every scalar type, strings and arrays
 /// (of any type, arrays included). Integers keep their width so `inspect` and a round trip
 /// can show what the file holds.
-public indirect enum GGUFValue: Sendable, Equatable {
+indirect enum GGUFValue: Sendable, Equatable {
     case u8(UInt8), i8(Int8), u16(UInt16), i16(Int16), u32(UInt32), i32(Int32)
     case f32(Float), bool(Bool), string(String)
     case array(GGUFValueType, [GGUFValue])
     case u64(UInt64), i64(Int64), f64(Double)
 
-    public var type: GGUFValueType {
+    var type: GGUFValueType {
         switch self {
         case .u8: return .u8
         case .i8: return .i8
@@ -28,7 +28,7 @@ public indirect enum GGUFValue: Sendable, Equatable {
     }
 
     /// Any integer type whose value fits in `Int`.
-    public var intValue: Int? {
+    var intValue: Int? {
         switch self {
         case .u8(let v): return Int(v)
         case .i8(let v): return Int(v)
@@ -42,7 +42,7 @@ public indirect enum GGUFValue: Sendable, Equatable {
         }
     }
 
-    public var doubleValue: Double? {
+    var doubleValue: Double? {
         switch self {
         case .f32(let v): return Double(v)
         case .f64(let v): return v
@@ -50,12 +50,12 @@ public indirect enum GGUFValue: Sendable, Equatable {
         }
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    public var arrayValue: [GGUFValue]? { if case .array(_, let a) = self { return a } else { return nil } }
+    var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    var arrayValue: [GGUFValue]? { if case .array(_, let a) = self { return a } else { return nil } }
 
     /// A short rendering for `inspect` (arrays as their type and length).
-    public var summary: String {
+    var summary: String {
         switch self {
         case .string(let s): return s.count > 60 ? "\"\(s.prefix(57))...\"" : "\"\(s)\""
         case .array(let t, let a): return "[\(t.name) × \(a.count)]"
@@ -68,11 +68,11 @@ public indirect enum GGUFValue: Sendable, Equatable {
 }
 
 /// gguf.h `enum gguf_type`.
-public enum GGUFValueType: UInt32, Sendable, Equatable, CaseIterable {
+enum GGUFValueType: UInt32, Sendable, Equatable, CaseIterable {
     case u8 = 0, i8 = 1, u16 = 2, i16 = 3, u32 = 4, i32 = 5, f32 = 6, bool = 7, string = 8, array = 9
     case u64 = 10, i64 = 11, f64 = 12
 
-    public var name: String {
+    var name: String {
         switch self {
         case .u8: return "uint8"
         case .i8: return "int8"
@@ -105,14 +105,14 @@ public enum GGUFValueType: UInt32, Sendable, Equatable, CaseIterable {
 
 /// The ggml tensor types GPT2Kit reads and writes (ggml.h `enum ggml_type`), and the names of
 /// the others for error messages.
-public enum GGMLType {
-    public static let f32: UInt32 = 0
-    public static let f16: UInt32 = 1
-    public static let q8_0: UInt32 = 8
-    public static let bf16: UInt32 = 30
+enum GGMLType {
+    static let f32: UInt32 = 0
+    static let f16: UInt32 = 1
+    static let q8_0: UInt32 = 8
+    static let bf16: UInt32 = 30
 
     /// ggml type → our element type (same bytes: ggml's Q8_0 block is FORMAT.md's q8_0).
-    public static func elementType(_ t: UInt32) -> ElementType? {
+    static func elementType(_ t: UInt32) -> ElementType? {
         switch t {
         case f32: return .f32
         case f16: return .f16
@@ -122,7 +122,7 @@ public enum GGMLType {
         }
     }
 
-    public static func ggmlType(_ t: ElementType) -> UInt32 {
+    static func ggmlType(_ t: ElementType) -> UInt32 {
         switch t {
         case .f32: return f32
         case .f16: return f16
@@ -132,7 +132,7 @@ public enum GGMLType {
     }
 
     /// ggml's name for a type id (ggml.c `type_traits[].type_name`).
-    public static func name(_ t: UInt32) -> String {
+    static func name(_ t: UInt32) -> String {
         let names: [UInt32: String] = [
             0: "f32", 1: "f16", 2: "q4_0", 3: "q4_1", 6: "q5_0", 7: "q5_1", 8: "q8_0", 9: "q8_1",
             10: "q2_K", 11: "q3_K", 12: "q4_K", 13: "q5_K", 14: "q6_K", 15: "q8_K",

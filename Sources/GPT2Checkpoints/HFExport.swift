@@ -17,12 +17,16 @@ import GPT2Tokenizer
 ///   without tokenizer files (`notes` says so).
 /// The directory is built under a temporary name beside `path` and renamed into place.
 public enum HFExport {
+    /// What an export wrote.
     public struct Result: Sendable {
+        /// The tensors written and the time taken.
         public var summary: ExportSummary
         /// Things the user should know (a tokenizer that was not written).
         public var notes: [String]
     }
 
+    /// Writes `c` as a Hugging Face GPT2LMHeadModel directory at `path` (model.safetensors,
+    /// config.json, tokenizer files), atomically; `dtype` f16 or bf16 converts the matrices.
     @discardableResult
     public static func write(_ c: any Checkpoint, to path: String, dtype: ElementType? = nil, threads: Int = 1) throws -> Result {
         let start = MonotonicClock.seconds()

@@ -14,16 +14,25 @@ import GPT2Tokenizer
 /// llm.c uses the tanh GELU and LayerNorm epsilon 1e-5; the tokenizer is `gpt2_tokenizer.bin`
 /// beside the model.
 public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
+    /// The header's first int32 in llm.c's model files (version 3 and 5 follow it).
     public static let magic: Int32 = 20240326
+    /// Size of llm.c's header: 256 int32s.
     public static let headerBytes = 256 * 4
+    /// The tokenizer file llm.c writes beside its models.
     public static let tokenizerFile = "gpt2_tokenizer.bin"
 
+    /// Always `.llmc`.
     public let layout = CheckpointLayout.llmc
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: the model file, or a directory holding one.
@@ -128,7 +137,9 @@ public struct LLMCCheckpoint: Checkpoint, @unchecked Sendable {
         }
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    /// `load(name)` with the transposes split over `threads`.
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// Whether `path` starts with llm.c's model magic.

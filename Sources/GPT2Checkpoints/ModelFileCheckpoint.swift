@@ -10,14 +10,21 @@ import GPT2Support
 /// file is not silently re-encoded), and only architecture "gpt2" files whose tensors are
 /// exactly the canonical set are accepted: nothing in the source is dropped.
 public struct ModelFileCheckpoint: Checkpoint, @unchecked Sendable {
+    /// Always `.gpt2kit`.
     public let layout = CheckpointLayout.gpt2kit
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
+    /// Canonical tensors in file order.
     public let tensors: [CanonicalTensorInfo]
     private let file: ModelFile
 
+    /// Opens and validates the checkpoint at `path`; throws `CheckpointError`.
     public init(path: String) throws {
         let file = try ModelFile(path: path)
         guard let config = file.config else {
@@ -50,6 +57,7 @@ public struct ModelFileCheckpoint: Checkpoint, @unchecked Sendable {
         tensors = infos
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData {
         try file.verify(name)
         return try file.tensorData(name)

@@ -19,16 +19,25 @@ import GPT2Tokenizer
 ///   nanoGPT trains with; `Vocabulary.loadDefault()`), which the checkpoint does not contain.
 ///   Without a tokenizer, 50304 stored rows are taken as GPT-2's 50257 padded.
 public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
+    /// The file nanoGPT's train.py writes.
     public static let fileName = "ckpt.pt"
+    /// GPT-2's vocabulary size.
     public static let gpt2VocabSize = 50257
+    /// nanoGPT's padded GPT-2 vocabulary (a multiple of 64).
     public static let gpt2PaddedVocabSize = 50304
 
+    /// Always `.nanoGPT`.
     public let layout = CheckpointLayout.nanoGPT
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
     /// `iter_num` when the checkpoint has it (for `inspect`).
     public let iterNum: Int?
@@ -129,6 +138,8 @@ public struct NanoGPTCheckpoint: Checkpoint, @unchecked Sendable {
         table = try TensorTable(config: final, byName: byName, file: path, sourceName: { sourceKey[$0] ?? $0 })
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    /// `load(name)` with the transposes split over `threads`.
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 }

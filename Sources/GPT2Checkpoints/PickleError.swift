@@ -1,6 +1,6 @@
 /// Why a pickle was refused. Every case carries enough to find the spot in a hex dump.
-public struct PickleError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
+struct PickleError: Error, Sendable, Equatable, CustomStringConvertible {
+    enum Reason: Sendable, Equatable {
         /// An opcode's argument runs past the end of the pickle.
         case truncated(opcode: String, needed: Int, available: Int)
         /// The pickle ended (or its buffer did) without a STOP opcode.
@@ -25,19 +25,19 @@ public struct PickleError: Error, Sendable, Equatable, CustomStringConvertible {
         case limitExceeded(what: String, limit: Int)
     }
 
-    public var reason: Reason
+    var reason: Reason
     /// Byte offset of the offending opcode, from the start of the file when `file` is set.
-    public var offset: Int
+    var offset: Int
     /// The file (or zip member) the pickle came from, filled in by the caller that knows it.
-    public var file: String?
+    var file: String?
 
-    public init(_ reason: Reason, offset: Int, file: String? = nil) {
+    init(_ reason: Reason, offset: Int, file: String? = nil) {
         self.reason = reason
         self.offset = offset
         self.file = file
     }
 
-    public var description: String {
+    var description: String {
         let at = "\(file.map { "\($0): " } ?? "")pickle offset \(offset)"
         switch reason {
         case .truncated(let op, let needed, let available):

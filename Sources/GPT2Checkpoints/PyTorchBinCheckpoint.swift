@@ -13,15 +13,23 @@ import GPT2Tokenizer
 /// storage) and is not stored twice. A file whose root is `{"state_dict": sd}` or
 /// `{"model": sd}` (common training wrappers) is read through to `sd`.
 public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
+    /// Hugging Face's single-file weights name.
     public static let fileName = "pytorch_model.bin"
+    /// Hugging Face's shard index name.
     public static let indexFile = "pytorch_model.bin.index.json"
 
+    /// Always `.pytorchBin`.
     public let layout = CheckpointLayout.pytorchBin
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: `pytorch_model.bin` (or another torch.save file), `pytorch_model.bin.index.json`,
@@ -95,7 +103,9 @@ public struct PyTorchBinCheckpoint: Checkpoint, @unchecked Sendable {
                                 sourceName: { sourceKey[$0] ?? $0 })
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    /// `load(name)` with the transposes split over `threads`.
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// The state dict in a file's root, looking through a one-entry `{"state_dict": sd}` or

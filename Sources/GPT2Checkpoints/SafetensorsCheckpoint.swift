@@ -7,15 +7,23 @@ import GPT2Tokenizer
 /// (`{"metadata": {...}, "weight_map": {tensor: shard file}}`), with `config.json` and the
 /// tokenizer (`vocab.json` + `merges.txt` or `tokenizer.json`) in the same directory.
 public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
+    /// Hugging Face's single-file weights name.
     public static let singleFile = "model.safetensors"
+    /// Hugging Face's shard index name.
     public static let indexFile = "model.safetensors.index.json"
 
+    /// Always `.safetensors`.
     public let layout = CheckpointLayout.safetensors
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: a directory, a `.safetensors` file, or a `.safetensors.index.json` file.
@@ -71,7 +79,9 @@ public struct SafetensorsCheckpoint: Checkpoint, @unchecked Sendable {
         vocabulary = try VocabularyBeside.load(dir: dir, config: config)
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    /// `load(name)` with the transposes split over `threads`.
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     /// The canonical tensor an entry provides (nil for ignored buffers and a tied head).

@@ -11,13 +11,19 @@ import GPT2Tokenizer
 ///
 /// Each tensor's masked crc32c is checked whenever it is loaded.
 public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
+    /// Always `.tensorflow`.
     public let layout = CheckpointLayout.tensorflow
+    /// Hyperparameters read from the checkpoint.
     public let config: GPT2Config
+    /// The tokenizer found with the weights, if any.
     public let vocabulary: Vocabulary?
+    /// Files the checkpoint was read from (for provenance hashes).
     public let sourceFiles: [String]
+    /// Tensors exactly as stored in the source.
     public let sourceTensors: [SourceTensorInfo]
     let table: TensorTable
     let header: TFBundleHeader
+    /// Canonical tensors in file order.
     public var tensors: [CanonicalTensorInfo] { table.infos }
 
     /// `path`: the directory, the `.index` file, a data shard, or the prefix (`.../model.ckpt`).
@@ -106,7 +112,9 @@ public struct TFCheckpoint: Checkpoint, @unchecked Sendable {
         vocabulary = try VocabularyBeside.load(dir: dir, config: config)
     }
 
+    /// One canonical tensor in canonical layout, in the source element type.
     public func load(_ name: String) throws -> TensorData { try table.load(name) }
+    /// `load(name)` with the transposes split over `threads`.
     public func load(_ name: String, threads: Int) throws -> TensorData { try table.load(name, threads: threads) }
 
     static func hparams(_ path: String) throws -> GPT2Config {

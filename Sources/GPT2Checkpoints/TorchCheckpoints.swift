@@ -19,6 +19,8 @@ public enum TorchCheckpoints {
         return ZipArchive.hasMagic(f) || TorchLegacyFile.hasMagic(f)
     }
 
+    /// Opens a PyTorch pickle checkpoint (nanoGPT ckpt.pt or a pytorch_model.bin state dict) by
+    /// what it holds; `vocabulary` overrides the one beside it.
     public static func open(_ path: String, vocabulary: Vocabulary? = nil) throws -> any Checkpoint {
         if Paths.isDirectory(path) {
             if Paths.isFile(Paths.join(path, NanoGPTCheckpoint.fileName)) {

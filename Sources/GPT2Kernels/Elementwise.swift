@@ -76,7 +76,9 @@ extension Kernels {
 
     /// x = e^x, tanh(x), erf(x) in place: the vector math behind softmax and GELU, for tests.
     public func exp(_ x: UnsafeMutablePointer<Float>, count n: Int) { t.pointee.exp(x, n) }
+    /// x = tanh(x) in place, n values.
     public func tanh(_ x: UnsafeMutablePointer<Float>, count n: Int) { t.pointee.tanh(x, n) }
+    /// x = erf(x) in place, n values.
     public func erf(_ x: UnsafeMutablePointer<Float>, count n: Int) { t.pointee.erf(x, n) }
 
     /// y[i] += x[i] (residual connection), n values.

@@ -20,8 +20,11 @@ extension Float16: KVElement { public var floatValue: Float { Float(self) } }
 
 /// A view of one layer's cache memory (not owned: the owner keeps `keys` and `values` alive).
 public struct KVLayer<E: KVElement>: @unchecked Sendable {
+    /// Keys, `count × heads × headSize` elements, position-major.
     public let keys: UnsafeMutablePointer<E>
+    /// Values, laid out as `keys`.
     public let values: UnsafeMutablePointer<E>
+    /// Attention heads and the width of each.
     public let heads: Int, headSize: Int
     /// Positions the layer holds.
     public let capacity: Int

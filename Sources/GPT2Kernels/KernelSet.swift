@@ -23,6 +23,7 @@ public enum KernelSet: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Orders the sets from the baseline up (portable < avx2 < avx512).
     public static func < (a: KernelSet, b: KernelSet) -> Bool { a.rank < b.rank }
     private var rank: Int { KernelSet.allCases.firstIndex(of: self)! }
 
@@ -44,7 +45,9 @@ public enum KernelSet: String, Sendable, CaseIterable, Comparable {
 
 /// The CPU features the kernel choice looks at (CPUID, checked against the OS's XGETBV).
 public struct CPUFeatures: OptionSet, Sendable, CustomStringConvertible {
+    /// The feature bits (the C side's `GPT2KIT_CPU_*` flags).
     public let rawValue: UInt32
+    /// Features from their bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// This CPU's (detected once).
@@ -75,6 +78,7 @@ public enum KernelSetError: Error, Equatable, CustomStringConvertible {
     /// The set exists but this CPU (or this build's architecture) lacks what it needs.
     case unsupported(set: KernelSet, cpu: String, supported: [KernelSet])
 
+    /// The message shown to the user.
     public var description: String {
         switch self {
         case .unknown(let name):

@@ -49,15 +49,19 @@ extension Reference {
     /// f32 value of bfloat16 bits.
     public static func bf16Value(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
 
+    /// Naive f32 -> f16 (round to nearest even), `count` values, little-endian.
     public static func f32ToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         for i in 0..<count { dst.storeBytes(of: f16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
     }
+    /// Naive f16 -> f32, `count` values.
     public static func f16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { dst[i] = f16Value(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
     }
+    /// Naive f32 -> bf16 (round to nearest even), `count` values, little-endian.
     public static func f32ToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         for i in 0..<count { dst.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
     }
+    /// Naive bf16 -> f32, `count` values.
     public static func bf16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { dst[i] = bf16Value(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
     }

@@ -5,6 +5,7 @@ import Glibc
 #endif
 
 extension Reference {
+    /// y = x Wᵀ + b for N rows (W is OUT × IN).
     public static func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                      bias b: UnsafePointer<Float>?, rows N: Int, in IN: Int, out OUT: Int) {
         for n in 0..<N {
@@ -16,6 +17,7 @@ extension Reference {
         }
     }
 
+    /// Gradients of `linearForward`: dx (if wanted) is overwritten, dw and db are accumulated.
     public static func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                       dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                       rows N: Int, in IN: Int, out OUT: Int) {
@@ -42,6 +44,7 @@ extension Reference {
         }
     }
 
+    /// LayerNorm forward that also saves each row's mean and 1/std for the backward pass.
     public static func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                         rows N: Int, channels C: Int, epsilon: Float) {
@@ -59,6 +62,7 @@ extension Reference {
         }
     }
 
+    /// Gradients of `layerNormForward`: dx is accumulated, dw and db too.
     public static func layerNormBackward(dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                          dout: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                          rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows N: Int, channels C: Int) {
@@ -82,10 +86,12 @@ extension Reference {
         }
     }
 
+    /// y = GELU(x) with the exact erf.
     public static func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { let v = Double(x[i]); y[i] = Float(0.5 * v * (1 + Glibc.erf(v / 2.0.squareRoot()))) }
     }
 
+    /// dx = dy · GELU'(x) (exact erf form).
     public static func geluErfBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n {
             let v = Double(x[i])
@@ -95,6 +101,8 @@ extension Reference {
         }
     }
 
+    /// Softmax cross-entropy per row against `targets` into `losses`; the logits are replaced by
+    /// their gradient, `scale · (softmax - one-hot)`.
     public static func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>,
                                     targets: UnsafePointer<Int32>, rows N: Int, vocabulary V: Int, scale: Float) {
         for n in 0..<N {
@@ -111,6 +119,8 @@ extension Reference {
         }
     }
 
+    /// Causal self-attention forward over packed q, k, v, saving the attention weights; `mask`
+    /// applies dropout.
     public static func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?,
                                         qkv: UnsafePointer<Float>, batch B: Int, length T: Int, channels C: Int, heads NH: Int) {
         let HS = C / NH
@@ -142,6 +152,7 @@ extension Reference {
         }
     }
 
+    /// Gradients of `attentionForward` with respect to the packed q, k, v.
     public static func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                                          att: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                                          batch B: Int, length T: Int, channels C: Int, heads NH: Int) {
@@ -179,11 +190,13 @@ extension Reference {
         for i in 0..<g.count { dqkv[i] = Float(g[i]) }
     }
 
+    /// Token plus position embeddings of `ids`, one row per id.
     public static func embedForward(_ out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, wte: UnsafePointer<Float>,
                                     wpe: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
         for n in 0..<N { for i in 0..<C { out[n * C + i] = wte[Int(ids[n]) * C + i] + wpe[(n % T) * C + i] } }
     }
 
+    /// Accumulates the embedding gradients: each row of dout into its token's and its position's row.
     public static func embedBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
                                      dx: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
         for n in 0..<N {
@@ -208,6 +221,7 @@ extension Reference {
         }
     }
 
+    /// y *= m elementwise, n values (the dropout mask).
     public static func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { y[i] *= m[i] }
     }

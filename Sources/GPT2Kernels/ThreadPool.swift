@@ -12,6 +12,8 @@ import Glibc
 #endif
 import Synchronization
 
+/// A fork-join pool of persistent worker threads: the caller and the workers claim parts of a task
+/// from one atomic ticket, so results never depend on which thread ran a part.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads working on a task: the caller + threadCount - 1 workers.
     public let threadCount: Int

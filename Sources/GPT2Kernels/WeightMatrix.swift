@@ -2,7 +2,9 @@
 /// model file) in any WeightType, not owned: usually a view into the mapped model file.
 /// The owner of `base` must keep it alive while kernels run.
 public struct WeightMatrix: @unchecked Sendable {
+    /// First byte of the matrix (not owned).
     public let base: UnsafeRawPointer
+    /// Element type of the stored values.
     public let type: WeightType
     /// OUT: number of rows.
     public let rows: Int
@@ -12,6 +14,7 @@ public struct WeightMatrix: @unchecked Sendable {
     /// (`Kernels.packQ8`, PackedQ8.swift; AVX-512 VNNI sets only), or nil. Its owner keeps it alive like `base`.
     public let packedQ8: UnsafeRawPointer?
 
+    /// A view of `rows × cols` weights at `base`, without a packed q8_0 copy.
     public init(base: UnsafeRawPointer, type: WeightType, rows: Int, cols: Int) {
         self.init(base: base, type: type, rows: rows, cols: cols, packedQ8: nil)
     }

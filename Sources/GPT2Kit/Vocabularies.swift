@@ -30,6 +30,7 @@ public enum TextModelError: Error, Equatable, CustomStringConvertible {
     /// A model file given as a vocabulary has none embedded.
     case noEmbeddedTokenizer(path: String)
 
+    /// The message shown to the user, with a HINT line.
     public var description: String {
         switch self {
         case let .noTokenizer(model, searched):

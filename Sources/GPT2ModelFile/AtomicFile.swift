@@ -9,7 +9,9 @@ import Glibc
 /// resume state, loss curves); each caller's module turns a failure into its own typed error
 /// with `failure` (message, hint).
 public final class AtomicFile {
+    /// Turns a failure's message and hint into the caller's own error type.
     public typealias Failure = @Sendable (_ message: String, _ hint: String) -> any Error
+    /// The final path (the temporary file is renamed to it by `commit()`).
     public let path: String
     private let fd: Int32
     private let tempPath: String
@@ -20,6 +22,7 @@ public final class AtomicFile {
     public private(set) var position = 0
     static let flushBytes = 1 << 20
 
+    /// Creates the temporary file beside `path`; throws through `failure` when it cannot.
     public init(path: String, failure: @escaping Failure) throws {
         self.path = path
         self.failure = failure
@@ -38,12 +41,14 @@ public final class AtomicFile {
         TemporaryFiles.unregister(tempPath)
     }
 
+    /// Appends `bytes` (buffered).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         position += bytes.count
         if buffer.count >= Self.flushBytes { try flush() }
     }
 
+    /// Appends `bytes` (buffered).
     public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Zeros up to the next multiple of `alignment`.

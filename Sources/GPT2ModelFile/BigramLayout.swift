@@ -10,7 +10,9 @@
 ///   only satisfy the limits every reader applies: n_layer 1, n_head 1, n_embd = vocab (the
 ///   table's row width), no bias, untied head.
 public enum BigramLayout {
+    /// The metadata's architecture name of a bigram model.
     public static let architecture = "bigram"
+    /// The name of the one tensor, the `[vocab, vocab]` table.
     public static let tableName = "bigram.weight"
     /// `n_ctx` of a bigram model unless one is chosen: GPT-2's window.
     public static let defaultContextLength = 1024

@@ -1,5 +1,6 @@
 /// Hyperparameters of a GPT-2-family model: everything the forward pass needs besides weights.
 public struct GPT2Config: Sendable, Equatable, Codable {
+    /// The MLP's GELU variant.
     public enum Activation: String, Sendable, Equatable, Codable {
         /// `0.5x(1+tanh(√(2/π)(x+0.044715x³)))`: OpenAI's GPT-2, HF `gelu_new`, llm.c.
         case geluTanh = "gelu_tanh"
@@ -7,8 +8,11 @@ public struct GPT2Config: Sendable, Equatable, Codable {
         case geluErf = "gelu_erf"
     }
 
+    /// Transformer blocks.
     public var nLayer: Int
+    /// Attention heads per block.
     public var nHead: Int
+    /// Embedding width (a multiple of `nHead`).
     public var nEmbd: Int
     /// Context length (positions in `wpe`).
     public var nCtx: Int
@@ -18,13 +22,16 @@ public struct GPT2Config: Sendable, Equatable, Codable {
     /// Vocabulary size of the source before padding was dropped (e.g. 50304 for nanoGPT/llm.c),
     /// equal to `vocabSize` when the source had no padding.
     public var paddedVocabSize: Int
+    /// ε of every LayerNorm.
     public var layerNormEpsilon: Float
+    /// The GELU variant of the MLP.
     public var activation: Activation
     /// Whether linear layers and LayerNorms have biases (nanoGPT `bias=False` models do not).
     public var bias: Bool
     /// Output head shares the token embedding (GPT-2 always does).
     public var tiedHead: Bool
 
+    /// A configuration; `paddedVocabSize` defaults to `vocabSize`, the rest to GPT-2's values.
     public init(nLayer: Int, nHead: Int, nEmbd: Int, nCtx: Int, vocabSize: Int,
                 paddedVocabSize: Int? = nil, layerNormEpsilon: Float = 1e-5,
                 activation: Activation = .geluTanh, bias: Bool = true, tiedHead: Bool = true) {
@@ -47,11 +54,17 @@ public struct GPT2Config: Sendable, Equatable, Codable {
 /// `n_layer × 12 n_embd²`, the KV cache `2 × n_layer × n_ctx × n_embd × 4`) far from overflow;
 /// GPT-2 XL is 48 × 1600 × 1024 × 50257, well inside.
 extension GPT2Config {
+    /// The accepted ranges.
     public enum Limits {
+        /// Accepted `nLayer`.
         public static let layers = 1...4096
+        /// Accepted `nHead`.
         public static let heads = 1...4096
+        /// Accepted `nEmbd`.
         public static let embd = 1...(1 << 16)
+        /// Accepted `nCtx`.
         public static let context = 1...(1 << 20)
+        /// Accepted `vocabSize` and `paddedVocabSize`.
         public static let vocab = 1...(1 << 24)
         /// n_layer × n_ctx × n_embd: elements of one of the KV cache's two halves.
         public static let cacheElements = 1 << 36
@@ -61,7 +74,9 @@ extension GPT2Config {
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         /// The metadata key (`n_head`, `layer_norm_epsilon`, ...).
         public var key: String
+        /// The value found, as text.
         public var value: String
+        /// What the value must be.
         public var expected: String
         /// e.g. "n_layer 0 is not in 1...4096", "n_embd 32 is not a multiple of n_head 5".
         public var description: String { "\(key) \(value) is not \(expected)" }

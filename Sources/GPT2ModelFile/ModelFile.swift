@@ -7,6 +7,7 @@ import GPT2Tokenizer
 
 /// A tensor's decoded bytes, valid only inside the `withTensor` call that provides it.
 public struct TensorView {
+    /// The tensor's table entry.
     public let info: ModelTensorInfo
     /// Little-endian, row-major, `info.rawSize` bytes.
     public let bytes: UnsafeRawBufferPointer
@@ -23,15 +24,22 @@ public struct TensorView {
 /// are decoded on first use (or all at once by `decodeAll`, on both cores) into private memory,
 /// checksummed while decoding, and kept until the file is closed.
 public final class ModelFile: @unchecked Sendable {
+    /// The path as given to `init`.
     public let path: String
+    /// The metadata in typed form.
     public let metadata: ModelMetadata
+    /// The metadata document as stored (keys the typed form does not know included).
     public let metadataJSON: JSON
     /// GPT-2 hyperparameters; nil for a file of another architecture (the container stores any
     /// tensors; consumers such as the runtime check `metadata.architecture` themselves).
     public let config: GPT2Config?
+    /// The embedded tokenizer, if the file has one.
     public var vocabulary: Vocabulary? { metadata.vocabulary }
+    /// The tensor table, in file order.
     public let tensors: [ModelTensorInfo]
+    /// The format version the file was written in.
     public let version: (major: Int, minor: Int)
+    /// Alignment of the tensor payloads in bytes.
     public let alignment: Int
     /// Size of the file in bytes.
     public let fileSize: Int
@@ -111,6 +119,7 @@ public final class ModelFile: @unchecked Sendable {
         return n == 8 && b == FileHeader.magic
     }
 
+    /// The table entry of the tensor called `name`, if there is one.
     public func info(_ name: String) -> ModelTensorInfo? { index[name].map { tensors[$0] } }
 
     /// Calls `body` with the tensor's decoded bytes: the mapping itself for raw tensors, memory

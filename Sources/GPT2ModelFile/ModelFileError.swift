@@ -2,6 +2,7 @@ import GPT2Support
 /// Everything that can be wrong with a model file (or with a request to write one), with the
 /// context a user needs: which file, where in it, what was expected and found, what to do.
 public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, stable for tests and scripts.
     public enum Kind: String, Sendable, Equatable {
         case io                      // open/read/write/rename failed (errno in `found`)
         case truncated               // the file is shorter than its header says
@@ -25,15 +26,22 @@ public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertibl
         case invalidArgument         // a writer call that would produce a bad file
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// The model file's path.
     public var file: String
     /// Byte offset in the file where the problem is, when there is one.
     public var offset: Int?
+    /// The tensor concerned, when there is one.
     public var tensor: String?
+    /// What the file should hold there.
     public var expected: String?
+    /// What it holds.
     public var found: String?
+    /// What to do about it.
     public var hint: String
 
+    /// An error of `kind` in `file`, with where, what was expected and found, and a hint.
     public init(_ kind: Kind, file: String, offset: Int? = nil, tensor: String? = nil,
                 expected: String? = nil, found: String? = nil, hint: String) {
         self.kind = kind
@@ -45,6 +53,7 @@ public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertibl
         self.hint = hint
     }
 
+    /// One line with the file, offset, tensor, expected and found, then a HINT line.
     public var description: String {
         var s = "\(file)"
         if let offset { s += " @\(offset)" }

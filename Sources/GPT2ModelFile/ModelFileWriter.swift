@@ -14,9 +14,13 @@ import GPT2Support
 /// metadata is only known at the end (e.g. provenance hashes computed while converting), pass
 /// nil to `init` and the metadata to `finish`: it then follows the table.
 public final class ModelFileWriter {
+    /// The final path (written by `finish()`).
     public let path: String
+    /// The temporary file written until `finish()` renames it.
     public let temporaryPath: String
+    /// Alignment of the tensor payloads in bytes.
     public let alignment: Int
+    /// The entries written so far.
     public private(set) var tensors: [ModelTensorInfo] = []
     private var fd: Int32
     /// Block-aligned, double-buffered output (O_DIRECT where possible): StagedFileOutput.swift.
@@ -30,6 +34,8 @@ public final class ModelFileWriter {
     /// check old files stay readable.
     var rotatePlanes = true
 
+    /// Starts a model file at a temporary path beside `path`; `metadata` nil defers it to `finish`.
+    /// `alignment` must be a power of two in 64...1 MiB.
     public init(path: String, metadata: ModelMetadata?, alignment: Int = 4096) throws(ModelFileError) {
         guard alignment >= 64, alignment <= 1 << 20, alignment & (alignment - 1) == 0 else {
             throw ModelFileError(.invalidArgument, file: path, expected: "a power-of-two alignment in 64...1048576",
@@ -88,6 +94,8 @@ public final class ModelFileWriter {
         return try r.get()
     }
 
+    /// Appends one tensor (`bytes` in canonical layout, little-endian), encoded with `codec` on up
+    /// to `threads` threads; returns its table entry.
     @discardableResult
     public func add(name: String, shape: [Int], type: ElementType, bytes: UnsafeRawBufferPointer,
                     codec: TensorCodec = .raw, threads: Int = defaultThreadCount) throws(ModelFileError) -> ModelTensorInfo {

@@ -3,18 +3,27 @@ import GPT2Tokenizer
 
 /// Where a model file's weights came from (FORMAT.md, "provenance").
 public struct Provenance: Sendable, Equatable {
+    /// One file the weights were read from.
     public struct SourceFile: Sendable, Equatable {
-        public var path: String       // as given to the converter (file name or relative path)
+        /// As given to the converter (file name or relative path).
+        public var path: String
+        /// Size in bytes.
         public var size: Int
-        public var sha256: String     // lowercase hex
+        /// SHA-256 of the file, lowercase hex.
+        public var sha256: String
+        /// A source file record.
         public init(path: String, size: Int, sha256: String) {
             self.path = path; self.size = size; self.sha256 = sha256
         }
     }
-    public var sourceLayout: String   // e.g. "safetensors", "nanogpt"
+    /// The checkpoint layout read, e.g. "safetensors", "nanogpt".
+    public var sourceLayout: String
+    /// The files read.
     public var sourceFiles: [SourceFile]
-    public var tool: String           // e.g. "gpt2kit 0.2.0"
+    /// The tool that wrote the model file, e.g. "gpt2kit 0.2.0".
+    public var tool: String
 
+    /// A provenance record.
     public init(sourceLayout: String, sourceFiles: [SourceFile], tool: String) {
         self.sourceLayout = sourceLayout; self.sourceFiles = sourceFiles; self.tool = tool
     }
@@ -23,14 +32,21 @@ public struct Provenance: Sendable, Equatable {
 /// The metadata document of a model file in typed form. `extra` keeps any other top-level keys
 /// (the container is architecture-agnostic; readers ignore keys they do not know).
 public struct ModelMetadata: Sendable, Equatable {
+    /// This build's tool name and version, as `Provenance.tool` records it.
     public static let toolVersion = "gpt2kit \(GPT2KitVersion.current)"
 
+    /// "gpt2", "bigram", or another architecture's name.
     public var architecture: String
+    /// The hyperparameters (the "gpt2" object), if present.
     public var config: GPT2Config?
+    /// The embedded tokenizer, if any.
     public var vocabulary: Vocabulary?
+    /// Where the weights came from, if recorded.
     public var provenance: Provenance?
+    /// Every other top-level key (e.g. "training"), kept as JSON.
     public var extra: [String: JSON]
 
+    /// Metadata of a model file to write.
     public init(architecture: String = "gpt2", config: GPT2Config? = nil, vocabulary: Vocabulary? = nil,
                 provenance: Provenance? = nil, extra: [String: JSON] = [:]) {
         self.architecture = architecture
@@ -40,6 +56,7 @@ public struct ModelMetadata: Sendable, Equatable {
         self.extra = extra
     }
 
+    /// The metadata document (FORMAT.md's keys plus `extra`).
     public var json: JSON {
         var o = extra
         o["architecture"] = .string(architecture)

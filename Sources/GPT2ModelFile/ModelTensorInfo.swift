@@ -43,9 +43,13 @@ extension ElementType {
 
 /// One entry of the tensor table (FORMAT.md, "Tensor table").
 public struct ModelTensorInfo: Sendable, Equatable {
+    /// Canonical tensor name.
     public var name: String
+    /// Shape, outermost dimension first.
     public var shape: [Int]
+    /// Element type.
     public var type: ElementType
+    /// How the payload is stored (raw or compressed).
     public var codec: TensorCodec
     /// Absolute byte offset of the stored payload in the file (a multiple of the alignment).
     public var offset: Int
@@ -59,6 +63,7 @@ public struct ModelTensorInfo: Sendable, Equatable {
     /// (table codec 2, what writers use) or not (codec 1, files of format 1.0).
     var rotatedPlanes = true
 
+    /// A table entry.
     public init(name: String, shape: [Int], type: ElementType, codec: TensorCodec, offset: Int,
                 storedSize: Int, rawSize: Int, checksum: UInt32) {
         self.name = name
@@ -71,6 +76,7 @@ public struct ModelTensorInfo: Sendable, Equatable {
         self.checksum = checksum
     }
 
+    /// Product of the shape (0 on overflow, which the reader refuses).
     public var elementCount: Int { TensorData.elementCount(shape) ?? 0 }
 
     /// stored / raw (1 for raw tensors).

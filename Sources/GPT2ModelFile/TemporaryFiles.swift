@@ -21,6 +21,8 @@ public enum TemporaryFiles {
         return p
     }()
 
+    /// Makes SIGINT, SIGTERM and SIGHUP remove the registered temporary files, then end the process
+    /// by the same signal.
     public static func installSignalCleanup() {
         _ = table
         // A process may start with these signals blocked (inherited from a parent that blocks
@@ -61,6 +63,7 @@ public enum TemporaryFiles {
         return (fd, made)
     }
 
+    /// Adds `path` to the files removed on a signal.
     public static func register(_ path: String) {
         lock.withLock { _ in registerLocked(path) }
     }
@@ -77,6 +80,7 @@ public enum TemporaryFiles {
         }
     }
 
+    /// Removes `path` from the files removed on a signal (after its rename or removal).
     public static func unregister(_ path: String) {
         lock.withLock { _ in
             for i in 0..<slots where table[i * slotBytes] != 0 && String(cString: table + i * slotBytes) == path {

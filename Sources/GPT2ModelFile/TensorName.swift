@@ -18,23 +18,40 @@
 ///
 /// Models without biases (`bias == false`) have none of the `.bias` tensors.
 public enum TensorName {
+    /// Token embedding, `[vocabSize, nEmbd]`.
     public static let tokenEmbedding = "wte.weight"
+    /// Position embedding, `[nCtx, nEmbd]`.
     public static let positionEmbedding = "wpe.weight"
+    /// Final LayerNorm weight.
     public static let finalNormWeight = "ln_f.weight"
+    /// Final LayerNorm bias.
     public static let finalNormBias = "ln_f.bias"
+    /// Output head, stored only when not tied to `wte`.
     public static let head = "lm_head.weight"
 
+    /// Block `layer`'s first LayerNorm weight.
     public static func ln1Weight(_ layer: Int) -> String { "h.\(layer).ln_1.weight" }
+    /// Block `layer`'s first LayerNorm bias.
     public static func ln1Bias(_ layer: Int) -> String { "h.\(layer).ln_1.bias" }
+    /// Block `layer`'s fused q, k, v projection weight.
     public static func qkvWeight(_ layer: Int) -> String { "h.\(layer).attn.qkv.weight" }
+    /// Block `layer`'s fused q, k, v projection bias.
     public static func qkvBias(_ layer: Int) -> String { "h.\(layer).attn.qkv.bias" }
+    /// Block `layer`'s attention output projection weight.
     public static func attnProjWeight(_ layer: Int) -> String { "h.\(layer).attn.proj.weight" }
+    /// Block `layer`'s attention output projection bias.
     public static func attnProjBias(_ layer: Int) -> String { "h.\(layer).attn.proj.bias" }
+    /// Block `layer`'s second LayerNorm weight.
     public static func ln2Weight(_ layer: Int) -> String { "h.\(layer).ln_2.weight" }
+    /// Block `layer`'s second LayerNorm bias.
     public static func ln2Bias(_ layer: Int) -> String { "h.\(layer).ln_2.bias" }
+    /// Block `layer`'s MLP up-projection weight.
     public static func fcWeight(_ layer: Int) -> String { "h.\(layer).mlp.fc.weight" }
+    /// Block `layer`'s MLP up-projection bias.
     public static func fcBias(_ layer: Int) -> String { "h.\(layer).mlp.fc.bias" }
+    /// Block `layer`'s MLP down-projection weight.
     public static func mlpProjWeight(_ layer: Int) -> String { "h.\(layer).mlp.proj.weight" }
+    /// Block `layer`'s MLP down-projection bias.
     public static func mlpProjBias(_ layer: Int) -> String { "h.\(layer).mlp.proj.bias" }
 
     /// All canonical tensors of a GPT-2 with this config, in file order, with their shapes.

@@ -9,12 +9,17 @@ import GPT2ModelFile
 /// The sequence is only counted (positions up to n_ctx, as for a GPT, so generation and
 /// perplexity window a bigram exactly as they window a GPT-2): the last token is all it keeps.
 public final class BigramLanguageModel: LanguageModel {
+    /// Vocabulary size and context (no layers).
     public let config: GPT2Config
+    /// Number of token ids.
     public var vocabularySize: Int { config.vocabSize }
+    /// Positions a sequence may hold (n_ctx).
     public var contextLength: Int { config.nCtx }
+    /// Positions appended since the last `reset`.
     public private(set) var count = 0
     /// Element type of the stored table ("f32", "f16", ...).
     public let weightType: WeightType
+    /// The kernel set used to decode rows.
     public let kernels: Kernels
 
     private let table: WeightMatrix
@@ -22,6 +27,8 @@ public final class BigramLanguageModel: LanguageModel {
     private let owner: AnyObject
     private let logits: FloatBuffer
 
+    /// Opens a bigram model file; throws if it is another architecture or the table does not match
+    /// the config.
     public init(modelFile file: ModelFile, kernels: Kernels = .selected) throws {
         guard file.metadata.architecture == BigramLayout.architecture, let c = file.metadata.config else {
             throw ModelFileError(.unsupportedArchitecture, file: file.path, expected: "architecture \"bigram\"",
@@ -59,8 +66,11 @@ public final class BigramLanguageModel: LanguageModel {
         try self.init(modelFile: try ModelFile(path: path), kernels: kernels)
     }
 
+    /// Starts a new sequence.
     public func reset() { count = 0 }
 
+    /// Appends `tokens` and returns the logits after the last one (the table's row of it), valid
+    /// until the next call.
     public func appendReturningLastLogits(_ tokens: UnsafeBufferPointer<Int>) throws -> UnsafeBufferPointer<Float> {
         try check(tokens)
         if let last = tokens.last { table.decodeRow(last, into: logits.pointer, kernels: kernels) }
@@ -68,6 +78,7 @@ public final class BigramLanguageModel: LanguageModel {
         return UnsafeBufferPointer(start: logits.pointer, count: config.vocabSize)
     }
 
+    /// Appends `tokens` and calls `body(i, logits)` after every new position i.
     public func append(_ tokens: [Int], eachLogits body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         try tokens.withUnsafeBufferPointer { try check($0) }
         count += tokens.count

@@ -13,7 +13,9 @@ import GPT2ModelFile
 ///
 /// Shape legend (llm.c's): T new positions, C = n_embd, NH heads, HS = C/NH, V vocabulary.
 public final class GPT2Model {
+    /// The weights the model runs (shared, read-only).
     public let weights: GPT2Weights
+    /// The model's hyperparameters.
     public var config: GPT2Config { weights.config }
     /// Positions in the KV cache (the sequence so far), at most `config.nCtx`.
     public private(set) var count = 0

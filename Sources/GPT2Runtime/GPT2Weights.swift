@@ -18,6 +18,7 @@ struct BlockWeights: @unchecked Sendable {
 /// (e.g. a `Checkpoint`'s `load`, copied into owned memory). The one owner of every pointer the
 /// forward pass reads: it keeps the mapping alive and frees its own buffers in `deinit`.
 public final class GPT2Weights: @unchecked Sendable {
+    /// The hyperparameters the tensors were checked against.
     public let config: GPT2Config
     let tokenEmbedding: WeightMatrix          // wte [V, C], any element type
     let positionEmbedding: WeightMatrix       // wpe [nCtx, C], any element type

@@ -5,10 +5,12 @@ import GPT2Support
 public struct GenerationOptions: Sendable, Equatable {
     /// New tokens to produce at most (0 is allowed: prompt only).
     public var maxNewTokens: Int
+    /// Temperature, top-k, top-p, min-p, repeat penalty and seed.
     public var sampling: SamplingOptions
     /// Stop when this id is sampled (it is not emitted). nil never stops (`--ignore-eos`).
     public var stopToken: Int?
 
+    /// Options for up to `maxNewTokens` tokens, stopping at `stopToken` when given.
     public init(maxNewTokens: Int, sampling: SamplingOptions = SamplingOptions(), stopToken: Int? = nil) {
         self.maxNewTokens = maxNewTokens
         self.sampling = sampling
@@ -18,22 +20,28 @@ public struct GenerationOptions: Sendable, Equatable {
 
 /// Timings of one generated sample, in seconds, from a monotonic clock.
 public struct GenerationStats: Sendable, Equatable {
+    /// Tokens in the prompt.
     public var promptTokens = 0
     /// The prompt's forward pass (one batch, last-position logits).
     public var promptSeconds = 0.0
+    /// Tokens produced.
     public var generatedTokens = 0
     /// Forward passes made for generated tokens (generated - 1 at most: the last token
     /// sampled needs none) and the time they took, sampling included.
     public var decodeSteps = 0
+    /// Time of the decode steps, sampling included.
     public var decodeSeconds = 0.0
     /// From the start of the prompt pass to the first token sampled.
     public var firstTokenSeconds = 0.0
     /// Whether the sample ended on the stop token.
     public var stoppedAtEOS = false
 
+    /// All zero.
     public init() {}
 
+    /// Prompt tokens per second of the prompt pass (0 when not timed).
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0 }
+    /// Decode steps per second (0 when not timed).
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
 }
 
@@ -46,7 +54,9 @@ public struct GenerationStats: Sendable, Equatable {
 /// absolute, so cached keys cannot be shifted). That costs one n_ctx-token batch per token past
 /// the window, slower than the cached steps before it.
 public final class Generator {
+    /// The model tokens are sampled from.
     public let model: any LanguageModel
+    /// A generator over `model` (which it resets at each sample).
     public init(model: any LanguageModel) { self.model = model }
 
     /// Generates one sample: calls `emit` with each new token id as soon as it is sampled.

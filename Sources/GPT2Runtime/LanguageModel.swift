@@ -21,9 +21,12 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension GPT2Model: LanguageModel {
+    /// Number of token ids (the logits' length).
     public var vocabularySize: Int { config.vocabSize }
+    /// Positions the KV cache holds (n_ctx).
     public var contextLength: Int { config.nCtx }
 
+    /// Runs `tokens` and returns the logits after the last one, valid until the next call.
     public func appendReturningLastLogits(_ tokens: UnsafeBufferPointer<Int>) throws -> UnsafeBufferPointer<Float> {
         try run(tokens, logits: .last)
         return lastLogits

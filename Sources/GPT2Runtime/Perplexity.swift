@@ -8,6 +8,7 @@ public struct PerplexityResult: Sendable, Equatable {
     public var windows: Int
     /// Mean cross-entropy in nats: mean over i of logsumexp(logits_i) - logits_i[ids[i+1]].
     public var meanLoss: Double
+    /// e^meanLoss.
     public var perplexity: Double { exp(meanLoss) }
 }
 

@@ -24,6 +24,7 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     /// The text for perplexity has fewer than two tokens: nothing to predict.
     case textTooShort(tokens: Int)
 
+    /// The message shown to the user.
     public var description: String {
         switch self {
         case .invalidConfig(let m):

@@ -64,6 +64,7 @@ public struct SamplingOptions: Sendable, Equatable {
 
 /// Picks tokens from logits. Holds its scratch buffers, so sampling allocates nothing per token.
 public struct Sampler {
+    /// The options it samples with.
     public let options: SamplingOptions
     private var rng: RandomSource
     private var probs: [Float] = []
@@ -72,6 +73,8 @@ public struct Sampler {
     private(set) var recent: [Int] = []
     private var penalized: [Float] = []
 
+    /// A sampler seeded from `options.seed`; throws `RuntimeError.invalidOption` on an option out
+    /// of range.
     public init(options: SamplingOptions) throws {
         try options.validate()
         self.options = options
@@ -98,6 +101,7 @@ public struct Sampler {
         return 0
     }
 
+    /// Picks the next token from `logits` (greedy at temperature 0).
     public mutating func sample(_ logits: [Float]) -> Int {
         logits.withUnsafeBufferPointer { sample($0) }
     }

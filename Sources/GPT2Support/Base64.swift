@@ -10,6 +10,7 @@ public enum Base64 {
         return t
     }()
 
+    /// Standard base64 (RFC 4648, with padding) of `bytes`.
     public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
@@ -28,6 +29,7 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of standard base64 text, nil if it is not valid base64.
     public static func decode(_ s: String) -> [UInt8]? { decode(s.utf8) }
 
     /// nil on any byte outside the alphabet, `=` anywhere but the last two positions, more than

@@ -16,14 +16,17 @@ public struct CRC32C: Sendable, Equatable {
     /// The running, finalised value (what `checksum` returns for the bytes seen so far).
     public private(set) var value: UInt32 = 0
 
+    /// A checksum of no bytes yet.
     public init() {}
 
+    /// CRC-32C of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = CRC32C()
         c.update(bytes)
         return c.value
     }
 
+    /// CRC-32C of a byte collection.
     public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         var c = CRC32C()
         if let v = bytes.withContiguousStorageIfAvailable({ c.update(UnsafeRawBufferPointer($0)); return c.value }) {
@@ -34,6 +37,7 @@ public struct CRC32C: Sendable, Equatable {
         return c.value
     }
 
+    /// Adds `bytes` to the running checksum.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         value = CRC32C.hardware ? CRC32C.hardwareUpdate(value, bytes) : ~CRC32C.slicing8(~value, bytes)
     }
@@ -69,6 +73,7 @@ public struct CRC32C: Sendable, Equatable {
         ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
     }
 
+    /// The CRC-32C that `masked` turned into `masked`.
     public static func unmasked(_ masked: UInt32) -> UInt32 {
         let r = masked &- 0xA282_EAD8
         return (r >> 17) | (r << 15)

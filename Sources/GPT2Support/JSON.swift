@@ -18,6 +18,7 @@ public indirect enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([(key: String, value: JSON)])
 
+    /// Structural equality: same cases, same values, objects with the same keys in the same order.
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
@@ -38,6 +39,7 @@ public indirect enum JSON: Sendable, Equatable {
         return pairs.first { $0.key == key }?.value
     }
 
+    /// An integer, or a double that is a whole number in `Int` range; nil otherwise.
     public var intValue: Int? {
         switch self {
         case .int(let v): return Int(exactly: v)
@@ -62,6 +64,7 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
+    /// Any number as a Double; nil for other values.
     public var doubleValue: Double? {
         switch self {
         case .int(let v): return Double(v)
@@ -69,9 +72,13 @@ public indirect enum JSON: Sendable, Equatable {
         default: return nil
         }
     }
+    /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The boolean, if this is one.
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// The elements, if this is an array.
     public var arrayValue: [JSON]? { if case .array(let a) = self { return a } else { return nil } }
+    /// The members in document order, if this is an object.
     public var objectValue: [(key: String, value: JSON)]? {
         if case .object(let o) = self { return o } else { return nil }
     }
@@ -89,6 +96,7 @@ public struct JSONParseOptions: Sendable {
     /// Refuse an object at the top level that names a key twice (json-c keeps the last one).
     public var rejectDuplicateTopLevelKeys: Bool
 
+    /// Options with json-c's defaults: depth 64, lenient, whitespace allowed after the value.
     public init(maxDepth: Int32 = 64, strict: Bool = false, allowTrailingWhitespace: Bool = true,
                 rejectDuplicateTopLevelKeys: Bool = false) {
         self.maxDepth = maxDepth
@@ -101,6 +109,7 @@ public struct JSONParseOptions: Sendable {
 /// Why `JSON.parse` failed and where (`offset` is relative to the parsed bytes; each module adds
 /// its file offset and turns this into its own error type).
 public struct JSONError: Error, Sendable, Equatable {
+    /// The kinds of failure.
     public enum Kind: Sendable, Equatable {
         /// More than json-c's C-int length limit.
         case tooLarge
@@ -113,9 +122,12 @@ public struct JSONError: Error, Sendable, Equatable {
         case trailing(UInt8)
         case duplicateKey(String)
     }
+    /// What went wrong.
     public let kind: Kind
+    /// Byte offset in the parsed bytes where parsing stopped.
     public let offset: Int
 
+    /// An error of `kind` at `offset`.
     public init(_ kind: Kind, offset: Int) {
         self.kind = kind
         self.offset = offset
@@ -154,6 +166,7 @@ extension JSON {
         return value
     }
 
+    /// Parses one whole document held in an array.
     public static func parse(_ bytes: [UInt8], options: JSONParseOptions = JSONParseOptions()) throws(JSONError) -> JSON {
         let r = bytes.withUnsafeBytes { b in Result { () throws(JSONError) in try parse(b, options: options) } }
         return try r.get()

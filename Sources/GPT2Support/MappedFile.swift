@@ -7,16 +7,20 @@ import Darwin
 /// Why a file could not be mapped. Each module turns this into its own typed error at its API
 /// (`CheckpointError`, `ModelFileError`), with its own hint.
 public struct MappedFileError: Error, Sendable, Equatable {
+    /// The call that failed.
     public enum Step: Sendable, Equatable {
         case open, stat, notRegularFile, map
     }
+    /// The path as given.
     public let path: String
+    /// Which step failed.
     public let step: Step
     /// `errno` of the failing call (0 for `.notRegularFile`).
     public let code: Int32
     /// File size in bytes (known from `.map` on).
     public let size: Int
 
+    /// An error of `step` on `path`.
     public init(path: String, step: Step, code: Int32, size: Int) {
         self.path = path
         self.step = step
@@ -42,6 +46,7 @@ public final class MappedFile: @unchecked Sendable {
     // nil for an empty file: mmap of length 0 is an error, and there is nothing to map.
     private let base: UnsafeMutableRawPointer?
 
+    /// Maps the regular file at `path` read-only (an empty file maps to no memory).
     public init(path: String) throws(MappedFileError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -7,11 +7,13 @@ import Darwin
 /// Small path helpers over `stat`/`opendir` (no Foundation in the readers), shared by the
 /// vocabulary detection and the checkpoint readers.
 public enum Paths {
+    /// True when `path` is a directory (following symbolic links).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// True when `path` is a regular file (following symbolic links).
     public static func isFile(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
@@ -20,6 +22,7 @@ public enum Paths {
     /// True when anything (file, directory, ...) exists at `path`.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// `dir/name`, with one slash.
     public static func join(_ dir: String, _ name: String) -> String {
         dir.isEmpty ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
     }
@@ -31,6 +34,7 @@ public enum Paths {
         return d.isEmpty ? "/" : d
     }
 
+    /// The last component of `path`.
     public static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])

@@ -13,6 +13,7 @@ import Darwin
 /// `.build/<triple>/release/gpt2kit` finds the package's `Vocab/`), then the same upward search
 /// from the current directory. The CLI's `--vocab` flag bypasses this.
 extension Vocabulary {
+    /// The environment variable naming the default vocabulary's directory (or file).
     public static let environmentVariable = "GPT2KIT_VOCAB"
 
     /// The directory (or `.tiktoken` file) `loadDefault()` would read, or an error listing

@@ -7,6 +7,7 @@
 /// byte nor made by a merge (GPT-2's `<|endoftext|>`) is a special token; those must come after
 /// all ordinary ids.
 extension Vocabulary {
+    /// Reads OpenAI's two-file GPT-2 vocabulary (encoder.json and vocab.bpe).
     public static func load(encoderJSON: String, vocabBPE: String) throws -> Vocabulary {
         let jsonBytes = try FileBytes.read(encoderJSON)
         let bpeBytes = try FileBytes.read(vocabBPE)

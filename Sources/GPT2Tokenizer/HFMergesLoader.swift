@@ -4,6 +4,7 @@
 /// order), so they go through the same loader; `<|endoftext|>` is in vocab.json and, made by
 /// no merge, becomes the special token.
 extension Vocabulary {
+    /// Reads a Hugging Face vocab.json + merges.txt pair.
     public static func load(vocabJSON: String, mergesTXT: String) throws -> Vocabulary {
         try load(encoderJSON: vocabJSON, vocabBPE: mergesTXT)
     }

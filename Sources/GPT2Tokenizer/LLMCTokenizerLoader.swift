@@ -12,6 +12,7 @@ extension Vocabulary {
     static let llmcMagic: UInt32 = 20240328
     static let llmcHeaderBytes = 256 * 4
 
+    /// Reads llm.c's gpt2_tokenizer.bin.
     public static func load(llmcTokenizer path: String) throws -> Vocabulary {
         try parseLLMCTokenizer(FileBytes.read(path), path: path)
     }

@@ -6,9 +6,11 @@
 /// (at most 3 bytes); anything that can never become valid is replaced by U+FFFD at once.
 /// The concatenated output equals `tokenizer.decode(allIDs)`.
 public struct StreamingDecoder: Sendable {
+    /// The tokenizer whose ids are decoded.
     public let tokenizer: Tokenizer
     private var pending: [UInt8] = []
 
+    /// A decoder with nothing pending.
     public init(tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
     }

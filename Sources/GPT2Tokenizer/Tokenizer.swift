@@ -8,9 +8,12 @@
 /// Encoding: `PreTokenizer` splits UTF-8 bytes into pieces; each piece that is itself a token is
 /// emitted directly (most English words), otherwise `BytePairEncoder` merges it.
 public struct Tokenizer: Sendable {
+    /// The vocabulary it encodes with.
     public let vocabulary: Vocabulary
     let core: TokenizerCore
 
+    /// A tokenizer over `vocabulary`; throws `TokenizerError.invalidVocabulary` when it cannot be
+    /// used (too many tokens, ranks that do not match the tokens, ...).
     public init(vocabulary: Vocabulary) throws {
         self.vocabulary = vocabulary
         self.core = try TokenizerCore(vocabulary)

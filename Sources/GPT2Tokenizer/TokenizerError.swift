@@ -37,6 +37,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A character-level vocabulary (nanoGPT `meta.pkl`) has no token for this character.
     case unknownCharacter(scalar: UInt32, byteOffset: Int)
 
+    /// The message shown to the user, with a HINT line where there is one.
     public var description: String {
         switch self {
         case let .cannotRead(path, errno):

@@ -10,6 +10,7 @@ import GPT2Support
 /// ByteLevel pre-tokenizer without prefix space, no normalizer. Anything else would tokenize
 /// differently, so it is refused rather than silently giving other ids.
 extension Vocabulary {
+    /// Reads a Hugging Face tokenizer.json (a ByteLevel BPE model).
     public static func load(tokenizerJSON path: String) throws -> Vocabulary {
         let root = try parseJSON(FileBytes.read(path), path: path)
         func refuse(_ problem: String, _ hint: String) -> TokenizerError {

@@ -4,6 +4,7 @@
 /// `.tiktoken`, llm.c's `gpt2_tokenizer.bin`, nanoGPT's `meta.pkl`) produces this value, and the
 /// model file embeds it, so one tokenizer implementation serves every source.
 public struct Vocabulary: Sendable, Equatable {
+    /// How token ids map to text.
     public enum Kind: String, Sendable, Equatable {
         /// GPT-2 byte-level BPE (tiktoken's `r50k_base` / `gpt2` semantics).
         case byteLevelBPE = "byte_level_bpe"
@@ -11,6 +12,7 @@ public struct Vocabulary: Sendable, Equatable {
         case characters = "characters"
     }
 
+    /// Byte-level BPE or characters.
     public var kind: Kind
     /// Raw bytes of each ordinary token, indexed by id (ids `0..<tokens.count`).
     public var tokens: [[UInt8]]
@@ -24,6 +26,7 @@ public struct Vocabulary: Sendable, Equatable {
     /// End-of-text id used to stop generation, if the source names one.
     public var eosID: Int?
 
+    /// A vocabulary of `tokens` (by id), with optional ranks, special tokens and end-of-text id.
     public init(kind: Kind = .byteLevelBPE, tokens: [[UInt8]], ranks: [UInt32]? = nil,
                 specialTokens: [String: Int] = [:], eosID: Int? = nil) {
         self.kind = kind

@@ -11,6 +11,7 @@ import GPT2Support
 /// the two-file pairs (its partner must sit beside it), or any other `*.json` read as
 /// tokenizer.json.
 extension Vocabulary {
+    /// Reads the vocabulary at `path` (a file or a directory), whatever its format.
     public static func load(path: String) throws -> Vocabulary {
         var st = stat()
         guard stat(path, &st) == 0 else { throw TokenizerError.cannotRead(path: path, errno: errno) }

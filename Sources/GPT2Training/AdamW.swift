@@ -11,13 +11,19 @@ import GPT2Kernels
 /// The moments are index-aligned with `parameters`; resume code writes and reads them and
 /// `steps` (the number of updates done, PyTorch's `state['step']`).
 public final class AdamW {
+    /// The tensors updated, in the order of the moment buffers.
     public let parameters: [TrainableParameter]
+    /// PyTorch's betas, eps and weight_decay.
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// Updates done so far (PyTorch's `state['step']`; the bias corrections use it).
     public var steps: Int = 0
+    /// Running means of the gradients, one buffer per parameter (zero at the start).
     public var firstMoments: [UnsafeMutableBufferPointer<Float>]
+    /// Running means of the squared gradients, one buffer per parameter (zero at the start).
     public var secondMoments: [UnsafeMutableBufferPointer<Float>]
     let kernels: Kernels
 
+    /// An optimiser over `parameters` with zero moments, using the CPU's best kernel set.
     public convenience init(parameters: [TrainableParameter], beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float) {
         self.init(parameters: parameters, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, kernels: .selected)
     }

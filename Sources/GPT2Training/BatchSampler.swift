@@ -6,10 +6,13 @@ import GPT2Runtime
 /// The generator is the runtime's seeded xoshiro256**; the sampler counts the numbers it drew,
 /// so a resumed run rebuilds the exact state from the seed and the count (`init(seed:drawn:)`).
 public struct BatchSampler: Sendable {
+    /// Seed of the window positions.
     public let seed: UInt64
+    /// Windows drawn so far (saved in the resume state so a resumed run draws the same next ones).
     public private(set) var drawn: UInt64 = 0
     private var rng: RandomSource
 
+    /// A sampler that continues after `drawn` windows of the stream seeded by `seed`.
     public init(seed: UInt64, drawn: UInt64 = 0) {
         self.seed = seed
         rng = RandomSource(seed: seed)

@@ -8,9 +8,13 @@ import GPT2Runtime
 /// trained with the mean cross-entropy. Its one parameter is `bigram.weight` `[vocab, vocab]`,
 /// the model file's layout (`BigramLayout`), so it is written as a model file as is.
 public final class BigramModel: TrainableModel {
+    /// Vocabulary size and context (the model has no layers).
     public let config: GPT2Config
+    /// "bigram", the model file's architecture.
     public var architecture: String { BigramLayout.architecture }
+    /// The one table, vocabulary × vocabulary logits.
     public let parameters: [TrainableParameter]
+    /// Number of token ids the model predicts over.
     public var vocabularySize: Int { config.vocabSize }
 
     private let values: UnsafeMutablePointer<Float>
@@ -99,13 +103,16 @@ public final class BigramModel: TrainableModel {
     /// The table, row-major `[vocab, vocab]` (tests and the model-file writer read it).
     public var table: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: values, count: count) }
 
+    /// Sets every gradient to zero (before a step's first micro-batch).
     public func zeroGradients() { gradients.update(repeating: 0, count: count) }
 
+    /// Adds the gradients of the batch's mean loss times `gradientScale` and returns that loss.
     public func forwardBackward(_ batch: TrainingBatch, gradientScale: Float, training: Bool) throws -> Float {
         try check(batch)
         return pass(batch, gradientScale: gradientScale, backward: true)
     }
 
+    /// Mean cross-entropy of the batch, without gradients.
     public func loss(_ batch: TrainingBatch) throws -> Float {
         try check(batch)
         return pass(batch, gradientScale: 0, backward: false)

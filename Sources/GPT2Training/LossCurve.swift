@@ -3,10 +3,14 @@ import GPT2ModelFile
 /// One evaluation (nanoGPT's `estimate_loss`): the mean loss over `eval_iters` batches of each
 /// split at `step` optimiser steps.
 public struct EvalRecord: Codable, Sendable, Equatable {
+    /// Optimiser steps done when the losses were estimated.
     public var step: Int
+    /// Mean loss over the evaluation batches of the training split.
     public var trainLoss: Float
+    /// Mean loss over the evaluation batches of the validation split.
     public var validationLoss: Float
 
+    /// One evaluation's losses.
     public init(step: Int, trainLoss: Float, validationLoss: Float) {
         self.step = step
         self.trainLoss = trainLoss
@@ -17,6 +21,7 @@ public struct EvalRecord: Codable, Sendable, Equatable {
 /// The loss curve as a self-contained SVG: train and validation loss against step, with axes,
 /// tick labels and a legend. Written beside the model at every evaluation.
 public enum LossCurve {
+    /// A self-contained SVG plot of both losses against the step.
     public static func svg(_ records: [EvalRecord], title: String) -> String {
         let w = 640.0, h = 400.0, left = 60.0, right = 20.0, top = 40.0, bottom = 50.0
         let pw = w - left - right, ph = h - top - bottom
@@ -62,6 +67,7 @@ public enum LossCurve {
     /// `FILE.loss.svg` beside the model file `FILE`.
     public static func path(forModel model: String) -> String { model + ".loss.svg" }
 
+    /// Writes the plot of `records` to `path` (atomically).
     public static func write(_ records: [EvalRecord], title: String, to path: String) throws {
         let out = try AtomicFile.training(path: path)
         try out.write(Array(svg(records, title: title).utf8))

@@ -7,11 +7,17 @@ import GPT2ModelFile
 /// AdamW's two moments (each 4 bytes per parameter) and the activations one micro-batch keeps
 /// for the backward pass. `check` refuses a run above the machine's physical memory.
 public struct MemoryPlan: Sendable, Equatable {
+    /// Trainable floats.
     public var parameterCount: Int
+    /// Bytes of the parameters (f32).
     public var parameterBytes: Int { parameterCount * 4 }
+    /// Bytes of the gradients (f32).
     public var gradientBytes: Int { parameterCount * 4 }
+    /// Bytes of AdamW's two moments (f32).
     public var optimizerBytes: Int { parameterCount * 8 }
+    /// Bytes of the activations kept for the backward pass of one micro-batch.
     public var activationBytes: Int
+    /// Everything the run allocates up front.
     public var totalBytes: Int { parameterBytes + gradientBytes + optimizerBytes + activationBytes }
 
     /// Sizes for a GPT of `config` (or the bigram table when `bigram`), batch × length windows.
@@ -61,11 +67,13 @@ public struct MemoryPlan: Sendable, Equatable {
         }
     }
 
+    /// One line for the log: the total and its parts.
     public var summary: String {
         "parameters \(MemoryPlan.format(parameterBytes)), gradients \(MemoryPlan.format(gradientBytes)), "
             + "optimiser \(MemoryPlan.format(optimizerBytes)), activations \(MemoryPlan.format(activationBytes))"
     }
 
+    /// A byte count in MiB or GiB, for messages.
     public static func format(_ bytes: Int) -> String {
         func r(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
         let b = Double(bytes)

@@ -12,24 +12,41 @@ import GPT2Support
 /// order its values, first moments and second moments as f32, then the CRC-32C of every byte
 /// before it (UInt32).
 public struct ResumeState {
+    /// The JSON header of a resume file: the run's options and counters and the parameter list.
     public struct Header: Codable, Sendable, Equatable {
+        /// The options of the run (a resumed run must not change the model's shape).
         public var options: TrainingOptions
+        /// "gpt2" or "bigram".
         public var architecture: String
+        /// The model's hyperparameters.
         public var config: GPT2Config
+        /// The tokenizer the data was encoded with ("gpt2", "char", ...).
         public var tokenizer: String
+        /// Vocabulary size of that tokenizer.
         public var vocabularySize: Int
+        /// Optimiser steps done.
         public var step: Int
+        /// Training windows drawn by the batch sampler.
         public var samplerDrawn: UInt64
+        /// State of the dropout generator.
         public var dropoutState: UInt64
+        /// AdamW's update count (its bias corrections depend on it).
         public var optimizerSteps: Int
+        /// Best validation loss so far (the model file holds those weights).
         public var bestValidationLoss: Float?
+        /// Every evaluation so far.
         public var history: [EvalRecord]
+        /// The parameters stored after the header, in order.
         public var parameters: [Entry]
+        /// The `--init-from` model the run started from, if any.
         public var initFrom: String?
     }
 
+    /// One stored parameter: its name and float count.
     public struct Entry: Codable, Sendable, Equatable {
+        /// Canonical tensor name.
         public var name: String
+        /// Number of floats (values, then as many of each moment).
         public var count: Int
     }
 
@@ -66,6 +83,7 @@ public struct ResumeState {
     let file: MappedFile
     let dataOffset: Int
 
+    /// Reads and checks a resume file (magic, sizes, CRC-32C); throws `TrainingError.badResumeState`.
     public init(path: String) throws {
         func bad(_ what: String) -> TrainingError {
             TrainingError(.badResumeState, "\(path): \(what)", hint: "start the run again without --resume (the file is damaged or not a resume state)")

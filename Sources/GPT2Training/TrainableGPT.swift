@@ -8,9 +8,13 @@ import GPT2Runtime
 /// pass of every op (TrainableGPT+Backward.swift). Parameters carry the model file's canonical
 /// names and layouts (`TensorName.gpt2Tensors`), so they can be written as a model file as is.
 public final class TrainableGPT: TrainableModel {
+    /// The model's hyperparameters.
     public let config: GPT2Config
+    /// "gpt2", the model file's architecture.
     public var architecture: String { "gpt2" }
+    /// Every trainable tensor under its canonical name.
     public let parameters: [TrainableParameter]
+    /// Dropout probability applied in training passes (0 disables it).
     public let dropout: Float
     /// The state of the dropout masks' generator (saved in resume state): each dropout call
     /// takes one value from it.
@@ -114,6 +118,7 @@ public final class TrainableGPT: TrainableModel {
         gradients.deallocate()
     }
 
+    /// Sets every gradient to zero (before a step's first micro-batch).
     public func zeroGradients() { gradients.update(repeating: 0, count: total) }
 
     /// Bytes of the activations (and backward scratch) a batch of `batch` × `length` keeps,
@@ -161,6 +166,8 @@ public final class TrainableGPT: TrainableModel {
         return z ^ (z >> 31)
     }
 
+    /// Forward and backward pass: adds the gradients of the batch's mean loss times
+    /// `gradientScale`, returns that loss. `training` enables dropout.
     public func forwardBackward(_ batch: TrainingBatch, gradientScale: Float, training: Bool) throws -> Float {
         try check(batch)
         let a = activations(for: batch)
@@ -170,6 +177,7 @@ public final class TrainableGPT: TrainableModel {
         return loss
     }
 
+    /// Mean cross-entropy of the batch (forward only, no dropout).
     public func loss(_ batch: TrainingBatch) throws -> Float {
         try check(batch)
         return forward(batch, activations(for: batch), dropout: false, scale: 0)

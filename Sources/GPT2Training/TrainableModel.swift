@@ -3,13 +3,16 @@ import GPT2ModelFile
 /// One batch of training windows: `batch` rows of `length` token ids, row-major, and the ids
 /// that follow each position (nanoGPT's `get_batch`: y is x shifted by one).
 public struct TrainingBatch: Sendable {
+    /// Rows (windows) in the batch.
     public var batch: Int
+    /// Tokens per window.
     public var length: Int
     /// Input ids, `batch * length`, row-major.
     public var inputs: [Int32]
     /// Target ids, `batch * length`, row-major.
     public var targets: [Int32]
 
+    /// A batch; both arrays must hold `batch * length` ids.
     public init(batch: Int, length: Int, inputs: [Int32], targets: [Int32]) {
         precondition(inputs.count == batch * length && targets.count == batch * length)
         self.batch = batch
@@ -37,14 +40,20 @@ extension TrainingBatch {
 /// One trainable tensor: its canonical name and shape (as the model file stores it), its values
 /// and its gradient, each `count` floats owned by the model.
 public struct TrainableParameter: @unchecked Sendable {
+    /// Canonical tensor name (as in a model file).
     public var name: String
+    /// Shape, outermost dimension first.
     public var shape: [Int]
+    /// The `count` values, owned by the model.
     public var values: UnsafeMutablePointer<Float>
+    /// The `count` gradients, owned by the model.
     public var gradients: UnsafeMutablePointer<Float>
+    /// Number of floats (the product of `shape`).
     public var count: Int
     /// AdamW decays tensors of rank >= 2 only (nanoGPT's `configure_optimizers`).
     public var decays: Bool { shape.count >= 2 }
 
+    /// A parameter over buffers the model owns.
     public init(name: String, shape: [Int], values: UnsafeMutablePointer<Float>,
                 gradients: UnsafeMutablePointer<Float>, count: Int) {
         self.name = name

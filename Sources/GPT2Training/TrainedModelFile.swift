@@ -13,6 +13,8 @@ public enum TrainedModelFile {
     /// The tensor name of the bigram model's table in a model file.
     public static let bigramTensor = BigramLayout.tableName
 
+    /// Writes `model`'s parameters, `vocabulary` and the `training` metadata object to `path`
+    /// (atomically).
     public static func write(_ model: TrainableModel, vocabulary: Vocabulary, training: JSON, to path: String) throws {
         let metadata = ModelMetadata(architecture: model.architecture, config: model.config, vocabulary: vocabulary,
                                      provenance: Provenance(sourceLayout: "gpt2kit-train", sourceFiles: [], tool: ModelMetadata.toolVersion),

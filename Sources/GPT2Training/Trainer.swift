@@ -11,40 +11,59 @@ import GPT2Support
 /// a run do not depend on when it evaluated: a run stopped at step N and resumed reproduces the
 /// uninterrupted run bit for bit (with one thread; more threads split sums differently).
 public final class Trainer {
+    /// The run's options.
     public let options: TrainingOptions
+    /// The tokenized train and validation splits.
     public let data: TrainingData
+    /// The model being trained.
     public let model: TrainableModel
+    /// The optimiser and its moments.
     public let optimizer: AdamW
+    /// Where the best model is written.
     public let modelPath: String
+    /// The tokenizer's name, recorded in the metadata and the resume state.
     public let tokenizerName: String
+    /// The model file the weights started from, if any.
     public let initFrom: String?
+    /// Draws the training windows.
     public private(set) var sampler: BatchSampler
+    /// Optimiser steps done.
     public private(set) var step = 0
+    /// Every evaluation so far.
     public private(set) var history: [EvalRecord] = []
+    /// Lowest validation loss so far.
     public private(set) var bestValidationLoss: Float?
     /// Whether the model file was written by this run (or the run it resumes).
     public private(set) var savedModel = false
 
+    /// What a run reports as it goes: a finished step, or an evaluation (and whether it saved the
+    /// model).
     public enum Event {
         case step(StepResult)
         case eval(EvalRecord, saved: Bool)
     }
 
+    /// One optimiser step's figures.
     public struct StepResult: Sendable {
         /// The iteration this step was (0-based, nanoGPT's iter_num before the update).
         public var step: Int
         /// Mean loss over the step's micro-batches.
         public var loss: Float
+        /// The learning rate used.
         public var learningRate: Float
+        /// Global gradient norm before clipping.
         public var gradientNorm: Float
+        /// Wall time of the step.
         public var seconds: Double
     }
 
+    /// How a run ended: all `maxIters` steps, or stopped by the caller after `step`.
     public enum Outcome: Sendable, Equatable {
         case finished
         case interrupted(step: Int)
     }
 
+    /// A run (or the continuation of `resume`): checks the options against the data and the model.
     public init(options: TrainingOptions, data: TrainingData, model: TrainableModel, modelPath: String,
                 tokenizerName: String, initFrom: String?, resume: ResumeState? = nil) throws {
         try options.validate()
@@ -83,7 +102,9 @@ public final class Trainer {
                            parameters: model.parameters.map { .init(name: $0.name, count: $0.count) }, initFrom: initFrom)
     }
 
+    /// The resume state's path, beside the model file.
     public var resumePath: String { ResumeState.path(forModel: modelPath) }
+    /// The loss plot's path, beside the model file.
     public var lossCurvePath: String { LossCurve.path(forModel: modelPath) }
 
     /// One optimiser step (gradient accumulation, clipping, AdamW). Throws `.nonFiniteLoss`
@@ -155,6 +176,7 @@ public final class Trainer {
         return (r, saved)
     }
 
+    /// Writes the model file now (atomically).
     public func saveModel() throws {
         let meta = try TrainedModelFile.trainingMetadata(options: options, step: step, tokenizer: tokenizerName,
                                                          data: data.source, history: history, initFrom: initFrom)
@@ -162,6 +184,7 @@ public final class Trainer {
         savedModel = true
     }
 
+    /// Writes the resume state now (atomically).
     public func saveResume() throws {
         try ResumeState.write(resumeHeader, model: model, optimizer: optimizer, to: resumePath)
     }

@@ -6,6 +6,7 @@ import GPT2Tokenizer
 /// training split, the rest validation, each part encoded separately. Or nanoGPT's own
 /// `train.bin` / `val.bin` (little-endian uint16) from a directory.
 public struct TrainingData: Sendable {
+    /// How text becomes ids: GPT-2's BPE or one id per character.
     public enum TokenizerKind: String, Sendable, CaseIterable, Codable {
         /// GPT-2 byte-level BPE (tiktoken's `encode_ordinary`), vocabulary 50257.
         case gpt2
@@ -13,13 +14,16 @@ public struct TrainingData: Sendable {
         case char
     }
 
+    /// Ids of the training split.
     public var train: [Int32]
+    /// Ids of the validation split.
     public var validation: [Int32]
     /// The tokenizer the ids belong to (embedded in the model file).
     public var vocabulary: Vocabulary
     /// Where the data came from, for errors and metadata.
     public var source: String
 
+    /// Splits already tokenized with `vocabulary`; `source` names where they came from.
     public init(train: [Int32], validation: [Int32], vocabulary: Vocabulary, source: String) {
         self.train = train
         self.validation = validation

@@ -1,6 +1,7 @@
 /// Why `gpt2kit train` cannot start or continue: each case names the file, step or sizes
 /// involved (`description`) and what to do (`hint`). Tests match on `kind`.
 public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, stable for tests and scripts.
     public enum Kind: String, Sendable, Equatable {
         /// The data file or directory cannot be read or holds nothing.
         case emptyData
@@ -23,11 +24,16 @@ public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible
         case io
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// The failure, with the file, step or sizes involved.
     public var message: String
+    /// What to do about it.
     public var hint: String
+    /// The message and a HINT line.
     public var description: String { "\(message)\nHINT: \(hint)" }
 
+    /// An error of `kind` with its message and hint.
     public init(_ kind: Kind, _ message: String, hint: String) {
         self.kind = kind
         self.message = message

@@ -6,39 +6,65 @@
 ///
 /// Codable: the resume state and the model file's metadata carry it.
 public struct TrainingOptions: Sendable, Equatable, Codable {
+    /// Which model `gpt2kit train` trains.
     public enum ModelKind: String, Sendable, Codable, CaseIterable {
         case gpt
         case bigram
     }
 
+    /// The model to train (`--model`).
     public var model: ModelKind = .gpt
+    /// Transformer blocks (`--n-layer`).
     public var nLayer = 4
+    /// Attention heads per block (`--n-head`).
     public var nHead = 4
+    /// Embedding width (`--n-embd`).
     public var nEmbd = 128
+    /// Context length of the model and of the training windows (`--block-size`).
     public var blockSize = 64
+    /// Dropout probability in training (`--dropout`).
     public var dropout: Float = 0
+    /// Whether linear layers and LayerNorms have biases (`--bias`).
     public var bias = false
 
+    /// Windows per micro-batch (`--batch-size`).
     public var batchSize = 12
+    /// Micro-batches per optimiser step (`--grad-accum`).
     public var gradientAccumulation = 1
+    /// Optimiser steps of the run (`--max-iters`).
     public var maxIters = 2000
+    /// Peak learning rate (`--lr`).
     public var learningRate: Float = 1e-3
+    /// Learning rate at the end of the decay (`--min-lr`).
     public var minLearningRate: Float = 1e-4
+    /// Steps of linear warmup (`--warmup-iters`).
     public var warmupIters = 100
+    /// Step at which the cosine decay ends (`--lr-decay-iters`).
     public var lrDecayIters = 2000
+    /// AdamW β1 (`--beta1`).
     public var beta1: Float = 0.9
+    /// AdamW β2 (`--beta2`).
     public var beta2: Float = 0.99
+    /// AdamW ε.
     public var epsilon: Float = 1e-8
+    /// AdamW weight decay on rank >= 2 tensors (`--weight-decay`).
     public var weightDecay: Float = 0.1
+    /// Global gradient-norm clip, 0 for none (`--grad-clip`).
     public var gradClip: Float = 1.0
 
+    /// Steps between evaluations (`--eval-interval`).
     public var evalInterval = 250
+    /// Batches per split in an evaluation (`--eval-iters`).
     public var evalIters = 20
+    /// Steps between log lines (`--log-interval`).
     public var logInterval = 10
+    /// Seed of the initialisation, batches and dropout (`--seed`).
     public var seed: UInt64 = 1337
 
+    /// nanoGPT's baby-GPT defaults.
     public init() {}
 
+    /// The learning-rate schedule these options describe.
     public var schedule: LearningRateSchedule {
         LearningRateSchedule(maxRate: learningRate, minRate: minLearningRate, warmupSteps: warmupIters, decaySteps: lrDecayIters)
     }
