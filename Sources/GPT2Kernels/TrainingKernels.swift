@@ -117,9 +117,9 @@ extension Kernels {
         } else { f(out, att, mask, qkv, scratch, T, C, NH, 0, B * NH) }
     }
 
-    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 1 rows of T
-    /// rounded up to 16 (k_train.h's TR_ROUND16).
-    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 1) * ((T + 15) / 16 * 16)) }
+    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 4 rows of T
+    /// rounded up to 16 (k_train.h's TR_ROUND16: the keys transposed, a block of 4 score rows).
+    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 4) * ((T + 15) / 16 * 16)) }
 
     /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
     public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -127,8 +127,8 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        // One scratch per thread ((HS + T + 1) rows of T rounded up to 16), the pairs split evenly.
-        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 1) * ((T + 15) / 16 * 16)
+        // One scratch per thread ((HS + T + 4) rows of T rounded up to 16), the pairs split evenly.
+        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 4) * ((T + 15) / 16 * 16)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * per)
         defer { scratch.deallocate() }
         let pairs = B * NH
