@@ -132,8 +132,11 @@ import Testing
     @Test(arguments: OpsPath.all, [false, true]) func attention(path: OpsPath, dropout: Bool) throws {
         let ops = try path.ops()
         var r = TestRandom(dropout ? 16 : 15)
-        for _ in 0..<3 {
-            let B = r.int(1...2), T = r.int(1...7), NH = r.int(1...3), HS = r.int(1...9), C = NH * HS
+        // Three small shapes, then two with heads wider than two AVX-512 vectors and more
+        // positions than one block of four rows and one vector of keys (the kernels' wide paths).
+        for k in 0..<5 {
+            let B = k < 3 ? r.int(1...2) : 1, T = k < 3 ? r.int(1...7) : r.int(17...23)
+            let NH = k < 3 ? r.int(1...3) : r.int(1...2), HS = k < 3 ? r.int(1...9) : r.int(33...41), C = NH * HS
             let qkv = r.floats(B * T * 3 * C, -1.5, 1.5), dout = r.floats(B * T * C)
             let keep = Float(1) / (1 - 0.3)
             let mask: [Double]? = dropout ? (0..<(B * NH * T * T)).map { _ in r.uniform(0, 1) < 0.3 ? 0 : Double(keep) } : nil
