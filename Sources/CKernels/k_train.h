@@ -192,27 +192,23 @@ static void tr_layer_norm_backward(float *dx, float *dw, float *db, const float 
     }
 }
 
-// y = GELU(x) (erf form) into a separate buffer, n values.
-static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
-    size_t i = 0;
-    for (; i + VW <= n; i += VW) { vf v = load(x + i); store(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f))); }
-    if (i < n) { vf v = load_part(x + i, n - i); store_part(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f)), n - i); }
-}
-
-// dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (erf form); dx may equal dy.
-// erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's e^{-v²/2}: one exp, not
-// two. (|x| is clamped at 10 as in erf_v; past it both e-terms are below 1e-43.)
-INLINE vf gelu_erf_grad(vf v) {
+// y = GELU(x) (erf form), and x replaced by GELU'(x) = Φ(x) + x·φ(x), so the backward is one
+// product (dx = dy · x). erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's
+// e^{-v²/2}: one exp serves both. (|x| is clamped at 10 as in erf_v; past it both e-terms are
+// below 1e-43.) y is bit for bit erf_v's GELU.
+INLINE vf gelu_erf_both(vf v, vf *grad) {
     vf x = v * 0.70710677f;
     vf a = vmin(vabs(x), splat(10));
     vf e = exp_v(-(a * a));
     vf erf = erf_from(a, e, (vu)x & 0x80000000u);
-    return 0.5f * (1.0f + erf) + v * 0.39894228f * e;
+    *grad = 0.5f * (1.0f + erf) + v * 0.39894228f * e;
+    return 0.5f * v * (1.0f + erf);
 }
-static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {
+static void tr_gelu_erf_forward(float *y, float *x, size_t n) {
     size_t i = 0;
-    for (; i + VW <= n; i += VW) store(dx + i, load(dy + i) * gelu_erf_grad(load(x + i)));
-    if (i < n) store_part(dx + i, load_part(dy + i, n - i) * gelu_erf_grad(load_part(x + i, n - i)), n - i);
+    vf g;
+    for (; i + VW <= n; i += VW) { store(y + i, gelu_erf_both(load(x + i), &g)); store(x + i, g); }
+    if (i < n) { store_part(y + i, gelu_erf_both(load_part(x + i, n - i), &g), n - i); store_part(x + i, g, n - i); }
 }
 
 // Softmax cross-entropy for rows t0..<t1 of logits [T, V]: losses[t] = logsumexp - logit[target],
@@ -547,6 +543,6 @@ static void tr_scale(float *x, float s, size_t n) {
 
 #define TRAIN_ENTRIES                                                                                   \
     tr_transpose, tr_pack_columns, tr_matmul, tr_matmul_tn, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
-    tr_gelu_erf_forward, tr_gelu_erf_backward, tr_cross_entropy, tr_dropout, tr_multiply,               \
+    tr_gelu_erf_forward, tr_cross_entropy, tr_dropout, tr_multiply,               \
     tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
     tr_sum_squares, tr_scale

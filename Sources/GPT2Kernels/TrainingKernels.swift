@@ -65,21 +65,13 @@ extension Kernels {
         t.pointee.tr_layer_norm_backward(dx, dw, db, dout, x, mean, rstd, weight, C, 0, N)
     }
 
-    /// y = GELU(x), erf form, n values (y must not alias x: the backward needs x).
-    public func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int, pool: ThreadPool?) {
+    /// y = GELU(x), erf form, n values; x is replaced by GELU'(x), so the backward is
+    /// `multiply(dy, by: x)` (y must not alias x).
+    public func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, count n: Int, pool: ThreadPool?) {
         let f = t.pointee.tr_gelu_erf_forward!
         if let pool, pool.threadCount > 1, n >= 16_384 {
             pool.parallelFor(n, align: 16) { r in f(y + r.lowerBound, x + r.lowerBound, r.count) }
         } else { f(y, x, n) }
-    }
-
-    /// dx = dy · GELU'(x) (erf form); dx may equal dy.
-    public func geluErfBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                count n: Int, pool: ThreadPool?) {
-        let f = t.pointee.tr_gelu_erf_backward!
-        if let pool, pool.threadCount > 1, n >= 16_384 {
-            pool.parallelFor(n, align: 16) { r in f(dx + r.lowerBound, x + r.lowerBound, dy + r.lowerBound, r.count) }
-        } else { f(dx, x, dy, n) }
     }
 
     /// Softmax cross-entropy of logits [N, V] against targets (each < V): losses[N] written;
@@ -99,8 +91,11 @@ extension Kernels {
     }
 
     /// y *= m elementwise.
-    public func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
-        t.pointee.tr_multiply(y, m, n)
+    public func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int, pool: ThreadPool? = nil) {
+        let f = t.pointee.tr_multiply!
+        if let pool, pool.threadCount > 1, n >= 16_384 {
+            pool.parallelFor(n, align: 16) { r in f(y + r.lowerBound, m + r.lowerBound, r.count) }
+        } else { f(y, m, n) }
     }
 
     /// Causal self-attention over qkv [B, T, 3C]: out [B, T, C], att [B, NH, T, T] the softmax
