@@ -435,8 +435,8 @@ static void tr_attention_backward(float *dqkv, const float *dout, const float *q
                 if (M) for (s = 0; s < n; s++) d[s] *= M[t * T + s];
                 vf acc = splat(0);
                 for (s = 0; s + VW <= n; s += VW) acc = fma_v(load(a + s), load(d + s), acc);
-                if (s < n) acc = fma_v(load_part(a + s, n - s), load_part(d + s, n - s), acc);
                 float dot = hsum(acc);
+                for (; s < n; s++) dot += a[s] * d[s];
                 for (s = 0; s < n; s++) d[s] = a[s] * (d[s] - dot) * scale;
                 for (; s < keys; s++) d[s] = 0;
                 w[r] = d;
