@@ -65,7 +65,7 @@ public struct Kernels: @unchecked Sendable {
 }
 
 /// Namespace of the naive reference kernels: obviously correct loops, the oracle of the tests.
-public enum Reference {}
+package enum Reference {}
 
 /// A check that stays in release builds: O(1) checks on arguments (not in inner loops), so a
 /// caller's mistake stops with a message instead of reading out of bounds.

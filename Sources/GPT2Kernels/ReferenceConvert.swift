@@ -15,7 +15,7 @@ extension Reference {
     }
 
     /// IEEE binary16 bits of `x`, round to nearest even; NaN stays NaN (quiet), overflow -> inf.
-    public static func f16Bits(_ x: Float) -> UInt16 {
+    package static func f16Bits(_ x: Float) -> UInt16 {
         let sign: UInt16 = x.sign == .minus ? 0x8000 : 0
         if x.isNaN { return sign | 0x7E00 | UInt16(truncatingIfNeeded: (x.bitPattern & 0x7FFFFF) >> 13) }
         // Largest finite f16 is 65504; halfway to the next binade step (65520) rounds to 65536.
@@ -28,7 +28,7 @@ extension Reference {
     }
 
     /// f32 value of IEEE binary16 bits.
-    public static func f16Value(_ h: UInt16) -> Float {
+    package static func f16Value(_ h: UInt16) -> Float {
         let sign: Float = h & 0x8000 != 0 ? -1 : 1
         let e = Int(h >> 10 & 0x1F), m = Int(h & 0x3FF)
         switch e {
@@ -39,7 +39,7 @@ extension Reference {
     }
 
     /// bfloat16 bits of `x` (the high half of an f32), round to nearest even; NaN stays NaN.
-    public static func bf16Bits(_ x: Float) -> UInt16 {
+    package static func bf16Bits(_ x: Float) -> UInt16 {
         if x.isNaN { return UInt16(x.bitPattern >> 16) | 0x0040 }      // keep sign/payload, set quiet
         let r = roundToFormat(Double(x.magnitude), mantissaBits: 7, minExponent: -126, limit: 0x1p128)
         let bits = Float(r).bitPattern >> 16                            // r is exact in f32 (or inf)
@@ -47,27 +47,27 @@ extension Reference {
     }
 
     /// f32 value of bfloat16 bits.
-    public static func bf16Value(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
+    package static func bf16Value(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
 
     /// Naive f32 -> f16 (round to nearest even), `count` values, little-endian.
-    public static func f32ToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+    package static func f32ToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         for i in 0..<count { dst.storeBytes(of: f16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
     }
     /// Naive f16 -> f32, `count` values.
-    public static func f16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    package static func f16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { dst[i] = f16Value(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
     }
     /// Naive f32 -> bf16 (round to nearest even), `count` values, little-endian.
-    public static func f32ToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+    package static func f32ToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         for i in 0..<count { dst.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
     }
     /// Naive bf16 -> f32, `count` values.
-    public static func bf16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    package static func bf16ToF32(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { dst[i] = bf16Value(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
     }
 
     /// `count` f32 values in `type`'s encoding (the naive conversions below).
-    public static func encode(_ src: UnsafePointer<Float>, count: Int, as type: WeightType, into dst: UnsafeMutableRawPointer) {
+    package static func encode(_ src: UnsafePointer<Float>, count: Int, as type: WeightType, into dst: UnsafeMutableRawPointer) {
         switch type {
         case .f32: dst.copyMemory(from: src, byteCount: 4 * count)
         case .f16: f32ToF16(src, dst, count: count)
@@ -79,7 +79,7 @@ extension Reference {
     /// ggml Q8_0 quantization (ggml-quants.c `quantize_row_q8_0_ref`, gguf-py `quantize_blocks`
     /// for Q8_0): per block of 32, d = max|x| / 127 in f32, q = round-half-away(x * (1/d)),
     /// stored d is d rounded to f16. `count` must be a multiple of 32.
-    public static func quantizeQ8_0(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+    package static func quantizeQ8_0(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
         require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let x = src + b * Q8_0.blockCount
@@ -98,7 +98,7 @@ extension Reference {
     }
 
     /// value = f16 scale * int8, per block of 32.
-    public static func dequantizeQ8_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    package static func dequantizeQ8_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         require(count % Q8_0.blockCount == 0, "q8_0 needs a multiple of 32 values")
         for b in 0..<count / Q8_0.blockCount {
             let block = src + b * Q8_0.blockBytes

@@ -4,7 +4,7 @@
 
 extension Reference {
     /// Element (r, c) of W as f32.
-    public static func weight(_ w: WeightMatrix, _ r: Int, _ c: Int) -> Float {
+    package static func weight(_ w: WeightMatrix, _ r: Int, _ c: Int) -> Float {
         let row = w.row(r)
         switch w.type {
         case .f32: return row.loadUnaligned(fromByteOffset: 4 * c, as: Float.self)
@@ -18,7 +18,7 @@ extension Reference {
     }
 
     /// y[T, OUT] = x[T, IN] · W[OUT, IN]ᵀ + bias[OUT]. T = 1 is the matrix-vector product.
-    public static func matmul(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+    package static func matmul(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                               bias: UnsafePointer<Float>?, rows T: Int) {
         for t in 0..<T {
             for o in 0..<w.rows {

@@ -7,7 +7,7 @@ import Glibc
 
 extension Reference {
     /// LayerNorm of T rows of C channels (sums in Double), with optional bias.
-    public static func layerNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+    package static func layerNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                  rows T: Int, channels C: Int, epsilon: Float) {
         for t in 0..<T {
@@ -23,7 +23,7 @@ extension Reference {
     }
 
     /// GELU, tanh approximation (GPT-2's), in place.
-    public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n {
             let v = Double(x[i])
             x[i] = Float(0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v))))
@@ -31,17 +31,17 @@ extension Reference {
     }
 
     /// GELU with the exact erf, in place.
-    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func geluErf(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n { let v = Double(x[i]); x[i] = Float(0.5 * v * (1 + erf(v / 2.0.squareRoot()))) }
     }
 
     /// y += x, n values.
-    public static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
+    package static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { y[i] += x[i] }
     }
 
     /// Row-wise softmax of a T × N matrix, in place.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows T: Int, cols N: Int) {
+    package static func softmax(_ x: UnsafeMutablePointer<Float>, rows T: Int, cols N: Int) {
         for t in 0..<T {
             let r = x + t * N
             var m = -Double.infinity
@@ -53,14 +53,14 @@ extension Reference {
     }
 
     /// Index of the largest value (the first of equal ones).
-    public static func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
+    package static func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
         var best = 0
         for i in 1..<max(n, 1) where x[i] > x[best] { best = i }
         return best
     }
 
     /// log Σ e^x over n values, in Double.
-    public static func logsumexp(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+    package static func logsumexp(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         var m = -Double.infinity
         for i in 0..<n { m = max(m, Double(x[i])) }
         var s = 0.0
@@ -70,7 +70,7 @@ extension Reference {
 
     /// Causal multi-head attention over a KV cache, one query row at a time (the oracle of
     /// `Kernels.attention`).
-    public static func attention(_ out: UnsafeMutablePointer<Float>, outStride: Int,
+    package static func attention(_ out: UnsafeMutablePointer<Float>, outStride: Int,
                                  q: UnsafePointer<Float>, qStride: Int,
                                  k: UnsafePointer<Float>, kStride: Int,
                                  v: UnsafePointer<Float>, vStride: Int,
@@ -97,7 +97,7 @@ extension Reference {
     }
 
     /// Token plus position embedding rows for `tokens` starting at position `start`.
-    public static func embed(_ out: UnsafeMutablePointer<Float>, tokens: [Int], wte: WeightMatrix,
+    package static func embed(_ out: UnsafeMutablePointer<Float>, tokens: [Int], wte: WeightMatrix,
                              wpe: WeightMatrix, start: Int) {
         for (t, id) in tokens.enumerated() {
             for c in 0..<wte.cols { out[t * wte.cols + c] = weight(wte, id, c) + weight(wpe, start + t, c) }

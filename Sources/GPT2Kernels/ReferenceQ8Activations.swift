@@ -7,7 +7,7 @@
 
 extension Reference {
     /// x (count a multiple of 32) as q8 blocks: int8 values and one f32 scale per block.
-    public static func quantizeActivations(_ x: UnsafePointer<Float>, count: Int) -> (q: [Int8], d: [Float]) {
+    package static func quantizeActivations(_ x: UnsafePointer<Float>, count: Int) -> (q: [Int8], d: [Float]) {
         var q = [Int8](repeating: 0, count: count), d = [Float](repeating: 0, count: count / 32)
         for b in 0..<count / 32 {
             var amax: Float = 0
@@ -28,7 +28,7 @@ extension Reference {
     }
 
     /// y[OUT] = W x + bias for q8_0 W with x quantized by `quantizeActivations`.
-    public static func matvecQ8Activations(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+    package static func matvecQ8Activations(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                                            bias: UnsafePointer<Float>?) {
         require(w.type == .q8_0, "matvecQ8Activations needs q8_0 weights")
         let (q, d) = quantizeActivations(x, count: w.cols)

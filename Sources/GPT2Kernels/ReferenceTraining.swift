@@ -6,7 +6,7 @@ import Glibc
 
 extension Reference {
     /// y = x Wᵀ + b for N rows (W is OUT × IN).
-    public static func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+    package static func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                      bias b: UnsafePointer<Float>?, rows N: Int, in IN: Int, out OUT: Int) {
         for n in 0..<N {
             for o in 0..<OUT {
@@ -18,7 +18,7 @@ extension Reference {
     }
 
     /// Gradients of `linearForward`: dx (if wanted) is overwritten, dw and db are accumulated.
-    public static func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+    package static func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                       dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                       rows N: Int, in IN: Int, out OUT: Int) {
         if let dx {
@@ -45,7 +45,7 @@ extension Reference {
     }
 
     /// LayerNorm forward that also saves each row's mean and 1/std for the backward pass.
-    public static func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+    package static func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                         rows N: Int, channels C: Int, epsilon: Float) {
         for n in 0..<N {
@@ -63,7 +63,7 @@ extension Reference {
     }
 
     /// Gradients of `layerNormForward`: dx is accumulated, dw and db too.
-    public static func layerNormBackward(dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+    package static func layerNormBackward(dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                          dout: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                          rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows N: Int, channels C: Int) {
         for n in 0..<N {
@@ -87,12 +87,12 @@ extension Reference {
     }
 
     /// y = GELU(x) with the exact erf.
-    public static func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
+    package static func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { let v = Double(x[i]); y[i] = Float(0.5 * v * (1 + Glibc.erf(v / 2.0.squareRoot()))) }
     }
 
     /// x replaced by GELU'(x) = Φ(x) + x·φ(x) (erf form), what the GELU backward multiplies by.
-    public static func geluErfDerivative(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func geluErfDerivative(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n {
             let v = Double(x[i])
             let cdf = 0.5 * (1 + Glibc.erf(v / 2.0.squareRoot()))
@@ -103,7 +103,7 @@ extension Reference {
 
     /// Softmax cross-entropy per row against `targets` into `losses`; the logits are replaced by
     /// their gradient, `scale · (softmax - one-hot)`.
-    public static func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>,
+    package static func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>,
                                     targets: UnsafePointer<Int32>, rows N: Int, vocabulary V: Int, scale: Float) {
         for n in 0..<N {
             let l = logits + n * V
@@ -121,7 +121,7 @@ extension Reference {
 
     /// Causal self-attention forward over packed q, k, v, saving the attention weights; `mask`
     /// applies dropout.
-    public static func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?,
+    package static func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?,
                                         qkv: UnsafePointer<Float>, batch B: Int, length T: Int, channels C: Int, heads NH: Int) {
         let HS = C / NH
         let scale = 1 / Double(HS).squareRoot()
@@ -153,7 +153,7 @@ extension Reference {
     }
 
     /// Gradients of `attentionForward` with respect to the packed q, k, v.
-    public static func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+    package static func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
                                          att: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                                          batch B: Int, length T: Int, channels C: Int, heads NH: Int) {
         let HS = C / NH
@@ -191,13 +191,13 @@ extension Reference {
     }
 
     /// Token plus position embeddings of `ids`, one row per id.
-    public static func embedForward(_ out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, wte: UnsafePointer<Float>,
+    package static func embedForward(_ out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, wte: UnsafePointer<Float>,
                                     wpe: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
         for n in 0..<N { for i in 0..<C { out[n * C + i] = wte[Int(ids[n]) * C + i] + wpe[(n % T) * C + i] } }
     }
 
     /// Accumulates the embedding gradients: each row of dout into its token's and its position's row.
-    public static func embedBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
+    package static func embedBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>,
                                      dx: UnsafePointer<Float>, rows N: Int, length T: Int, channels C: Int) {
         for n in 0..<N {
             for i in 0..<C {
@@ -208,7 +208,7 @@ extension Reference {
     }
 
     /// The mask of `Kernels.dropout`: the same hash of (seed, i), one element at a time.
-    public static func dropout(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count n: Int, seed: UInt64, probability p: Float) {
+    package static func dropout(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count n: Int, seed: UInt64, probability p: Float) {
         let threshold = UInt32(Double(p) * 16_777_216)
         let keep = 1 / (1 - p)
         for i in 0..<n {
@@ -222,7 +222,7 @@ extension Reference {
     }
 
     /// y *= m elementwise, n values (the dropout mask).
-    public static func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
+    package static func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { y[i] *= m[i] }
     }
 }

@@ -8,22 +8,22 @@ import Glibc
 /// Buffered. The package's one writer of whole files other than the model file (exports,
 /// resume state, loss curves); each caller's module turns a failure into its own typed error
 /// with `failure` (message, hint).
-public final class AtomicFile {
+package final class AtomicFile {
     /// Turns a failure's message and hint into the caller's own error type.
-    public typealias Failure = @Sendable (_ message: String, _ hint: String) -> any Error
+    package typealias Failure = @Sendable (_ message: String, _ hint: String) -> any Error
     /// The final path (the temporary file is renamed to it by `commit()`).
-    public let path: String
+    package let path: String
     private let fd: Int32
     private let tempPath: String
     private var buffer: [UInt8] = []
     private var committed = false
     private let failure: Failure
     /// Bytes written so far.
-    public private(set) var position = 0
+    package private(set) var position = 0
     static let flushBytes = 1 << 20
 
     /// Creates the temporary file beside `path`; throws through `failure` when it cannot.
-    public init(path: String, failure: @escaping Failure) throws {
+    package init(path: String, failure: @escaping Failure) throws {
         self.path = path
         self.failure = failure
         do {
@@ -42,17 +42,17 @@ public final class AtomicFile {
     }
 
     /// Appends `bytes` (buffered).
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         position += bytes.count
         if buffer.count >= Self.flushBytes { try flush() }
     }
 
     /// Appends `bytes` (buffered).
-    public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+    package func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Zeros up to the next multiple of `alignment`.
-    public func pad(to alignment: Int) throws {
+    package func pad(to alignment: Int) throws {
         let n = (alignment - position % alignment) % alignment
         try write([UInt8](repeating: 0, count: n))
     }
@@ -71,7 +71,7 @@ public final class AtomicFile {
     }
 
     /// Writes what is buffered, syncs, and renames the file into place.
-    public func commit() throws {
+    package func commit() throws {
         try flush()
         guard fsync(fd) == 0 else { throw ioError("syncing") }
         fchmod(fd, 0o644)

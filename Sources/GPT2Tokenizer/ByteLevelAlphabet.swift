@@ -2,9 +2,9 @@
 /// as a printable character so that token strings in encoder.json / vocab.bpe are text. Bytes
 /// `!`…`~`, `¡`…`¬`, `®`…`ÿ` stand for themselves; the other 68 bytes, in increasing order, get
 /// U+0100, U+0101, … This order is also the rank (and GPT-2 id) of the 256 single-byte tokens.
-public enum ByteLevelAlphabet {
+package enum ByteLevelAlphabet {
     /// `scalarOf[byte]`: the character that stands for `byte`.
-    public static let scalarOf: [UInt32] = {
+    package static let scalarOf: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 256)
         var next: UInt32 = 256
         for b in 0..<256 {
@@ -14,14 +14,14 @@ public enum ByteLevelAlphabet {
     }()
 
     /// `byteOf[scalar]` for scalars below 324, or -1: the inverse of `scalarOf`.
-    public static let byteOf: [Int16] = {
+    package static let byteOf: [Int16] = {
         var table = [Int16](repeating: -1, count: 324)
         for b in 0..<256 { table[Int(scalarOf[b])] = Int16(b) }
         return table
     }()
 
     /// Bytes in rank order: the printable ones first, then the rest (rank == GPT-2 id).
-    public static let byteOfRank: [UInt8] = {
+    package static let byteOfRank: [UInt8] = {
         (0..<256).filter(isPrintable).map(UInt8.init) + (0..<256).filter { !isPrintable($0) }.map(UInt8.init)
     }()
 
