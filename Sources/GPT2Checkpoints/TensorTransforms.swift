@@ -55,18 +55,27 @@ enum TensorTransforms {
             let source = UncheckedSendableRawBuffer(src)
             // Thread w transposes tile rows [w·tileRows/t, (w+1)·tileRows/t).
             let part: @Sendable (Int) -> Void = { w in
-                let src = source.value, dst = dst.value
+                let dst = dst.value
                 let buf = UnsafeMutablePointer<T>.allocate(capacity: tile * tile)
                 defer { buf.deallocate() }
+                let band = UnsafeMutableRawPointer.allocate(byteCount: tile * cols * size, alignment: 64)
+                defer { band.deallocate() }
                 var r0 = w * tileRows / t * tile
                 let rEnd = min(rows, (w + 1) * tileRows / t * tile)
                 while r0 < rEnd {
                     let h = min(tile, rEnd - r0)
+                    // The band's rows are contiguous in the source: one sequential copy into a
+                    // scratch band (L2-sized) first. Read tile by tile straight from the source
+                    // mapping, every 128-byte row piece was a demand miss in a different page
+                    // (32 streams defeat the prefetcher): perf put 82 % of the transpose on that
+                    // load, 28 % of a raw GPT-2 124M convert.
+                    band.copyMemory(from: source.value.baseAddress! + r0 * cols * size, byteCount: h * cols * size)
+                    let src = UnsafeRawPointer(band)
                     var c0 = 0
                     while c0 < cols {
                         let w = min(tile, cols - c0)
                         for r in 0..<h {                                  // read source rows
-                            let rowStart = ((r0 + r) * cols + c0) * size
+                            let rowStart = (r * cols + c0) * size
                             for c in 0..<w {
                                 buf[c * tile + r] = src.loadUnaligned(fromByteOffset: rowStart + c * size, as: T.self)
                             }
