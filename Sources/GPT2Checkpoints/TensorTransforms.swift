@@ -1,5 +1,8 @@
 import Dispatch
 import GPT2ModelFile
+#if arch(x86_64)
+import CKernels
+#endif
 
 /// Rearrangements every reader needs to turn a stored tensor into its canonical form, on raw
 /// little-endian bytes of any 2- or 4-byte element type (f16, bf16, f32): no conversion of values,
@@ -56,8 +59,10 @@ enum TensorTransforms {
             // Thread w transposes tile rows [w·tileRows/t, (w+1)·tileRows/t).
             let part: @Sendable (Int) -> Void = { w in
                 let dst = dst.value
+                #if !arch(x86_64)
                 let buf = UnsafeMutablePointer<T>.allocate(capacity: tile * tile)
                 defer { buf.deallocate() }
+                #endif
                 let band = UnsafeMutableRawPointer.allocate(byteCount: tile * cols * size, alignment: 64)
                 defer { band.deallocate() }
                 var r0 = w * tileRows / t * tile
@@ -70,6 +75,11 @@ enum TensorTransforms {
                     // (32 streams defeat the prefetcher): perf put 82 % of the transpose on that
                     // load, 28 % of a raw GPT-2 124M convert.
                     band.copyMemory(from: source.value.baseAddress! + r0 * cols * size, byteCount: h * cols * size)
+                    #if arch(x86_64)
+                    // SSE2 4x4 / 8x8 register transposes (CKernels/transpose.c): raw GPT-2 124M
+                    // convert, transpose self time 0.11 -> ~0.04 s.
+                    gpt2kit_transpose_band(band, h, cols, size, dst, rows, r0)
+                    #else
                     let src = UnsafeRawPointer(band)
                     var c0 = 0
                     while c0 < cols {
@@ -85,6 +95,7 @@ enum TensorTransforms {
                         }
                         c0 += w
                     }
+                    #endif
                     r0 += h
                 }
             }
