@@ -192,27 +192,23 @@ static void tr_layer_norm_backward(float *dx, float *dw, float *db, const float 
     }
 }
 
-// y = GELU(x) (erf form) into a separate buffer, n values.
-static void tr_gelu_erf_forward(float *y, const float *x, size_t n) {
-    size_t i = 0;
-    for (; i + VW <= n; i += VW) { vf v = load(x + i); store(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f))); }
-    if (i < n) { vf v = load_part(x + i, n - i); store_part(y + i, 0.5f * v * (1.0f + erf_v(v * 0.70710677f)), n - i); }
-}
-
-// dx = dy · GELU'(x), GELU'(x) = Φ(x) + x·φ(x) (erf form); dx may equal dy.
-// erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's e^{-v²/2}: one exp, not
-// two. (|x| is clamped at 10 as in erf_v; past it both e-terms are below 1e-43.)
-INLINE vf gelu_erf_grad(vf v) {
+// y = GELU(x) (erf form), and x replaced by GELU'(x) = Φ(x) + x·φ(x), so the backward is one
+// product (dx = dy · x). erf_v's formula written out, so its e^{-x²} (x = v/√2) is also φ's
+// e^{-v²/2}: one exp serves both. (|x| is clamped at 10 as in erf_v; past it both e-terms are
+// below 1e-43.) y is bit for bit erf_v's GELU.
+INLINE vf gelu_erf_both(vf v, vf *grad) {
     vf x = v * 0.70710677f;
     vf a = vmin(vabs(x), splat(10));
     vf e = exp_v(-(a * a));
     vf erf = erf_from(a, e, (vu)x & 0x80000000u);
-    return 0.5f * (1.0f + erf) + v * 0.39894228f * e;
+    *grad = 0.5f * (1.0f + erf) + v * 0.39894228f * e;
+    return 0.5f * v * (1.0f + erf);
 }
-static void tr_gelu_erf_backward(float *dx, const float *x, const float *dy, size_t n) {
+static void tr_gelu_erf_forward(float *y, float *x, size_t n) {
     size_t i = 0;
-    for (; i + VW <= n; i += VW) store(dx + i, load(dy + i) * gelu_erf_grad(load(x + i)));
-    if (i < n) store_part(dx + i, load_part(dy + i, n - i) * gelu_erf_grad(load_part(x + i, n - i)), n - i);
+    vf g;
+    for (; i + VW <= n; i += VW) { store(y + i, gelu_erf_both(load(x + i), &g)); store(x + i, g); }
+    if (i < n) { store_part(y + i, gelu_erf_both(load_part(x + i, n - i), &g), n - i); store_part(x + i, g, n - i); }
 }
 
 // Softmax cross-entropy for rows t0..<t1 of logits [T, V]: losses[t] = logsumexp - logit[target],
@@ -266,53 +262,106 @@ static void tr_multiply(float *y, const float *m, size_t n) {
 #define TR_ROUND16(T) (((T) + 15) / 16 * 16)
 
 // kt[i][s] = qkv[b][s][part·C + h·HS + i] for s < T, 0 for T <= s < TP.
+// By blocks of 16 positions: the block's 16 source rows stay in L1 while each kt row gets 16
+// contiguous scalar stores. (The compiler's vector form, a gather, cost as much.)
 INLINE void tr_head_transpose(float *kt, const float *base, size_t T, size_t TP, size_t C, size_t HS, size_t col) {
-    for (size_t i = 0; i < HS; i++) {
-        float *d = kt + i * TP;
-        for (size_t s = 0; s < T; s++) d[s] = base[s * 3 * C + col + i];
-        for (size_t s = T; s < TP; s++) d[s] = 0;
+    for (size_t s0 = 0; s0 < TP; s0 += 16) {
+        size_t s1 = s0 + 16 < T ? s0 + 16 : T;
+        for (size_t i = 0; i < HS; i++) {
+            float *d = kt + i * TP;
+            const float *src = base + col + i;
+#pragma clang loop vectorize(disable)
+            for (size_t s = s0; s < s1; s++) d[s] = src[s * 3 * C];
+            for (size_t s = s1 > s0 ? s1 : s0; s < s0 + 16; s++) d[s] = 0;
+        }
     }
 }
 
-// o[0..<HS] = Σ_{s<n} w[s·ws]·rows[s·ld + 0..<HS], the sums kept in registers (updating o in
-// memory at each s chains every FMA behind a store-to-load forward: most of the attention's time).
-static void tr_weighted_rows(float *o, const float *w, size_t ws, const float *rows, size_t ld, size_t n, size_t HS) {
-    size_t i = 0;
-    for (; i + 4 * VW <= HS; i += 4 * VW) {
+// The attention's products work on four rows at a time: four (or eight) independent FMA chains
+// hide the FMA latency, where one row alone left the FMA units idle three cycles in four. Every
+// element still sums its terms in the order one row at a time would.
+#define TR_BLOCK 4
+
+// sc[r][s] = scale · Σ_i q[r][i]·kt[i][s] for r < 4 (row stride ldsc), s < ns (a multiple of VW
+// that stays within kt's rows).
+INLINE void tr_scores4(float *sc, size_t ldsc, const float *const q[TR_BLOCK], const float *kt, size_t TP, size_t HS,
+                       size_t ns, float scale) {
+    const float *q0 = q[0], *q1 = q[1], *q2 = q[2], *q3 = q[3];
+    size_t s = 0;
+    for (; s + 2 * VW <= ns; s += 2 * VW) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (size_t i = 0; i < HS; i++) {
+            vf k = load(kt + i * TP + s), l = load(kt + i * TP + s + VW);
+            vf x0 = splat(q0[i]), x1 = splat(q1[i]), x2 = splat(q2[i]), x3 = splat(q3[i]);
+            a0 = fma_v(x0, k, a0); a1 = fma_v(x1, k, a1); a2 = fma_v(x2, k, a2); a3 = fma_v(x3, k, a3);
+            b0 = fma_v(x0, l, b0); b1 = fma_v(x1, l, b1); b2 = fma_v(x2, l, b2); b3 = fma_v(x3, l, b3);
+        }
+        store(sc + s, a0 * scale); store(sc + ldsc + s, a1 * scale);
+        store(sc + 2 * ldsc + s, a2 * scale); store(sc + 3 * ldsc + s, a3 * scale);
+        store(sc + s + VW, b0 * scale); store(sc + ldsc + s + VW, b1 * scale);
+        store(sc + 2 * ldsc + s + VW, b2 * scale); store(sc + 3 * ldsc + s + VW, b3 * scale);
+    }
+    for (; s < ns; s += VW) {
         vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t s = 0; s < n; s++) {
-            const float *r = rows + s * ld + i;
-            vf wv = splat(w[s * ws]);
-            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
-            a2 = fma_v(wv, load(r + 2 * VW), a2); a3 = fma_v(wv, load(r + 3 * VW), a3);
+        for (size_t i = 0; i < HS; i++) {
+            vf k = load(kt + i * TP + s);
+            a0 = fma_v(splat(q0[i]), k, a0); a1 = fma_v(splat(q1[i]), k, a1);
+            a2 = fma_v(splat(q2[i]), k, a2); a3 = fma_v(splat(q3[i]), k, a3);
         }
-        store(o + i, a0); store(o + i + VW, a1); store(o + i + 2 * VW, a2); store(o + i + 3 * VW, a3);
-    }
-    for (; i + 2 * VW <= HS; i += 2 * VW) {
-        vf a0 = splat(0), a1 = a0;
-        for (size_t s = 0; s < n; s++) {
-            const float *r = rows + s * ld + i;
-            vf wv = splat(w[s * ws]);
-            a0 = fma_v(wv, load(r), a0); a1 = fma_v(wv, load(r + VW), a1);
-        }
-        store(o + i, a0); store(o + i + VW, a1);
-    }
-    for (; i + VW <= HS; i += VW) {
-        vf a0 = splat(0);
-        for (size_t s = 0; s < n; s++) a0 = fma_v(splat(w[s * ws]), load(rows + s * ld + i), a0);
-        store(o + i, a0);
-    }
-    for (; i < HS; i++) {
-        float a = 0;
-        for (size_t s = 0; s < n; s++) a += w[s * ws] * rows[s * ld + i];
-        o[i] = a;
+        store(sc + s, a0 * scale); store(sc + ldsc + s, a1 * scale);
+        store(sc + 2 * ldsc + s, a2 * scale); store(sc + 3 * ldsc + s, a3 * scale);
     }
 }
+
+// o[r][0..<HS] = Σ_{s<n} w[r][s·ws]·rows[s·ld + 0..<HS] for r < R (of 4: the missing rows are
+// computed from valid pointers but not stored). A row whose own sum is shorter has zero weights
+// at the end, which add nothing.
+INLINE void tr_weighted_rows4(float *const o[TR_BLOCK], const float *const w[TR_BLOCK], size_t ws, const float *rows,
+                              size_t ld, size_t n, size_t HS, size_t R) {
+    const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+    size_t i = 0;
+    for (; i + 2 * VW <= HS; i += 2 * VW) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (size_t s = 0; s < n; s++) {
+            const float *r = rows + s * ld + i;
+            vf x = load(r), y = load(r + VW);
+            vf c0 = splat(w0[s * ws]), c1 = splat(w1[s * ws]), c2 = splat(w2[s * ws]), c3 = splat(w3[s * ws]);
+            a0 = fma_v(c0, x, a0); a1 = fma_v(c1, x, a1); a2 = fma_v(c2, x, a2); a3 = fma_v(c3, x, a3);
+            b0 = fma_v(c0, y, b0); b1 = fma_v(c1, y, b1); b2 = fma_v(c2, y, b2); b3 = fma_v(c3, y, b3);
+        }
+        store(o[0] + i, a0); store(o[0] + i + VW, b0);
+        if (R > 1) { store(o[1] + i, a1); store(o[1] + i + VW, b1); }
+        if (R > 2) { store(o[2] + i, a2); store(o[2] + i + VW, b2); }
+        if (R > 3) { store(o[3] + i, a3); store(o[3] + i + VW, b3); }
+    }
+    for (; i + VW <= HS; i += VW) {
+        vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t s = 0; s < n; s++) {
+            vf x = load(rows + s * ld + i);
+            a0 = fma_v(splat(w0[s * ws]), x, a0); a1 = fma_v(splat(w1[s * ws]), x, a1);
+            a2 = fma_v(splat(w2[s * ws]), x, a2); a3 = fma_v(splat(w3[s * ws]), x, a3);
+        }
+        store(o[0] + i, a0);
+        if (R > 1) store(o[1] + i, a1);
+        if (R > 2) store(o[2] + i, a2);
+        if (R > 3) store(o[3] + i, a3);
+    }
+    for (; i < HS; i++) {
+        for (size_t r = 0; r < R; r++) {
+            float a = 0;
+            for (size_t s = 0; s < n; s++) a += w[r][s * ws] * rows[s * ld + i];
+            o[r][i] = a;
+        }
+    }
+}
+
+// The rows t0..<t0+R of a block of 4 (R < 4 only at the end); missing rows repeat row t0.
+INLINE size_t tr_block_rows(size_t t0, size_t T) { return T - t0 < TR_BLOCK ? T - t0 : TR_BLOCK; }
 
 // Causal self-attention forward for (batch, head) pairs bh0..<bh1 of qkv [B, T, 3C] (q, k, v
 // side by side, head h at columns h·HS). att [B, NH, T, T]: the softmax weights (before
 // dropout; 0 above the diagonal); mask (NULL: no dropout) [B, NH, T, T] multiplies them
-// before they weigh the values; out [B, T, C]. scratch: (HS + 1)·TR_ROUND16(T) per pair.
+// before they weigh the values; out [B, T, C]. scratch: (HS + 4)·TR_ROUND16(T) per pair.
 static void tr_attention_forward(float *out, float *att, const float *mask, const float *qkv, float *scratch, size_t T,
                                  size_t C, size_t NH, size_t bh0, size_t bh1) {
     size_t HS = C / NH, TP = TR_ROUND16(T);
@@ -320,43 +369,47 @@ static void tr_attention_forward(float *out, float *att, const float *mask, cons
     for (size_t bh = bh0; bh < bh1; bh++) {
         size_t b = bh / NH, h = bh % NH;
         const float *base = qkv + b * T * 3 * C;
-        float *kt = scratch + bh * (HS + 1) * TP, *sc = kt + HS * TP;
+        float *kt = scratch + bh * (HS + TR_BLOCK) * TP, *scb = kt + HS * TP;
         tr_head_transpose(kt, base, T, TP, C, HS, C + h * HS);
-        for (size_t t = 0; t < T; t++) {
-            const float *q = base + t * 3 * C + h * HS;
-            float *a = att + (bh * T + t) * T;
-            size_t n = t + 1;
-            for (size_t s = 0; s < n; s += VW) {
-                vf acc = splat(0);
-                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(q[i]), load(kt + i * TP + s), acc);
-                store(sc + s, acc * scale);
+        for (size_t t0 = 0; t0 < T; t0 += TR_BLOCK) {
+            size_t R = tr_block_rows(t0, T), keys = t0 + R;     // keys the block's last row sees
+            const float *q[TR_BLOCK], *w[TR_BLOCK];
+            float *o[TR_BLOCK];
+            for (size_t r = 0; r < TR_BLOCK; r++) q[r] = base + (t0 + (r < R ? r : 0)) * 3 * C + h * HS;
+            tr_scores4(scb, TP, q, kt, TP, HS, (keys + VW - 1) / VW * VW, scale);
+            for (size_t r = 0; r < R; r++) {
+                size_t t = t0 + r, n = t + 1, s = 0;
+                float *sc = scb + r * TP, *a = att + (bh * T + t) * T;
+                float m = max_n(sc, n);
+                vf sum = splat(0);
+                for (; s + VW <= n; s += VW) { vf e = exp_v(load(sc + s) - m); store(sc + s, e); sum += e; }
+                if (s < n) { vf e = exp_v(load_part(sc + s, n - s) - m); store_part(sc + s, e, n - s); sum += load_part(sc + s, n - s); }
+                float inv = 1.0f / hsum(sum);
+                for (s = 0; s + VW <= n; s += VW) store(a + s, load(sc + s) * inv);
+                for (; s < n; s++) a[s] = sc[s] * inv;
+                for (s = n; s < T; s++) a[s] = 0;
+                w[r] = a;
+                if (mask) {
+                    const float *mk = mask + (bh * T + t) * T;
+                    for (s = 0; s < n; s++) sc[s] = a[s] * mk[s];
+                    for (; s < keys; s++) sc[s] = 0;
+                    w[r] = sc;
+                }
+                o[r] = out + (b * T + t) * C + h * HS;
             }
-            float m = max_n(sc, n);
-            vf sum = splat(0);
-            size_t s = 0;
-            for (; s + VW <= n; s += VW) { vf e = exp_v(load(sc + s) - m); store(sc + s, e); sum += e; }
-            if (s < n) { vf e = exp_v(load_part(sc + s, n - s) - m); store_part(sc + s, e, n - s); sum += load_part(sc + s, n - s); }
-            float inv = 1.0f / hsum(sum);
-            for (s = 0; s + VW <= n; s += VW) store(a + s, load(sc + s) * inv);
-            for (; s < n; s++) a[s] = sc[s] * inv;
-            for (s = n; s < T; s++) a[s] = 0;
-            const float *w = a;
-            if (mask) {
-                const float *mk = mask + (bh * T + t) * T;
-                for (s = 0; s < n; s++) sc[s] = a[s] * mk[s];
-                w = sc;
-            }
-            tr_weighted_rows(out + (b * T + t) * C + h * HS, w, 1, base + 2 * C + h * HS, 3 * C, n, HS);
+            for (size_t r = R; r < TR_BLOCK; r++) { w[r] = w[0]; o[r] = o[0]; }
+            tr_weighted_rows4(o, w, 1, base + 2 * C + h * HS, 3 * C, keys, HS, R);
         }
     }
 }
 
 // Its backward: dqkv [B, T, 3C] written (the columns of heads bh0..<bh1), from dout [B, T, C],
 // qkv, att and mask as the forward left them. Per pair, two passes, every sum in registers:
-// by query row t, d(weights) = dout·v (vectorised over keys against the values transposed),
-// the softmax backward into a [T, TP] matrix dS, and dq[t] = Σ_s dS[t][s] k[s]; then by key
-// row s, dk[s] = Σ_t dS[t][s] q[t] and dv[s] = Σ_t w[t][s] dout[t] (w: the weights after
-// dropout). scratch: (HS + T + 1)·TR_ROUND16(T) floats, reused for each pair.
+// by query rows, d(weights) = dout·v (vectorised over keys against the values transposed),
+// the softmax backward into a [T, TP] matrix dS (0 above the diagonal within each block), and
+// dq[t] = Σ_s dS[t][s] k[s]; then by key rows, dk[s] = Σ_t dS[t][s] q[t] and
+// dv[s] = Σ_t w[t][s] dout[t] (w: the weights after dropout). scratch: (HS + T + 4)·TR_ROUND16(T)
+// floats, reused for each pair.
 static void tr_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                                   const float *mask, float *scratch, size_t T, size_t C, size_t NH,
                                   size_t bh0, size_t bh1) {
@@ -368,28 +421,51 @@ static void tr_attention_backward(float *dqkv, const float *dout, const float *q
         const float *base = qkv + b * T * 3 * C, *gbase = dout + b * T * C + h * HS;
         const float *A = att + bh * T * T, *M = mask ? mask + bh * T * T : NULL;
         float *dbase = dqkv + b * T * 3 * C + h * HS;
+        const float *w[TR_BLOCK], *g[TR_BLOCK];
+        float *o[TR_BLOCK], *o2[TR_BLOCK];
         tr_head_transpose(vt, base, T, TP, C, HS, 2 * C + h * HS);
-        for (size_t t = 0; t < T; t++) {
-            const float *a = A + t * T, *g = gbase + t * C;
-            float *d = ds + t * TP;
-            size_t n = t + 1, s;
-            for (s = 0; s < n; s += VW) {
+        for (size_t t0 = 0; t0 < T; t0 += TR_BLOCK) {
+            size_t R = tr_block_rows(t0, T), keys = t0 + R;
+            for (size_t r = 0; r < TR_BLOCK; r++) g[r] = gbase + (t0 + (r < R ? r : 0)) * C;
+            tr_scores4(ds + t0 * TP, TP, g, vt, TP, HS, (keys + VW - 1) / VW * VW, 1.0f);
+            for (size_t r = 0; r < R; r++) {
+                size_t t = t0 + r, n = t + 1, s;
+                const float *a = A + t * T;
+                float *d = ds + t * TP;
+                if (M) for (s = 0; s < n; s++) d[s] *= M[t * T + s];
                 vf acc = splat(0);
-                for (size_t i = 0; i < HS; i++) acc = fma_v(splat(g[i]), load(vt + i * TP + s), acc);
-                store(d + s, acc);
+                for (s = 0; s + VW <= n; s += VW) acc = fma_v(load(a + s), load(d + s), acc);
+                float dot = hsum(acc);
+                for (; s < n; s++) dot += a[s] * d[s];
+                for (s = 0; s < n; s++) d[s] = a[s] * (d[s] - dot) * scale;
+                for (; s < keys; s++) d[s] = 0;
+                w[r] = d;
+                o[r] = dbase + t * 3 * C;
             }
-            if (M) for (s = 0; s < n; s++) d[s] *= M[t * T + s];
-            float dot = 0;
-            for (s = 0; s < n; s++) dot += a[s] * d[s];
-            for (s = 0; s < n; s++) d[s] = a[s] * (d[s] - dot) * scale;
-            tr_weighted_rows(dbase + t * 3 * C, d, 1, base + C + h * HS, 3 * C, n, HS);            // dq
+            for (size_t r = R; r < TR_BLOCK; r++) { w[r] = w[0]; o[r] = o[0]; }
+            tr_weighted_rows4(o, w, 1, base + C + h * HS, 3 * C, keys, HS, R);                      // dq
         }
-        for (size_t s = 0; s < T; s++) {
-            size_t n = T - s;
-            tr_weighted_rows(dbase + s * 3 * C + C, ds + s * TP + s, TP, base + s * 3 * C + h * HS, 3 * C, n, HS);  // dk
-            const float *w = A + s * T + s;
-            if (M) { for (size_t j = 0; j < n; j++) col[j] = A[(s + j) * T + s] * M[(s + j) * T + s]; w = col; }
-            tr_weighted_rows(dbase + s * 3 * C + 2 * C, w, M ? 1 : T, gbase + s * C, C, n, HS);    // dv
+        for (size_t s0 = 0; s0 < T; s0 += TR_BLOCK) {
+            size_t R = tr_block_rows(s0, T), n = T - s0;
+            for (size_t r = 0; r < TR_BLOCK; r++) {
+                size_t s = s0 + (r < R ? r : 0);
+                o[r] = dbase + s * 3 * C + C;
+                o2[r] = dbase + s * 3 * C + 2 * C;
+                w[r] = ds + s0 * TP + s;
+            }
+            tr_weighted_rows4(o, w, TP, base + s0 * 3 * C + h * HS, 3 * C, n, HS, R);               // dk
+            size_t ws = T;
+            for (size_t r = 0; r < TR_BLOCK; r++) w[r] = A + s0 * T + s0 + (r < R ? r : 0);
+            if (M) {
+                for (size_t r = 0; r < TR_BLOCK; r++) {
+                    float *c = col + r * TP;
+                    size_t s = s0 + (r < R ? r : 0);
+                    for (size_t j = 0; j < n; j++) c[j] = A[(s0 + j) * T + s] * M[(s0 + j) * T + s];
+                    w[r] = c;
+                }
+                ws = 1;
+            }
+            tr_weighted_rows4(o2, w, ws, gbase + s0 * C, C, n, HS, R);                            // dv
         }
     }
 }
@@ -467,6 +543,6 @@ static void tr_scale(float *x, float s, size_t n) {
 
 #define TRAIN_ENTRIES                                                                                   \
     tr_transpose, tr_pack_columns, tr_matmul, tr_matmul_tn, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
-    tr_gelu_erf_forward, tr_gelu_erf_backward, tr_cross_entropy, tr_dropout, tr_multiply,               \
+    tr_gelu_erf_forward, tr_cross_entropy, tr_dropout, tr_multiply,               \
     tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
     tr_sum_squares, tr_scale

@@ -86,12 +86,13 @@ extension Reference {
         for i in 0..<n { let v = Double(x[i]); y[i] = Float(0.5 * v * (1 + Glibc.erf(v / 2.0.squareRoot()))) }
     }
 
-    public static func geluErfBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count n: Int) {
+    /// x replaced by GELU'(x) = Φ(x) + x·φ(x) (erf form), what the GELU backward multiplies by.
+    public static func geluErfDerivative(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n {
             let v = Double(x[i])
             let cdf = 0.5 * (1 + Glibc.erf(v / 2.0.squareRoot()))
             let pdf = Glibc.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
-            dx[i] = Float(Double(dy[i]) * (cdf + v * pdf))
+            x[i] = Float(cdf + v * pdf)
         }
     }
 

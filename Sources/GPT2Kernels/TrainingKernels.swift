@@ -65,21 +65,13 @@ extension Kernels {
         t.pointee.tr_layer_norm_backward(dx, dw, db, dout, x, mean, rstd, weight, C, 0, N)
     }
 
-    /// y = GELU(x), erf form, n values (y must not alias x: the backward needs x).
-    public func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int, pool: ThreadPool?) {
+    /// y = GELU(x), erf form, n values; x is replaced by GELU'(x), so the backward is
+    /// `multiply(dy, by: x)` (y must not alias x).
+    public func geluErfForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, count n: Int, pool: ThreadPool?) {
         let f = t.pointee.tr_gelu_erf_forward!
         if let pool, pool.threadCount > 1, n >= 16_384 {
             pool.parallelFor(n, align: 16) { r in f(y + r.lowerBound, x + r.lowerBound, r.count) }
         } else { f(y, x, n) }
-    }
-
-    /// dx = dy · GELU'(x) (erf form); dx may equal dy.
-    public func geluErfBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                count n: Int, pool: ThreadPool?) {
-        let f = t.pointee.tr_gelu_erf_backward!
-        if let pool, pool.threadCount > 1, n >= 16_384 {
-            pool.parallelFor(n, align: 16) { r in f(dx + r.lowerBound, x + r.lowerBound, dy + r.lowerBound, r.count) }
-        } else { f(dx, x, dy, n) }
     }
 
     /// Softmax cross-entropy of logits [N, V] against targets (each < V): losses[N] written;
@@ -99,8 +91,11 @@ extension Kernels {
     }
 
     /// y *= m elementwise.
-    public func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int) {
-        t.pointee.tr_multiply(y, m, n)
+    public func multiply(_ y: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count n: Int, pool: ThreadPool? = nil) {
+        let f = t.pointee.tr_multiply!
+        if let pool, pool.threadCount > 1, n >= 16_384 {
+            pool.parallelFor(n, align: 16) { r in f(y + r.lowerBound, m + r.lowerBound, r.count) }
+        } else { f(y, m, n) }
     }
 
     /// Causal self-attention over qkv [B, T, 3C]: out [B, T, C], att [B, NH, T, T] the softmax
@@ -117,9 +112,9 @@ extension Kernels {
         } else { f(out, att, mask, qkv, scratch, T, C, NH, 0, B * NH) }
     }
 
-    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 1 rows of T
-    /// rounded up to 16 (k_train.h's TR_ROUND16).
-    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 1) * ((T + 15) / 16 * 16)) }
+    /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 4 rows of T
+    /// rounded up to 16 (k_train.h's TR_ROUND16: the keys transposed, a block of 4 score rows).
+    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 4) * ((T + 15) / 16 * 16)) }
 
     /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
     public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -127,8 +122,8 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        // One scratch per thread ((HS + T + 1) rows of T rounded up to 16), the pairs split evenly.
-        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 1) * ((T + 15) / 16 * 16)
+        // One scratch per thread ((HS + T + 4) rows of T rounded up to 16), the pairs split evenly.
+        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 4) * ((T + 15) / 16 * 16)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * per)
         defer { scratch.deallocate() }
         let pairs = B * NH

@@ -20,8 +20,10 @@ final class GPTActivations {
         let N = B * T, C = c.nEmbd, att = B * c.nHead * T * T
         let masks = dropout ? 1 : 0
         let perLayer = N * C * 4 + N * 4 + N * 3 * C + att * (1 + masks) + N * C * masks * 2 + N * 4 * C * 2
+        // Each piece is padded to 16 floats: at most 15 more per piece.
+        let pieces = (c.nLayer + 1) + c.nLayer * (13 + 3 * masks) + 10 + masks
         return (c.nLayer + 1) * N * C + c.nLayer * perLayer + N * C * masks + N * C + 2 * N + N * c.vocabSize + N
-            + N * C * 3 + N * 3 * C + N * 4 * C
+            + N * C * 3 + N * 3 * C + N * 4 * C + pieces * 15
     }
 
     init(config c: GPT2ConfigShape, batch B: Int, length T: Int, dropout: Bool) {
@@ -29,11 +31,14 @@ final class GPTActivations {
         length = T
         let N = B * T, C = c.nEmbd, attCount = B * c.nHead * T * T
         let total = GPTActivations.floatCount(config: c, batch: B, length: T, dropout: dropout)
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
+        // 64-byte aligned, and every piece a multiple of 16 floats: a vector load of an
+        // activation row that straddles two cache lines costs two (the dW product reads rows).
+        let base = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(total, 1))
         base.initialize(repeating: 0, count: max(total, 1))
         storage = base
         var at = 0
-        func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { at += n }; return base + at }
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { at += GPTActivations.padded(n) }; return base + at }
         let none = base     // stands in for the masks when there is no dropout (never read)
         var residual: [UnsafeMutablePointer<Float>] = [], layers: [Layer] = []
         for _ in 0...c.nLayer { residual.append(take(N * C)) }
@@ -53,10 +58,13 @@ final class GPTActivations {
         lnf = take(N * C); lnfMean = take(N); lnfRstd = take(N)
         logits = take(N * c.vocabSize); losses = take(N)
         dres = take(N * C); dtmp = take(N * C); dtmp2 = take(N * C); dqkv = take(N * 3 * C); dfc = take(N * 4 * C)
-        precondition(at == total, "activation layout out of step with floatCount")
+        precondition(at <= total, "activation layout out of step with floatCount")
     }
 
-    deinit { storage.deallocate() }
+    /// n rounded up to a multiple of 16 floats (64 bytes).
+    static func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
+
+    deinit { UnsafeMutableRawPointer(storage).deallocate() }
 }
 
 /// The sizes the activation count depends on.

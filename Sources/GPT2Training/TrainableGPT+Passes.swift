@@ -40,7 +40,7 @@ extension TrainableGPT {
                                  bias: optionalValue(TensorName.ln2Bias(l)), rows: N, channels: C, epsilon: eps)
             ops.linearForward(L.fc, L.ln2, weight: value(TensorName.fcWeight(l)), bias: optionalValue(TensorName.fcBias(l)),
                               rows: N, in: C, out: 4 * C)
-            ops.geluForward(L.gelu, L.fc, count: N * 4 * C)
+            ops.geluForward(L.gelu, L.fc, count: N * 4 * C)        // L.fc now holds GELU'(fc)
             ops.linearForward(out, L.gelu, weight: value(TensorName.mlpProjWeight(l)),
                               bias: optionalValue(TensorName.mlpProjBias(l)), rows: N, in: 4 * C, out: C)
             if useDropout { ops.dropout(out, mask: L.mlpMask, count: N * C, seed: nextDropoutSeed(), probability: p) }
@@ -80,7 +80,7 @@ extension TrainableGPT {
             }
             ops.linearBackward(dx: a.dfc, dw: gradient(TensorName.mlpProjWeight(l)), db: optionalGradient(TensorName.mlpProjBias(l)),
                                dy: g, x: L.gelu, weight: value(TensorName.mlpProjWeight(l)), rows: N, in: 4 * C, out: C)
-            ops.geluBackward(a.dfc, x: L.fc, dy: a.dfc, count: N * 4 * C)
+            ops.geluBackward(a.dfc, derivative: L.fc, dy: a.dfc, count: N * 4 * C)
             ops.linearBackward(dx: a.dtmp2, dw: gradient(TensorName.fcWeight(l)), db: optionalGradient(TensorName.fcBias(l)),
                                dy: a.dfc, x: L.ln2, weight: value(TensorName.fcWeight(l)), rows: N, in: C, out: 4 * C)
             ops.layerNormBackward(dx: a.dres, dw: gradient(TensorName.ln2Weight(l)), db: optionalGradient(TensorName.ln2Bias(l)),

@@ -93,10 +93,16 @@ public final class TrainableGPT: TrainableModel {
             sum = s
         }
         total = sum
-        values = .allocate(capacity: max(sum, 1))
-        values.initialize(repeating: 0, count: max(sum, 1))
-        gradients = .allocate(capacity: max(sum, 1))
-        gradients.initialize(repeating: 0, count: max(sum, 1))
+        // 64-byte aligned: the kernels' vector loads of weight and gradient rows stay within
+        // cache lines.
+        func buffer() -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(sum, 1) * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: max(sum, 1))
+            p.initialize(repeating: 0, count: max(sum, 1))
+            return p
+        }
+        values = buffer()
+        gradients = buffer()
         var params: [TrainableParameter] = []
         var idx: [String: Int] = [:]
         var at = 0
@@ -110,8 +116,8 @@ public final class TrainableGPT: TrainableModel {
     }
 
     deinit {
-        values.deallocate()
-        gradients.deallocate()
+        UnsafeMutableRawPointer(values).deallocate()
+        UnsafeMutableRawPointer(gradients).deallocate()
     }
 
     public func zeroGradients() { gradients.update(repeating: 0, count: total) }

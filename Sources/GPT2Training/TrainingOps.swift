@@ -14,8 +14,10 @@ protocol TrainingOps {
     func layerNormBackward(dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                            dout: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                            rstd: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, channels: Int)
-    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
-    func geluBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int)
+    /// y = GELU(x) (erf form); x is replaced by GELU'(x), which `geluBackward` multiplies by.
+    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, count: Int)
+    /// dx = dy · GELU'(x) from the derivative `geluForward` left in place of x; dx may equal dy.
+    func geluBackward(_ dx: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int)
     func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                       rows: Int, vocabulary: Int, scale: Float)
     func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?,
@@ -55,11 +57,12 @@ struct FastTrainingOps: TrainingOps {
         k.layerNormBackward(dx: dx, dw: dw, db: db, dout: dout, x: x, mean: mean, rstd: rstd, weight: weight,
                             rows: rows, channels: channels)
     }
-    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, count: Int) {
         k.geluErfForward(y, x, count: count, pool: pool)
     }
-    func geluBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int) {
-        k.geluErfBackward(dx, x: x, dy: dy, count: count, pool: pool)
+    func geluBackward(_ dx: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int) {
+        if UnsafePointer(dx) != dy { dx.update(from: dy, count: count) }
+        k.multiply(dx, by: derivative, count: count, pool: pool)
     }
     func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                       rows: Int, vocabulary: Int, scale: Float) {
@@ -109,9 +112,13 @@ struct ReferenceTrainingOps: TrainingOps {
         Reference.layerNormBackward(dx: dx, dw: dw, db: db, dout: dout, x: x, mean: mean, rstd: rstd, weight: weight,
                                     rows: rows, channels: channels)
     }
-    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) { Reference.geluErfForward(y, x, count: count) }
-    func geluBackward(_ dx: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int) {
-        Reference.geluErfBackward(dx, x: x, dy: dy, count: count)
+    func geluForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, count: Int) {
+        Reference.geluErfForward(y, x, count: count)
+        Reference.geluErfDerivative(x, count: count)
+    }
+    func geluBackward(_ dx: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int) {
+        if UnsafePointer(dx) != dy { dx.update(from: dy, count: count) }
+        Reference.multiply(dx, by: derivative, count: count)
     }
     func crossEntropy(_ logits: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                       rows: Int, vocabulary: Int, scale: Float) {

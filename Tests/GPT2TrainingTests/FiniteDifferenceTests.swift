@@ -96,18 +96,18 @@ import Testing
             // The first count is past the fast ops' thread-split threshold.
             let n = trial == 0 ? 16_384 + r.int(1...40) : r.int(1...50)
             let x = r.floats(n, -5, 5), dy = r.floats(n)
-            var y = [Float](repeating: 0, count: n)
-            ops.geluForward(&y, x.floats, count: n)
+            var y = [Float](repeating: 0, count: n), derivative = x.floats
+            ops.geluForward(&y, &derivative, count: n)
             Self.expectClose(y.doubles, x.map(DoubleOps.gelu), "\(path) gelu forward n=\(n)")
             var dx = [Float](repeating: .nan, count: n)
-            ops.geluBackward(&dx, x: x.floats, dy: dy.floats, count: n)
+            ops.geluBackward(&dx, derivative: derivative, dy: dy.floats, count: n)
             // Elementwise: ∂(Σ r·gelu(x))/∂x_i involves x_i alone.
             let i = r.indices(n, limit: 400)
             let fd = i.map { k in centralDifferences([x[k]], at: [0]) { dy[k] * DoubleOps.gelu($0[0]) }[0] }
             Self.expectClose(i.map { Double(dx[$0]) }, fd, "\(path) gelu backward n=\(n)")
             // In place (dx = dy), as the model runs it.
             var inPlace = dy.floats
-            inPlace.withUnsafeMutableBufferPointer { p in ops.geluBackward(p.baseAddress!, x: x.floats, dy: p.baseAddress!, count: n) }
+            inPlace.withUnsafeMutableBufferPointer { p in ops.geluBackward(p.baseAddress!, derivative: derivative, dy: p.baseAddress!, count: n) }
             #expect(inPlace == dx, "\(path) gelu backward in place differs")
         }
     }
@@ -132,8 +132,11 @@ import Testing
     @Test(arguments: OpsPath.all, [false, true]) func attention(path: OpsPath, dropout: Bool) throws {
         let ops = try path.ops()
         var r = TestRandom(dropout ? 16 : 15)
-        for _ in 0..<3 {
-            let B = r.int(1...2), T = r.int(1...7), NH = r.int(1...3), HS = r.int(1...9), C = NH * HS
+        // Three small shapes, then two with heads wider than two AVX-512 vectors and more
+        // positions than one block of four rows and one vector of keys (the kernels' wide paths).
+        for k in 0..<5 {
+            let B = k < 3 ? r.int(1...2) : 1, T = k < 3 ? r.int(1...7) : r.int(17...23)
+            let NH = k < 3 ? r.int(1...3) : r.int(1...2), HS = k < 3 ? r.int(1...9) : r.int(33...41), C = NH * HS
             let qkv = r.floats(B * T * 3 * C, -1.5, 1.5), dout = r.floats(B * T * C)
             let keep = Float(1) / (1 - 0.3)
             let mask: [Double]? = dropout ? (0..<(B * NH * T * T)).map { _ in r.uniform(0, 1) < 0.3 ? 0 : Double(keep) } : nil

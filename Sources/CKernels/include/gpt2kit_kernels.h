@@ -92,8 +92,7 @@ typedef struct gpt2kit_kernels {
                                   const float *b, size_t C, float eps, size_t t0, size_t t1);
     void (*tr_layer_norm_backward)(float *dx, float *dw, float *db, const float *dout, const float *x,
                                    const float *mean, const float *rstd, const float *w, size_t C, size_t t0, size_t t1);
-    void (*tr_gelu_erf_forward)(float *y, const float *x, size_t n);
-    void (*tr_gelu_erf_backward)(float *dx, const float *x, const float *dy, size_t n);
+    void (*tr_gelu_erf_forward)(float *y, float *x, size_t n);
     void (*tr_cross_entropy)(float *logits, float *losses, const int32_t *targets, size_t V, float scale,
                              size_t t0, size_t t1);
     void (*tr_dropout)(float *x, float *mask, size_t n, uint64_t seed, float p);
