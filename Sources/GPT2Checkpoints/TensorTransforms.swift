@@ -77,7 +77,7 @@ enum TensorTransforms {
                     band.copyMemory(from: source.value.baseAddress! + r0 * cols * size, byteCount: h * cols * size)
                     #if arch(x86_64)
                     // SSE2 4x4 / 8x8 register transposes (CKernels/transpose.c): raw GPT-2 124M
-                    // convert, transpose self time 0.11 -> ~0.04 s.
+                    // convert, the transposition 14 % -> 7 % of the samples (perf, Zen 4).
                     gpt2kit_transpose_band(band, h, cols, size, dst, rows, r0)
                     #else
                     let src = UnsafeRawPointer(band)
