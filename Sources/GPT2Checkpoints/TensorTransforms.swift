@@ -1,5 +1,8 @@
 import Dispatch
 import GPT2ModelFile
+#if arch(x86_64)
+import CKernels
+#endif
 
 /// Rearrangements every reader needs to turn a stored tensor into its canonical form, on raw
 /// little-endian bytes of any 2- or 4-byte element type (f16, bf16, f32): no conversion of values,
@@ -55,18 +58,34 @@ enum TensorTransforms {
             let source = UncheckedSendableRawBuffer(src)
             // Thread w transposes tile rows [w·tileRows/t, (w+1)·tileRows/t).
             let part: @Sendable (Int) -> Void = { w in
-                let src = source.value, dst = dst.value
+                let dst = dst.value
+                #if !arch(x86_64)
                 let buf = UnsafeMutablePointer<T>.allocate(capacity: tile * tile)
                 defer { buf.deallocate() }
+                #endif
+                let band = UnsafeMutableRawPointer.allocate(byteCount: tile * cols * size, alignment: 64)
+                defer { band.deallocate() }
                 var r0 = w * tileRows / t * tile
                 let rEnd = min(rows, (w + 1) * tileRows / t * tile)
                 while r0 < rEnd {
                     let h = min(tile, rEnd - r0)
+                    // The band's rows are contiguous in the source: one sequential copy into a
+                    // scratch band (L2-sized) first. Read tile by tile straight from the source
+                    // mapping, every 128-byte row piece was a demand miss in a different page
+                    // (32 streams defeat the prefetcher): perf put 82 % of the transpose on that
+                    // load, 28 % of a raw GPT-2 124M convert.
+                    band.copyMemory(from: source.value.baseAddress! + r0 * cols * size, byteCount: h * cols * size)
+                    #if arch(x86_64)
+                    // SSE2 4x4 / 8x8 register transposes (CKernels/transpose.c): raw GPT-2 124M
+                    // convert, the transposition 14 % -> 7 % of the samples (perf, Zen 4).
+                    gpt2kit_transpose_band(band, h, cols, size, dst, rows, r0)
+                    #else
+                    let src = UnsafeRawPointer(band)
                     var c0 = 0
                     while c0 < cols {
                         let w = min(tile, cols - c0)
                         for r in 0..<h {                                  // read source rows
-                            let rowStart = ((r0 + r) * cols + c0) * size
+                            let rowStart = (r * cols + c0) * size
                             for c in 0..<w {
                                 buf[c * tile + r] = src.loadUnaligned(fromByteOffset: rowStart + c * size, as: T.self)
                             }
@@ -76,6 +95,7 @@ enum TensorTransforms {
                         }
                         c0 += w
                     }
+                    #endif
                     r0 += h
                 }
             }

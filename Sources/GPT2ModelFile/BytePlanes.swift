@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import CKernels
+#endif
+
 /// Byte-plane transposition: element i's byte k goes to plane k at index i (and back).
 /// Little-endian host assumed (x86-64, arm64), so plane 3 of fp32 is the sign/exponent byte.
 ///
@@ -6,13 +10,18 @@
 /// 14...7), instead of sign + 7 exponent bits with the last exponent bit in the byte below. On
 /// MiniLM that takes the exponent plane's order-0 entropy from 0.3348 to 0.3247 of its size.
 ///
-/// The SIMD versions move 16 elements per step (widen 16 bytes of each plane to 16 lanes, shift,
-/// or, store); the scalar `naive*` versions are the test oracles.
+/// On x86-64 both go to C (CKernels/byte_planes.c: SSE2 unpack/pack, 16 elements per step);
+/// elsewhere the Swift SIMD versions below move 16 elements per step (widen 16 bytes of each
+/// plane to 16 lanes, shift, or, store). The scalar `naive*` versions are the test oracles.
 extension BytePlanesCodec {
     /// `src` holds `count` elements of `width` bytes; `planes` gets width planes of count bytes.
     static func split(_ src: UnsafeRawBufferPointer, width: Int, count n: Int, rotate: Bool = false,
                       into planes: UnsafeMutableRawBufferPointer) {
         let s = src.baseAddress!, d = planes.baseAddress!
+        #if arch(x86_64)
+        gpt2kit_planes_split(s, width, n, rotate ? 1 : 0, d.assumingMemoryBound(to: UInt8.self))
+        return
+        #else
         var i = 0
         if width == 4 {
             while i + 16 <= n {
@@ -40,11 +49,18 @@ extension BytePlanesCodec {
             for k in 0..<width { d.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * k)), toByteOffset: k * n + i, as: UInt8.self) }
             i += 1
         }
+        #endif
     }
 
     /// Inverse of `split` (with the same `rotate`): `planes[k]` points at plane k (count bytes each).
     static func merge(_ planes: [UnsafeRawPointer], width: Int, count n: Int, rotate: Bool = false,
                       into d: UnsafeMutableRawPointer) {
+        #if arch(x86_64)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: width) { p in
+            for k in 0..<width { p[k] = planes[k].assumingMemoryBound(to: UInt8.self) }
+            gpt2kit_planes_merge(p.baseAddress!, width, n, rotate ? 1 : 0, d)
+        }
+        #else
         var i = 0
         if width == 4 {
             let p0 = planes[0], p1 = planes[1], p2 = planes[2], p3 = planes[3]
@@ -76,6 +92,7 @@ extension BytePlanesCodec {
             for k in 0..<width { d.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * k)), toByteOffset: width * i + k, as: UInt8.self) }
             i += 1
         }
+        #endif
     }
 
     /// Scalar oracle for `split`: element by element, the rotate spelled out on the bits.

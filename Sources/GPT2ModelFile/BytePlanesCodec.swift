@@ -30,6 +30,8 @@ enum BytePlanesCodec {
     static let defaultChunkElements = 1 << 18
     static let maxChunkElements = 1 << 24
     static let minimumSaving = 0.02
+    /// Output bytes decode merges and checksums at a time (see `decode`).
+    static let mergeStepBytes = 1 << 17
     /// How planes are compressed. Writers use `.huffmanOnly`; the others stay for the bench's
     /// side-by-side comparison (any of them is a valid payload: the reader only sees zstd frames).
     enum PlaneCoding: Sendable {
@@ -254,8 +256,18 @@ enum BytePlanesCodec {
                             p += len
                         }
                         let dst = UnsafeMutableRawBufferPointer(rebasing: out[(c * chunkElements * width)..<((c * chunkElements + n) * width)])
-                        merge(planes, width: width, count: n, rotate: rotate, into: dst.baseAddress!)
-                        cp.value[c] = CRC32C.checksum(UnsafeRawBufferPointer(dst))
+                        // Merged and checksummed 128 KiB of output at a time, so the checksum reads
+                        // what the merge just wrote from L1/L2 instead of a 1 MiB chunk from L3/DRAM.
+                        var crc = CRC32C(), sub = planes, i = 0
+                        while i < n {
+                            let m = min(mergeStepBytes / width, n - i)
+                            for k in 0..<width { sub[k] = planes[k] + i }
+                            let piece = UnsafeMutableRawBufferPointer(rebasing: dst[(i * width)..<((i + m) * width)])
+                            merge(sub, width: width, count: m, rotate: rotate, into: piece.baseAddress!)
+                            crc.update(UnsafeRawBufferPointer(piece))
+                            i += m
+                        }
+                        cp.value[c] = crc.value
                     }
                 }
             }

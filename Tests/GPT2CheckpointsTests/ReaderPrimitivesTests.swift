@@ -59,7 +59,7 @@ struct ReaderPrimitivesTests {
         BadInput.expectError([.badJSON], "empty") { _ = try JSON.parse([], file: "j") }
     }
 
-    @Test(arguments: [(0, 5), (1, 1), (3, 5), (33, 70), (64, 17), (100, 100), (96, 32), (200, 48)])
+    @Test(arguments: [(0, 5), (1, 1), (3, 5), (33, 70), (45, 29), (64, 17), (100, 100), (96, 32), (200, 48)])
     func transposeMatchesNaive(_ dims: (Int, Int)) {
         let (rows, cols) = dims
         for size in [2, 4] {

@@ -122,3 +122,36 @@ func decodeAllBigAndSmallTensors(threads: Int) throws {
     try f.decodeAll(threads: threads)
     for t in tensors { #expect(try f.tensorData(t.name).bytes == t.bytes, "\(t.name)") }
 }
+
+/// decodeAll's shared mapping for small tensors: a damaged payload in one of them is a typed
+/// error naming that tensor, the others still decode from the same mapping, and a damaged chunk
+/// table fails before anything is allocated.
+@Test func decodeAllSmallTensorsDamagedPayloadAndTable() throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var g = SplitMix(seed: 22)
+    let tensors = (0..<3).map { k in
+        TensorData(name: "small\(k)", shape: [5000 + k], type: .f32, bytes: floatBytes((0..<(5000 + k)).map { _ in g.weight(0.02) }))
+    }
+    let path = dir + "/m.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+    for t in tensors { #expect(try w.add(t, codec: .bytePlanesZstd).codec == .bytePlanesZstd) }
+    try w.finish()
+    let clean = readFile(path)
+    let info = try #require(try ModelFile(path: path).info("small1"))
+    // Payload: the last byte of the last plane (plane bytes follow the 12-byte header and table).
+    var b = clean; b[info.offset + info.storedSize - 1] ^= 0x10; writeFile(path, b)
+    var f = try ModelFile(path: path)
+    do {
+        try f.decodeAll(threads: 2)
+        Issue.record("damaged payload decoded without error")
+    } catch {
+        #expect(error.kind == .checksumMismatch || error.kind == .corruptPayload)
+        #expect(error.tensor == "small1")
+    }
+    for t in [tensors[0], tensors[2]] { #expect(try f.tensorData(t.name).bytes == t.bytes, "\(t.name)") }
+    // Chunk table: a plane length that runs past the payload.
+    b = clean; b[info.offset + BytePlanesCodec.headerSize + 3] = 0x7F; writeFile(path, b)
+    f = try ModelFile(path: path)
+    let e = try #require(throws: ModelFileError.self) { try f.decodeAll(threads: 2) }
+    #expect(e.kind == .corruptPayload && e.tensor == "small1")
+}

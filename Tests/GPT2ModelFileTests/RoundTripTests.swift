@@ -69,7 +69,7 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
 @Test func splitAndMergeMatchTheScalarOracle() {
     var g = SplitMix(seed: 5)
     for width in [2, 4] { for rotate in [false, true] {
-        for n in [0, 1, 16, 33, 100] {
+        for n in [0, 1, 15, 16, 33, 100, 4099] {   // SIMD steps of 16 and every tail length class
             let src = (0..<(n * width)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
             var planes = [UInt8](repeating: 0, count: src.count)
             src.withUnsafeBytes { s in
