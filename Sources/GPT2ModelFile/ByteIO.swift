@@ -1,15 +1,4 @@
-// Byte reading is GPT2Support.ByteReader (the package's one bounds-checked reader).
-
-/// Little-endian appends to a growing byte array (headers and tables we write).
-struct ByteWriter {
-    var bytes: [UInt8] = []
-
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func raw<S: Sequence>(_ s: S) where S.Element == UInt8 { bytes += s }
-}
+// Byte reading and writing are GPT2Support's ByteReader and ByteWriter (one copy of each).
 
 /// `a + b` for sizes read from a file, nil on overflow or a negative operand.
 @inline(__always) func checkedAdd(_ a: Int, _ b: Int) -> Int? {

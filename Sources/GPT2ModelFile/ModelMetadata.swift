@@ -66,7 +66,7 @@ public struct ModelMetadata: Sendable, Equatable {
                 "n_embd": .number(Double(c.nEmbd)), "n_ctx": .number(Double(c.nCtx)),
                 "vocab_size": .number(Double(c.vocabSize)), "padded_vocab_size": .number(Double(c.paddedVocabSize)),
                 // Via the Float's shortest text so the JSON says 1e-05, not 9.99999974737875e-06.
-                "layer_norm_epsilon": .number(Double("\(c.layerNormEpsilon)") ?? Double(c.layerNormEpsilon)),
+                "layer_norm_epsilon": .number(c.layerNormEpsilon),
                 "activation": .string(c.activation.rawValue), "bias": .bool(c.bias), "tied_head": .bool(c.tiedHead),
             ])
         }

@@ -19,6 +19,14 @@ extension JSON {
     /// An integer.
     public static func number(_ i: Int) -> JSON { .int(Int64(i)) }
 
+    /// A Float through its shortest text, so the document says `1e-05`, not
+    /// `9.99999974737875e-06` (the number Foundation's JSONEncoder writes for a Float, and the
+    /// one `floatValue` reads back as the same Float).
+    public static func number(_ f: Float) -> JSON { number(Double("\(f)") ?? Double(f)) }
+
+    /// An unsigned 64-bit integer: `.int` up to `Int64.max`, `.uint` above (the form parsing gives).
+    public static func number(_ u: UInt64) -> JSON { u <= UInt64(Int64.max) ? .int(Int64(u)) : .uint(u) }
+
     /// An object from a dictionary, its members in sorted key order (the order `serialized()`
     /// writes and parsing gives back).
     public static func object(_ members: [String: JSON]) -> JSON {
@@ -47,6 +55,7 @@ extension JSON {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
         case .int(let i): out += Array(String(i).utf8)
+        case .uint(let u): out += Array(String(u).utf8)
         case .double(let d):
             if d.rounded() == d && abs(d) < JSON.integralLimit { out += Array(String(Int64(d)).utf8) }
             else if d.isFinite { out += Array("\(d)".utf8) }

@@ -6,6 +6,8 @@ import CJSONC
 /// UTF-8 validation), then the tree is copied into Swift values at once, so no json-c handle
 /// outlives `parse` (the tokener and the tree are freed before returning). Objects keep their
 /// keys in document order; integers and doubles stay apart (`1` is `.int`, `1.0` `.double`).
+/// An integer above `Int64.max` (up to `UInt64.max`, as json-c reads it) is `.uint`, so a 64-bit
+/// seed or generator state survives a round trip.
 ///
 /// (The tokenizer's encoder.json fast path, `StringIDObjectParser`, does not use json-c at all:
 /// it is a measured hot path of vocabulary loading.)
@@ -13,6 +15,8 @@ public indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An integer above `Int64.max` (smaller non-negative integers are `.int`).
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSON])
@@ -24,6 +28,7 @@ public indirect enum JSON: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
+        case let (.uint(x), .uint(y)): return x == y
         case let (.double(x), .double(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
@@ -43,12 +48,28 @@ public indirect enum JSON: Sendable, Equatable {
     public var intValue: Int? {
         switch self {
         case .int(let v): return Int(exactly: v)
+        case .uint(let v): return Int(exactly: v)
         case .double(let d): return d.rounded() == d ? Int(exactly: d) : nil
         default: return nil
         }
     }
+    /// A JSON integer in `UInt64` range (`.int` >= 0 or `.uint`); nil for anything else, doubles
+    /// included (a 64-bit seed or state must be written as digits).
+    public var uint64Value: UInt64? {
+        switch self {
+        case .int(let v): return UInt64(exactly: v)
+        case .uint(let v): return v
+        default: return nil
+        }
+    }
     /// Only a JSON integer (json-c's int type): `1.0` or `"1"` is not one (token ids must be).
-    public var integerValue: Int? { if case .int(let v) = self { return Int(exactly: v) } else { return nil } }
+    public var integerValue: Int? {
+        switch self {
+        case .int(let v): return Int(exactly: v)
+        case .uint(let v): return Int(exactly: v)
+        default: return nil
+        }
+    }
 
     /// json-c's name of the type ("null", "boolean", "double", "int", "object", "array",
     /// "string"), for error messages.
@@ -56,7 +77,7 @@ public indirect enum JSON: Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int: return "int"
+        case .int, .uint: return "int"
         case .double: return "double"
         case .string: return "string"
         case .array: return "array"
@@ -68,10 +89,14 @@ public indirect enum JSON: Sendable, Equatable {
     public var doubleValue: Double? {
         switch self {
         case .int(let v): return Double(v)
+        case .uint(let v): return Double(v)
         case .double(let d): return d
         default: return nil
         }
     }
+    /// Any number rounded to the nearest Float (what `number(_: Float)` wrote reads back as the
+    /// Float it was); nil for other values.
+    public var floatValue: Float? { doubleValue.map { Float($0) } }
     /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
     /// The boolean, if this is one.
@@ -179,7 +204,11 @@ extension JSON {
         switch json_object_get_type(o) {
         case json_type_null: return .null
         case json_type_boolean: return .bool(json_object_get_boolean(o) != 0)
-        case json_type_int: return .int(json_object_get_int64(o))
+        case json_type_int:
+            // json-c keeps integers above INT64_MAX as uint64; get_int64 would clamp them.
+            let i = json_object_get_int64(o)
+            let u = i == Int64.max ? json_object_get_uint64(o) : 0
+            return u > UInt64(Int64.max) ? .uint(u) : .int(i)
         case json_type_double: return .double(json_object_get_double(o))
         case json_type_string:
             let n = Int(json_object_get_string_len(o))

@@ -22,6 +22,20 @@ import GPT2Support
         #expect(j["b"]?.arrayValue?.map(\.typeName) == ["int", "double", "string", "null", "boolean"])
     }
 
+    /// Integers above Int64.max (a 64-bit seed or generator state) keep every digit: Python's
+    /// json.loads("[9223372036854775807, 9223372036854775808, 18446744073709551615]") gives these
+    /// numbers back exactly.
+    @Test func unsignedIntegersAboveInt64Survive() throws {
+        let j = try parse("[9223372036854775807, 9223372036854775808, 18446744073709551615, -1]")
+        #expect(j == .array([.int(Int64.max), .uint(1 << 63), .uint(UInt64.max), .int(-1)]))
+        #expect(j.arrayValue?.map(\.uint64Value) == [UInt64(Int64.max), 1 << 63, UInt64.max, nil])
+        #expect(j.arrayValue?.map(\.intValue) == [Int.max, nil, nil, -1])
+        #expect(j.arrayValue?[2].typeName == "int" && j.arrayValue?[2].doubleValue == 18446744073709551615.0)
+        #expect(JSON.double(1).uint64Value == nil)
+        #expect(String(decoding: j.serialized(), as: UTF8.self) == "[9223372036854775807,9223372036854775808,18446744073709551615,-1]")
+        #expect(JSON.number(UInt64.max) == .uint(UInt64.max) && JSON.number(UInt64(7)) == .int(7))
+    }
+
     @Test func duplicateTopLevelKeysOnlyWhenAsked() {
         let dup = #"{"a\"b":1, "c":[{"a\"b":2}], "a\"b" :3}"#
         #expect(error(dup) == nil)
