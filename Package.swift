@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "GPT2Kernels", dependencies: ["CKernels"]),
         // Kernel micro-benchmark (Tools/bench-kernels); not a product.
-        .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels"]),
+        .executableTarget(name: "KernelBench", dependencies: ["GPT2Kernels", "GPT2Support"]),
         .target(name: "GPT2Runtime", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer"]),
         // Backward passes, AdamW, the data loader and the training loop (`gpt2kit train`).
         .target(name: "GPT2Training", dependencies: ["GPT2Support", "GPT2Kernels", "GPT2ModelFile", "GPT2Tokenizer", "GPT2Runtime"]),
@@ -69,11 +69,12 @@ let package = Package(
             ]),
 
         // Tools/bench-format's measuring executable (not a product; built by the script).
-        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels"]),
+        .executableTarget(name: "GPT2BenchFormat", dependencies: ["GPT2ModelFile", "GPT2Kernels", "GPT2Support"]),
         // Single-thread tokenizer throughput for Tools/bench-tokenizer (not a product).
-        .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer"]),
+        .executableTarget(name: "TokenizerBench", dependencies: ["GPT2Tokenizer", "GPT2Support"]),
         // nanoGPT's training loop through GPT2Training for Tools/bench-train (not a product).
-        .executableTarget(name: "TrainBench", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile"]),
+        .executableTarget(name: "TrainBench", dependencies: ["GPT2Training", "GPT2Runtime", "GPT2Kernels", "GPT2ModelFile",
+                                                  "GPT2Support"]),
 
         .testTarget(name: "GPT2SupportTests", dependencies: ["GPT2Support"]),
         .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"],

@@ -15,20 +15,6 @@ import GPT2ModelFile
 
 func fail(_ s: String) -> Never { print("GPT2BenchFormat: \(s)"); exit(2) }
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// CPU time of the calling thread (user + system): what a one-thread run costs, whatever else
-/// the shared machine is doing.
-func threadCPU() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
 func readAll(_ path: String) -> [UInt8] {
     guard let f = fopen(path, "rb") else { fail("cannot open \(path)") }
     defer { fclose(f) }
@@ -85,12 +71,12 @@ var out: [(String, String)] = [("tensors", "\(tensors.count)"), ("raw_bytes", "\
 for threads in [1, 2] {
     var best = Double.infinity, bestCPU = Double.infinity
     for _ in 0..<3 {
-        let t0 = now(), c0 = threadCPU()
+        let t0 = MonotonicClock.seconds(), c0 = MonotonicClock.threadCPUSeconds()
         let w = try ModelFileWriter(path: model, metadata: metadata)
         for t in tensors { try w.add(t, codec: .bytePlanesZstd, threads: threads) }
         try w.finish()
-        best = min(best, now() - t0)
-        bestCPU = min(bestCPU, threadCPU() - c0)
+        best = min(best, MonotonicClock.seconds() - t0)
+        bestCPU = min(bestCPU, MonotonicClock.threadCPUSeconds() - c0)
         stored = w.tensors.reduce(0) { $0 + $1.storedSize }
     }
     out.append(("encode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
@@ -104,10 +90,10 @@ for threads in [1, 2] {
     var best = Double.infinity, bestCPU = Double.infinity
     for _ in 0..<5 {
         let f = try ModelFile(path: model)
-        let t0 = now(), c0 = threadCPU()
+        let t0 = MonotonicClock.seconds(), c0 = MonotonicClock.threadCPUSeconds()
         try f.decodeAll(threads: threads)
-        best = min(best, now() - t0)
-        bestCPU = min(bestCPU, threadCPU() - c0)
+        best = min(best, MonotonicClock.seconds() - t0)
+        bestCPU = min(bestCPU, MonotonicClock.threadCPUSeconds() - c0)
     }
     out.append(("decode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
     if threads == 1 { out.append(("decode_mbps_cpu_t1", String(Int(Double(rawBytes) / 1e6 / bestCPU)))) }

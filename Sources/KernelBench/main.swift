@@ -12,12 +12,7 @@
 import Glibc
 #endif
 import GPT2Kernels
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+import GPT2Support
 
 /// GPT-2 124M linear layers, [OUT, IN]: per layer qkv, attn proj, fc, mlp proj; then the tied head.
 let C = 768, V = 50257, layers = 12
@@ -89,22 +84,16 @@ func readAll(_ w: WeightMatrix, _ pool: ThreadPool) -> Float {
     return parts[0]
 }
 
-func cpuNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// Best wall time of n runs; `lastCPU` gets the calling thread's CPU time of that run (on a
 /// shared machine, wall time includes time other processes held the core).
 nonisolated(unsafe) var lastCPU = 0.0
 func best(_ n: Int, _ body: () -> Void) -> Double {
     var b = Double.infinity
     for _ in 0..<n {
-        let t0 = now(), c0 = cpuNow()
+        let t0 = MonotonicClock.seconds(), c0 = MonotonicClock.threadCPUSeconds()
         body()
-        let t = now() - t0
-        if t < b { b = t; lastCPU = cpuNow() - c0 }
+        let t = MonotonicClock.seconds() - t0
+        if t < b { b = t; lastCPU = MonotonicClock.threadCPUSeconds() - c0 }
     }
     return b
 }

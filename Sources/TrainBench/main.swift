@@ -10,6 +10,7 @@ import GPT2Kernels
 import GPT2ModelFile
 import GPT2Runtime
 import GPT2Training
+import GPT2Support
 
 struct Options {
     var data = "", vocab = 65, block = 64, batch = 12, layers = 4, heads = 4, embd = 128
@@ -76,12 +77,6 @@ func readTokens(_ path: String) -> [UInt16] {
     return out.map { UInt16(littleEndian: $0) }
 }
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 func run(_ o: Options) {
 let train = readTokens(o.data + "/train.bin"), val = readTokens(o.data + "/val.bin")
 guard train.count > o.block + 1, val.count > o.block + 1 else { fail("data shorter than a block") }
@@ -118,7 +113,7 @@ do {
     }
 
     var b = batch(train)
-    var t0 = now()
+    var t0 = MonotonicClock.seconds()
     var it = 0
     while true {
         let lr = schedule.rate(at: it)
@@ -131,7 +126,7 @@ do {
         b = batch(train)
         _ = clipGradients(model.parameters, maxNorm: o.clip)
         opt.step(learningRate: lr)
-        let t1 = now()
+        let t1 = MonotonicClock.seconds()
         print("iter \(it): loss \(format4(Double(loss))), time \(format2((t1 - t0) * 1000))ms")
         t0 = t1
         it += 1
