@@ -23,10 +23,7 @@ final class AtomicDirectory {
             throw CheckpointError(.io, file: path, "the output path is a file", hint: "give a directory path for --to hf")
         }
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
-        let slash = trimmed.lastIndex(of: "/")
-        let dir = slash.map { String(trimmed[...$0]) } ?? ""
-        let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
-        var template = Array("\(dir).\(name).tmp-XXXXXX".utf8CString)
+        var template = Array(TemporaryFiles.template(beside: trimmed).utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw CheckpointError(.io, file: path, "cannot create a temporary directory beside it: \(String(cString: strerror(errno)))",
                                   hint: "check that the parent directory exists and is writable")
@@ -59,7 +56,7 @@ final class AtomicDirectory {
 extension AtomicFile {
     /// An atomic file whose failures are `CheckpointError(.io)` naming the file.
     static func checkpoint(path: String) throws -> AtomicFile {
-        try AtomicFile(path: path) { message, hint in
+        try AtomicFile(path: path) { message, hint, _ in
             // The message starts with the path; CheckpointError prints the file itself.
             let text = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
             return CheckpointError(.io, file: path, text, hint: hint)

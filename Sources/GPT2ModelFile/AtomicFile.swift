@@ -6,11 +6,11 @@ import Glibc
 /// dropped uncommitted, and on SIGINT/SIGTERM/SIGHUP) and renamed into place by `commit()`
 /// after an fsync, so a reader of `path` sees the old file or the new one, never half of one.
 /// Buffered. The package's one writer of whole files other than the model file (exports,
-/// resume state, loss curves); each caller's module turns a failure into its own typed error
-/// with `failure` (message, hint).
+/// resume state, loss curves, `tokenize -o`); each caller's module turns a failure into its own
+/// typed error with `failure` (message, hint, the C library's errno).
 package final class AtomicFile {
-    /// Turns a failure's message and hint into the caller's own error type.
-    package typealias Failure = @Sendable (_ message: String, _ hint: String) -> any Error
+    /// Turns a failure's message, hint and errno into the caller's own error type.
+    package typealias Failure = @Sendable (_ message: String, _ hint: String, _ errno: Int32) -> any Error
     /// The final path (the temporary file is renamed to it by `commit()`).
     package let path: String
     private let fd: Int32
@@ -30,7 +30,7 @@ package final class AtomicFile {
             (fd, tempPath) = try TemporaryFiles.create(beside: path)
         } catch {
             throw failure("\(path): cannot create a temporary file beside it: \(String(cString: strerror(error.errno)))",
-                          "check that the directory exists and is writable")
+                          "check that the directory exists and is writable", error.errno)
         }
         buffer.reserveCapacity(Self.flushBytes)
     }
@@ -80,7 +80,8 @@ package final class AtomicFile {
     }
 
     private func ioError(_ what: String) -> any Error {
-        failure("\(path): \(what) failed: \(String(cString: strerror(errno)))",
-                "check free disk space and permissions of the output directory")
+        let code = errno
+        return failure("\(path): \(what) failed: \(String(cString: strerror(code)))",
+                       "check free disk space and permissions of the output directory", code)
     }
 }

@@ -43,19 +43,12 @@ public final class ModelFileWriter {
         }
         self.path = path
         self.alignment = alignment
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[...$0]) } ?? ""
-        let baseName = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(dir).\(baseName).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw ModelFileError(.io, file: path, found: String(cString: strerror(errno)),
+        do {
+            (fd, temporaryPath) = try TemporaryFiles.create(beside: path)
+        } catch {
+            throw ModelFileError(.io, file: path, found: String(cString: strerror(error.errno)),
                                  hint: "cannot create a temporary file in the output directory; check it exists and is writable")
         }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        self.fd = fd
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        TemporaryFiles.register(temporaryPath)
         fchmod(fd, 0o644)
         out = StagedFileOutput(fd: fd, path: path)
         let meta = metadata?.json.serialized()

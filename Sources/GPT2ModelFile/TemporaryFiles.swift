@@ -51,16 +51,23 @@ public enum TemporaryFiles {
     /// registered for the signal cleanup. The caller renames it into place, then calls
     /// `unregister`; or unlinks it, then calls `unregister`.
     public static func create(beside path: String) throws(CreateFailure) -> (fd: Int32, path: String) {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[...$0]) } ?? ""
-        let baseName = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(dir).\(baseName).tmp-XXXXXX".utf8CString)
+        var template = Array(self.template(beside: path).utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw CreateFailure(errno: errno) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let made = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         register(made)
         return (fd, made)
+    }
+
+    /// `DIR/.NAME.tmp-XXXXXX` for `DIR/NAME`: hidden, and beside the final path so that the
+    /// rename into place stays within one file system (`create`'s template, and `mkdtemp`'s for
+    /// a directory written whole).
+    package static func template(beside path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let baseName = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(dir).\(baseName).tmp-XXXXXX"
     }
 
     /// Adds `path` to the files removed on a signal.
