@@ -74,11 +74,11 @@ public enum GGUFExport {
             throw CheckpointError(.unsupported, file: c.sourceFiles.first ?? path, why, hint: hint)
         }
         let config = c.config, vocabulary = c.vocabulary!
-        var header: [UInt8] = []
+        var header = ByteWriter()
         var kvCount = 0
         func kv(_ key: String, _ value: GGUFValue) {
             GGUFValue.encode(string: key, into: &header)
-            withUnsafeBytes(of: value.type.rawValue.littleEndian) { header += $0 }
+            header.integer(value.type.rawValue)
             value.encode(into: &header)
             kvCount += 1
         }
@@ -100,24 +100,26 @@ public enum GGUFExport {
             let type = target(name: t.name, shape: t.shape, source: t.type, requested: dtype)
             return (GGUFTensorNames.gguf(t.name)!, t, type, type.byteCount(elements: TensorData.elementCount(t.shape)!)!)
         }
-        var infos: [UInt8] = []
+        var infos = ByteWriter()
         var offset = 0
         for p in plan {
             GGUFValue.encode(string: p.gguf, into: &infos)
-            withUnsafeBytes(of: UInt32(p.info.shape.count).littleEndian) { infos += $0 }
-            for d in p.info.shape.reversed() { withUnsafeBytes(of: UInt64(d).littleEndian) { infos += $0 } }
-            withUnsafeBytes(of: GGMLType.ggmlType(p.type).littleEndian) { infos += $0 }
-            withUnsafeBytes(of: UInt64(offset).littleEndian) { infos += $0 }
+            infos.u32(UInt32(p.info.shape.count))
+            for d in p.info.shape.reversed() { infos.u64(UInt64(d)) }
+            infos.u32(GGMLType.ggmlType(p.type))
+            infos.u64(UInt64(offset))
             offset += (p.bytes + alignment - 1) / alignment * alignment
         }
 
         let out = try AtomicFile.checkpoint(path: path)
-        var prefix: [UInt8] = GGUFFile.magic
-        for v in [UInt32(3)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }
-        for v in [UInt64(plan.count), UInt64(kvCount)] { withUnsafeBytes(of: v.littleEndian) { prefix += $0 } }
-        try out.write(prefix)
-        try out.write(header)
-        try out.write(infos)
+        var prefix = ByteWriter()
+        prefix.raw(GGUFFile.magic)
+        prefix.u32(3)   // GGUF version
+        prefix.u64(UInt64(plan.count))
+        prefix.u64(UInt64(kvCount))
+        try out.write(prefix.bytes)
+        try out.write(header.bytes)
+        try out.write(infos.bytes)
         try out.pad(to: alignment)
         for p in plan {
             let t = ConverterDType.convert(try c.load(p.info.name, threads: threads), to: p.type, threads: threads)

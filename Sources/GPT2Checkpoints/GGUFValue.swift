@@ -1,4 +1,5 @@
 import GPT2ModelFile
+import GPT2Support
 
 /// A GGUF metadata value (gguf.h `enum gguf_type`): every scalar type, strings and arrays
 /// (of any type, arrays included). Integers keep their width so `inspect` and a round trip
@@ -146,30 +147,30 @@ enum GGMLType {
 
 extension GGUFValue {
     /// The value's bytes as GGUF stores them (after its u32 type), little-endian.
-    func encode(into out: inout [UInt8]) {
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    func encode(into out: inout ByteWriter) {
         switch self {
-        case .u8(let v): put(v)
-        case .i8(let v): put(v)
-        case .u16(let v): put(v)
-        case .i16(let v): put(v)
-        case .u32(let v): put(v)
-        case .i32(let v): put(v)
-        case .f32(let v): put(v.bitPattern)
-        case .bool(let b): put(UInt8(b ? 1 : 0))
+        case .u8(let v): out.integer(v)
+        case .i8(let v): out.integer(v)
+        case .u16(let v): out.integer(v)
+        case .i16(let v): out.integer(v)
+        case .u32(let v): out.integer(v)
+        case .i32(let v): out.integer(v)
+        case .f32(let v): out.f32(v)
+        case .bool(let b): out.u8(b ? 1 : 0)
         case .string(let s): GGUFValue.encode(string: s, into: &out)
         case .array(let t, let a):
-            put(t.rawValue)
-            put(UInt64(a.count))
+            out.integer(t.rawValue)
+            out.u64(UInt64(a.count))
             for v in a { v.encode(into: &out) }
-        case .u64(let v): put(v)
-        case .i64(let v): put(v)
-        case .f64(let v): put(v.bitPattern)
+        case .u64(let v): out.integer(v)
+        case .i64(let v): out.integer(v)
+        case .f64(let v): out.f64(v)
         }
     }
 
-    static func encode(string s: String, into out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt64(s.utf8.count).littleEndian) { out += $0 }
-        out += s.utf8
+    /// A GGUF string: its u64 byte count, then its UTF-8 bytes.
+    static func encode(string s: String, into out: inout ByteWriter) {
+        out.u64(UInt64(s.utf8.count))
+        out.raw(s.utf8)
     }
 }

@@ -65,7 +65,9 @@ public enum HFExport {
         var header = JSON.object(entries).serialized()
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
         let st = try dir.file("model.safetensors")
-        try st.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) })
+        var length = ByteWriter()
+        length.u64(UInt64(header.count))
+        try st.write(length.bytes)
         try st.write(header)
         for p in plan {
             let t = ConverterDType.convert(try c.load(p.info.name, threads: threads), to: type, threads: threads)
@@ -90,7 +92,7 @@ public enum HFExport {
             "n_embd": .number(Double(config.nEmbd)), "n_layer": .number(Double(config.nLayer)),
             "n_head": .number(Double(config.nHead)), "n_inner": .null, "vocab_size": .number(Double(config.vocabSize)),
             // The shortest decimal of the Float, so 1e-5 reads back as the same Float.
-            "layer_norm_epsilon": .number(Double("\(config.layerNormEpsilon)")!),
+            "layer_norm_epsilon": .number(config.layerNormEpsilon),
             "tie_word_embeddings": .bool(config.tiedHead),
             "scale_attn_weights": .bool(true), "scale_attn_by_inverse_layer_idx": .bool(false),
             "reorder_and_upcast_attn": .bool(false),

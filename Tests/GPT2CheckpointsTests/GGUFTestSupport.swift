@@ -1,6 +1,7 @@
 import Foundation
 @testable import GPT2Checkpoints
 import GPT2ModelFile
+import GPT2Support
 
 /// GGUF fixtures (Tools/make-fixtures-gguf: gguf-py and llama-quantize) and a byte-level
 /// builder for hostile variants of them.
@@ -92,8 +93,9 @@ struct GGUFBuilder {
     }
 
     func bytes() -> [UInt8] {
-        var out = magic
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        var out = ByteWriter()
+        out.raw(magic)
+        func put<T: FixedWidthInteger>(_ v: T) { out.integer(v) }
         put(version)
         put(tensorCount ?? UInt64(tensors.count))
         put(kvCount ?? UInt64(kvs.count))
@@ -109,8 +111,8 @@ struct GGUFBuilder {
             put(t.type)
             put(t.offset)
         }
-        out += [UInt8](repeating: 0, count: (alignment - out.count % alignment) % alignment)
-        return out + data
+        out.raw(repeatElement(0, count: (alignment - out.bytes.count % alignment) % alignment))
+        return out.bytes + data
     }
 
     /// Writes the bytes to `dir/name` and returns the path.
