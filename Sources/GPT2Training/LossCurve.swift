@@ -2,7 +2,7 @@ import GPT2ModelFile
 
 /// One evaluation (nanoGPT's `estimate_loss`): the mean loss over `eval_iters` batches of each
 /// split at `step` optimiser steps.
-public struct EvalRecord: Codable, Sendable, Equatable {
+public struct EvalRecord: Sendable, Equatable {
     /// Optimiser steps done when the losses were estimated.
     public var step: Int
     /// Mean loss over the evaluation batches of the training split.

@@ -1,4 +1,3 @@
-import Foundation
 import GPT2ModelFile
 import GPT2Support
 
@@ -8,12 +7,12 @@ import GPT2Support
 /// the best validation loss and the loss history.
 ///
 /// File layout (little-endian): "G2KRSM01", UInt64 length of a JSON header, the header
-/// (`Header`, Codable), zero padding to a multiple of 4, then per parameter in the header's
-/// order its values, first moments and second moments as f32, then the CRC-32C of every byte
-/// before it (UInt32).
+/// (`Header.json`: keys named as the properties, sorted), zero padding to a multiple of 4, then
+/// per parameter in the header's order its values, first moments and second moments as f32,
+/// then the CRC-32C of every byte before it (UInt32).
 public struct ResumeState {
     /// The JSON header of a resume file: the run's options and counters and the parameter list.
-    public struct Header: Codable, Sendable, Equatable {
+    public struct Header: Sendable, Equatable {
         /// The options of the run (a resumed run must not change the model's shape).
         public var options: TrainingOptions
         /// "gpt2" or "bigram".
@@ -43,7 +42,7 @@ public struct ResumeState {
     }
 
     /// One stored parameter: its name and float count.
-    public struct Entry: Codable, Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
         /// Canonical tensor name.
         public var name: String
         /// Number of floats (values, then as many of each moment).
@@ -57,24 +56,24 @@ public struct ResumeState {
 
     /// Writes the state of `model` and `optimizer` atomically to `path`.
     static func write(_ header: Header, model: TrainableModel, optimizer: AdamW, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]   // the same state gives the same bytes
-        let json = try encoder.encode(header)
+        let json = header.json.serialized()   // sorted keys: the same state gives the same bytes
         let out = try AtomicFile.training(path: path)
         var crc = CRC32C()
         func put(_ b: UnsafeRawBufferPointer) throws { crc.update(b); try out.write(b) }
-        var head = magic
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { head += $0 }
-        head += json
-        head += [UInt8](repeating: 0, count: (4 - head.count % 4) % 4)
-        try head.withUnsafeBytes { try put($0) }
+        var head = ByteWriter()
+        head.raw(magic)
+        head.u64(UInt64(json.count))
+        head.raw(json)
+        head.raw(repeatElement(0, count: (4 - head.bytes.count % 4) % 4))
+        try head.bytes.withUnsafeBytes { try put($0) }
         for (i, p) in model.parameters.enumerated() {
             try put(UnsafeRawBufferPointer(start: p.values, count: p.count * 4))
             try put(UnsafeRawBufferPointer(optimizer.firstMoments[i]))
             try put(UnsafeRawBufferPointer(optimizer.secondMoments[i]))
         }
-        var c = crc.value.littleEndian
-        try withUnsafeBytes(of: &c) { try out.write($0) }
+        var tail = ByteWriter()
+        tail.u32(crc.value)
+        try out.write(tail.bytes)
         try out.commit()
     }
 
@@ -93,23 +92,36 @@ public struct ResumeState {
                                 hint: "--resume continues the run whose -o FILE wrote FILE.resume; train without --resume first")
         }
         let (h, offset): (Header, Int) = try file.withUnsafeBytes { b in
-            guard b.count >= 20, Array(b[0..<8]) == ResumeState.magic else { throw bad("not a resume state (no G2KRSM01 magic)") }
-            var len: UInt64 = 0
-            withUnsafeMutableBytes(of: &len) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[8..<16])) }
-            let n = Int(UInt64(littleEndian: len))
-            guard n > 0, n <= b.count - 20 else { throw bad("header length \(n) does not fit in \(b.count) bytes") }
-            let stored = b.loadUnaligned(fromByteOffset: b.count - 4, as: UInt32.self)
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) == UInt32(littleEndian: stored) else {
+            guard b.count >= 20 else { throw bad("not a resume state (no G2KRSM01 magic)") }
+            var r = ByteReader(b, file: path)
+            let magic: [UInt8], length: UInt64, stored: UInt32
+            do {   // within the 20 bytes just checked (ByteReader bounds every read anyway)
+                magic = try r.bytes(8, "magic")
+                length = try r.u64("header length")
+                try r.seek(to: b.count - 4)
+                stored = try r.u32("checksum")
+            } catch let e as ByteReadError { throw bad(e.message) }
+            guard magic == ResumeState.magic else { throw bad("not a resume state (no G2KRSM01 magic)") }
+            guard length > 0, length <= UInt64(b.count - 20) else { throw bad("header length \(length) does not fit in \(b.count) bytes") }
+            let n = Int(length)
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) == stored else {
                 throw bad("checksum mismatch (truncated or damaged)")
             }
             let header: Header
-            do { header = try JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + n)])) } catch {
-                throw bad("unreadable header: \(error)")
-            }
+            do { header = try Header(json: JSON.parse(UnsafeRawBufferPointer(rebasing: b[16..<(16 + n)]))) }
+            catch let e as JSONError { throw bad("unreadable header: JSON \(e.kind) at byte \(16 + e.offset)") }
+            catch { throw bad("unreadable header: \(error)") }
             let start = (16 + n + 3) / 4 * 4
-            let floats = header.parameters.reduce(0) { $0 + $1.count } * 3
-            guard floats >= 0, start + floats * 4 + 4 == b.count else {
-                throw bad("\(b.count) bytes, expected \(start + floats * 4 + 4) for \(header.parameters.count) tensors")
+            // Counts come from the file: summed with overflow checks before any size is computed.
+            var count = 0, valid = true
+            for p in header.parameters {
+                let (sum, overflow) = count.addingReportingOverflow(p.count)
+                valid = valid && !overflow && p.count >= 0
+                count = sum
+            }
+            guard valid, count <= (b.count - start - 4) / 12, start + count * 12 + 4 == b.count else {
+                let expected = valid && count <= Int.max / 24 ? "\(start + count * 12 + 4)" : "more than fits in memory"
+                throw bad("\(b.count) bytes, expected \(expected) for \(header.parameters.count) tensors")
             }
             return (header, start)
         }
@@ -138,5 +150,47 @@ public struct ResumeState {
             }
         }
         optimizer.steps = header.optimizerSteps
+    }
+}
+
+extension ResumeState.Header {
+    /// The header as the resume file stores it (keys named as the properties; an absent
+    /// optional left out).
+    var json: JSON {
+        var w = TrainingJSON.Writer(.property)
+        w.set("options", options.json(.property))
+        w.set("architecture", .string(architecture))
+        w.set("config", config.trainingJSON())
+        w.set("tokenizer", .string(tokenizer))
+        w.set("vocabularySize", .number(vocabularySize))
+        w.set("step", .number(step))
+        w.set("samplerDrawn", .number(samplerDrawn))
+        w.set("dropoutState", .number(dropoutState))
+        w.set("optimizerSteps", .number(optimizerSteps))
+        w.set("bestValidationLoss", bestValidationLoss.map { .number($0) })
+        w.set("history", .array(history.map { $0.json(.property) }))
+        w.set("parameters", .array(parameters.map { .object(["name": .string($0.name), "count": .number($0.count)]) }))
+        w.set("initFrom", initFrom.map { .string($0) })
+        return w.json
+    }
+
+    /// Reads `json`'s form; throws `TrainingJSON.Invalid` naming a missing or mistyped key.
+    init(json: JSON) throws(TrainingJSON.Invalid) {
+        let r = try TrainingJSON.Reader(json, keys: .property, path: "")
+        options = try TrainingOptions(r.object("options"))
+        architecture = try r.string("architecture")
+        config = try GPT2Config(training: r.object("config"))
+        tokenizer = try r.string("tokenizer")
+        vocabularySize = try r.int("vocabularySize")
+        step = try r.int("step")
+        samplerDrawn = try r.uint64("samplerDrawn")
+        dropoutState = try r.uint64("dropoutState")
+        optimizerSteps = try r.int("optimizerSteps")
+        bestValidationLoss = r.optional("bestValidationLoss") == nil ? nil : try r.float("bestValidationLoss")
+        history = try r.objects("history").map { (e) throws(TrainingJSON.Invalid) in try EvalRecord(e) }
+        parameters = try r.objects("parameters").map { (e) throws(TrainingJSON.Invalid) in
+            ResumeState.Entry(name: try e.string("name"), count: try e.int("count"))
+        }
+        initFrom = r.optional("initFrom") == nil ? nil : try r.string("initFrom")
     }
 }

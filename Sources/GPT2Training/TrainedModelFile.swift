@@ -1,4 +1,3 @@
-import Foundation
 import GPT2ModelFile
 import GPT2Support
 import GPT2Tokenizer
@@ -28,22 +27,17 @@ public enum TrainedModelFile {
         try writer.finish()
     }
 
-    /// The "training" metadata object: options, step, tokenizer, data and evaluations.
+    /// The "training" metadata object: options, step, tokenizer, data, evaluations and the
+    /// `--init-from` model if any, keys in snake case (`learning_rate`, `train_loss`).
     public static func trainingMetadata(options: TrainingOptions, step: Int, tokenizer: String, data: String,
                                         history: [EvalRecord], initFrom: String?) throws -> JSON {
-        struct Doc: Encodable {
-            var options: TrainingOptions
-            var step: Int
-            var tokenizer: String
-            var data: String
-            var initFrom: String?
-            var evaluations: [EvalRecord]
-        }
-        let enc = JSONEncoder()
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        enc.outputFormatting = [.sortedKeys]
-        let bytes = try enc.encode(Doc(options: options, step: step, tokenizer: tokenizer, data: data, initFrom: initFrom,
-                                       evaluations: history))
-        return try JSON.parse([UInt8](bytes), options: JSONParseOptions(strict: true))
+        var w = TrainingJSON.Writer(.snake)
+        w.set("options", options.json(.snake))
+        w.set("step", .number(step))
+        w.set("tokenizer", .string(tokenizer))
+        w.set("data", .string(data))
+        w.set("initFrom", initFrom.map { .string($0) })
+        w.set("evaluations", .array(history.map { $0.json(.snake) }))
+        return w.json
     }
 }

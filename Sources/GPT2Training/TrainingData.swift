@@ -7,7 +7,7 @@ import GPT2Tokenizer
 /// `train.bin` / `val.bin` (little-endian uint16) from a directory.
 public struct TrainingData: Sendable {
     /// How text becomes ids: GPT-2's BPE or one id per character.
-    public enum TokenizerKind: String, Sendable, CaseIterable, Codable {
+    public enum TokenizerKind: String, Sendable, CaseIterable {
         /// GPT-2 byte-level BPE (tiktoken's `encode_ordinary`), vocabulary 50257.
         case gpt2
         /// shakespeare_char's `prepare.py`: the sorted set of the text's characters.

@@ -4,10 +4,10 @@
 /// keeping that config's lr 1e-3, min lr 1e-4, β2 0.99, warmup 100, eval_interval 250 and
 /// log_interval 10, and train.py's bias False, weight decay 0.1, β1 0.9, grad clip 1.0.
 ///
-/// Codable: the resume state and the model file's metadata carry it.
-public struct TrainingOptions: Sendable, Equatable, Codable {
+/// The resume state and the model file's metadata carry it (`json(_:)`, TrainingJSON.swift).
+public struct TrainingOptions: Sendable, Equatable {
     /// Which model `gpt2kit train` trains.
-    public enum ModelKind: String, Sendable, Codable, CaseIterable {
+    public enum ModelKind: String, Sendable, CaseIterable {
         case gpt
         case bigram
     }
