@@ -103,10 +103,33 @@ enum Output {
         }
     }
 
-    /// One-line JSON with sorted keys.
+    /// One-line JSON with sorted keys (GPT2Support's `JSON`: compact, a whole number without
+    /// ".0", slashes unescaped, the form JSONSerialization gave these lines with `.sortedKeys,
+    /// .withoutEscapingSlashes`).
     static func json(_ object: [String: Any]) throws -> String {
-        let d = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: d, as: UTF8.self)
+        String(decoding: try jsonValue(object).serialized(), as: UTF8.self)
+    }
+
+    /// The report's values (strings, numbers, booleans, arrays and objects of them) as `JSON`.
+    private static func jsonValue(_ v: Any) throws -> JSON {
+        switch v {
+        case let j as JSON: return j
+        case let s as String: return .string(s)
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .number(i)
+        case let u as UInt64: return .number(u)
+        case let d as Double: return .number(d)
+        case let f as Float: return .number(f)
+        case let a as [Any]: return .array(try a.map(jsonValue))
+        case let o as [String: Any]: return .object(try o.mapValues(jsonValue))
+        default: throw UnsupportedJSONValue(type: "\(type(of: v))")
+        }
+    }
+
+    /// A report value of a type `json` does not write (a programming error, not user input).
+    struct UnsupportedJSONValue: Error, CustomStringConvertible {
+        let type: String
+        var description: String { "internal error: cannot write a \(type) as JSON" }
     }
 
     /// Rounds for display/JSON (3 decimals).
