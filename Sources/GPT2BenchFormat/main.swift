@@ -37,9 +37,9 @@ guard dtype == "f32" || dtype == "bf16" else { fail("--dtype f32|bf16") }
 
 // safetensors: u64 header length, JSON {name: {dtype, shape, data_offsets}}, data.
 let file = readAll(path)
-guard file.count >= 8 else { fail("short file") }
-let hlen = file.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-guard hlen > 0, 8 + hlen <= file.count, let header = try? JSON.parse(Array(file[8..<(8 + hlen)])),
+var reader = ByteReader(bytes: file, file: path) { $0 }
+guard let hlen = try? reader.u64AsInt("header length") else { fail("short file or header length above Int.max") }
+guard hlen > 0, hlen <= file.count - 8, let header = try? JSON.parse(Array(file[8..<(8 + hlen)])),
       let entries = header.dictionaryValue else { fail("bad safetensors header") }
 var tensors: [TensorData] = []
 for name in entries.keys.sorted() where name != "__metadata__" {
