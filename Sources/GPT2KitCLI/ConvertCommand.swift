@@ -67,7 +67,7 @@ struct ConvertCommand: ParsableCommand {
         if dryRun && verify {
             throw ValidationError("--verify compares the written file with the source, and --dry-run writes nothing: use one or the other")
         }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        try ThreadCount.validate(threads)
         if ExportFormat.resolve(to, output: output) != .gpt2kit {
             if compress { throw ValidationError("--compress applies to GPT2Kit model files only") }
             if dryRun { throw ValidationError("--dry-run plans GPT2Kit model files only") }

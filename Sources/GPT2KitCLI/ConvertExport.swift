@@ -3,7 +3,7 @@ import GPT2Checkpoints
 import GPT2ModelFile
 
 /// What `convert` writes: a GPT2Kit model file, a llama.cpp GGUF or a Hugging Face directory.
-enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
+enum ExportFormat: String, CaseInsensitiveArgument {
     case gpt2kit, gguf, hf
 
     /// `--to`, or else the output's extension (`.gguf`).

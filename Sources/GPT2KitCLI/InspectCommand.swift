@@ -29,13 +29,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Check every tensor's checksum (reads all the data).")
     var verify = false
 
+    @Option(name: [.customShort("t"), .long], help: "Cores for --verify of a model file (1 to 64; default: 2, or 1 on a one-core machine).")
+    var threads: Int = ThreadCount.defaultCount
+
+    func validate() throws { try ThreadCount.validate(threads) }
+
     func run() throws {
         if ModelFile.hasMagic(path: path) { try inspectModelFile() } else { try inspectCheckpoint() }
     }
 
     private func inspectModelFile() throws {
         let f = try ModelFile(path: path)
-        if verify { try f.verifyAll() }
+        if verify { try f.verifyAll(threads: threads) }
         let rows = f.tensors.map { t in
             Row(name: t.name, dtype: t.type.rawValue, shape: t.shape, codec: t.codec.rawValue, offset: t.offset,
                 stored: t.storedSize, raw: t.rawSize, extra: ("crc32c", .string(hex8(t.checksum))))
