@@ -90,6 +90,7 @@ struct ConvertCommand: ParsableCommand {
         // threads no longer allocate per chunk.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 64 << 20)
+        try ExportFormat.resolve(to, output: output).checkExportable(source)
         var checkpoint = try CheckpointLoader.open(source, vocabularyPath: vocab)
         if vocab == nil, checkpoint.layout == .nanoGPT, checkpoint.vocabulary != nil,
            !checkpoint.sourceFiles.contains(where: { $0.hasSuffix("/meta.pkl") || $0 == "meta.pkl" }),
