@@ -4,11 +4,12 @@ import GPT2ModelFile
 import GPT2Support
 import GPT2Tokenizer
 
-/// `gpt2kit inspect PATH`: metadata and tensor table of a model file or of any source checkpoint.
+/// `gpt2kit inspect PATH`: metadata and tensor table of a model file or of any source checkpoint
+/// (GGUF included).
 /// Reads headers only; `--verify` reads every tensor to check its checksum.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show a checkpoint's or model file's metadata and tensors.",
+        commandName: "inspect", abstract: "Show the metadata and tensors of a model file, checkpoint or GGUF.",
         discussion: """
         --json prints one object with a stable schema: kind ("model_file" or "checkpoint"), path, \
         layout, format_version, config (the gpt2 keys of FORMAT.md), tokenizer (kind, tokens, \
