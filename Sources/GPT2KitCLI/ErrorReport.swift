@@ -34,9 +34,9 @@ struct ErrorReport: Error, CustomStringConvertible {
             case .map: return "the file could not be mapped into memory; check free memory and the file system"
             }
         case let e as CheckpointError where e.kind == .io:
-            return pathHint(e.file, errno: FileManager.default.fileExists(atPath: e.file) ? EACCES : ENOENT)
-        case let e as CheckpointError:
-            return "`gpt2kit inspect \(e.file)` shows what GPT2Kit reads in it"
+            return pathHint(e.file, errno: FileManager.default.fileExists(atPath: e.file) ? 0 : ENOENT)
+        case is CheckpointError:
+            return "the file is damaged, cut short or not in a layout GPT2Kit reads (`gpt2kit convert --help` lists them)"
         default:
             return "`gpt2kit \(command) --help` describes the inputs and options"
         }
