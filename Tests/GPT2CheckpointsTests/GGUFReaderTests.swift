@@ -56,14 +56,14 @@ import GPT2Tokenizer
 
     /// The shared tiny GPT-2 (full GPT-2 vocabulary) through Tools/make-gguf: same tensors and
     /// the same 50,257-token tokenizer as the safetensors original.
-    @Test(.enabled(if: TestPaths.tiny != nil && GGUFFixtures.python != nil && GGUFFixtures.hasBenchVenv,
-                   "needs ../shared/checkpoints/tiny and the bench venv with gguf (Tools/bench-venv)"))
+    @Test(.enabled(if: TestPaths.tiny != nil && GGUFFixtures.python != nil,
+                   "needs ../shared/checkpoints/tiny and the project venv with gguf (Tools/bench-venv)"))
     func sharedTinyThroughMakeGGUF() throws {
         let dir = try TestPaths.tempDir()
         defer { TestPaths.cleanup(dir) }
         let out = dir + "/tiny.gguf"
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestPaths.packageRoot + "/.build/bench/venv/bin/python")
+        p.executableURL = URL(fileURLWithPath: try #require(GGUFFixtures.python))
         p.arguments = [TestPaths.packageRoot + "/Tools/make-gguf", TestPaths.tiny! + "/hf-safetensors", out, "--dtype", "f32"]
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -93,11 +93,5 @@ import GPT2Tokenizer
         #expect(try v.mergeList().map { ByteLevelAlphabet.text($0.left) + " " + ByteLevelAlphabet.text($0.right) } == lines)
         let chars = Vocabulary(kind: .characters, tokens: [[97], [98]])
         #expect(throws: TokenizerError.self) { try chars.mergeList() }
-    }
-}
-
-extension GGUFFixtures {
-    static var hasBenchVenv: Bool {
-        FileManager.default.isExecutableFile(atPath: TestPaths.packageRoot + "/.build/bench/venv/bin/python")
     }
 }

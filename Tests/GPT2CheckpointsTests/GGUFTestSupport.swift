@@ -33,9 +33,9 @@ enum GGUFFixtures {
         try JSONDecoder().decode([String: Described].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
     }
 
-    /// Python with gguf-py: the test venv (Tools/setup --test) or the bench venv.
+    /// Python with gguf-py: the project venv (Tools/setup --test, Tools/bench-venv).
     static let python: String? = {
-        for p in [TestPaths.packageRoot + "/.build/venv/bin/python", TestPaths.packageRoot + "/.build/bench/venv/bin/python"]
+        for p in [TestPaths.packageRoot + "/.build/venv/bin/python"]
         where FileManager.default.isExecutableFile(atPath: p) {
             let proc = Process()
             proc.executableURL = URL(fileURLWithPath: p)

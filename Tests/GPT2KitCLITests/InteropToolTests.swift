@@ -20,10 +20,9 @@ import GPT2Tokenizer
         ?? root + "/.build/bench/llama.cpp/build/bin"
     static var hasLlama: Bool { FileManager.default.isExecutableFile(atPath: llamaBin + "/llama-completion") }
     static let torchPython: String? = {
-        for p in [root + "/.build/bench/venv/bin/python", "/work/main/.build/bench/venv/bin/python"] {
-            if FileManager.default.isExecutableFile(atPath: p), (try? exec(p, ["-c", "import torch, transformers"]))?.status == 0 { return p }
-        }
-        return nil
+        let p = root + "/.build/venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: p) else { return nil }
+        return (try? exec(p, ["-c", "import torch, transformers"]))?.status == 0 ? p : nil
     }()
     static let sharedTiny: String? = {
         for s in [root + "/../shared", root + "/../../shared"] where FileManager.default.fileExists(atPath: s + "/checkpoints/tiny/reference.json") {
@@ -129,7 +128,7 @@ import GPT2Tokenizer
     print(json.dumps({"ids": ids, "logits": logits.tolist(), "dtype": str(next(m.parameters()).dtype)}))
     """
 
-    @Test(.enabled(if: torchPython != nil, "needs torch + transformers in .build/bench/venv (Tools/bench-venv)"))
+    @Test(.enabled(if: torchPython != nil, "needs torch + transformers in the project venv (Tools/bench-venv transformers)"))
     func transformersLoadsOurHFExport() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

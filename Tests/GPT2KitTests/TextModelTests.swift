@@ -121,9 +121,18 @@ import GPT2ModelFile
     }
 
     /// A checkpoint that is not a model file loads through the checkpoint readers.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/work/shared/checkpoints/tiny"), "needs ../shared tiny checkpoints"))
+    /// ../shared/checkpoints/tiny beside the package (or one level further up, from a git
+    /// worktree), found from this file's path.
+    static let sharedTiny: String? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        return [root + "/../shared", root + "/../../shared"].map { $0 + "/checkpoints/tiny" }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }()
+
+    @Test(.enabled(if: sharedTiny != nil, "needs ../shared/checkpoints/tiny"))
     func loadsACheckpointDirectory() throws {
-        let dir = "/work/shared/checkpoints/tiny"
+        let dir = try #require(Self.sharedTiny)
         let sub = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
             .first { FileManager.default.fileExists(atPath: dir + "/" + $0 + "/model.safetensors") }
         let path = dir + "/" + (try #require(sub))

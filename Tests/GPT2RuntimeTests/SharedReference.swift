@@ -4,7 +4,7 @@ import GPT2ModelFile
 /// `../shared/checkpoints/tiny/reference.json`: what nanoGPT (erf GELU, set `nanogpt`) and
 /// transformers (tanh GELU, set `gpt2`) compute on the shared tiny GPT-2. nil when the shared
 /// data is absent (tests then skip). Looked up beside the package root, and one level further
-/// up for a git worktree (`/work/wt/<name>`).
+/// up for a git worktree one level deeper.
 enum SharedReference {
     struct Prompt {
         let text: String
