@@ -8,33 +8,37 @@ import GPT2ModelFile
 import GPT2Support
 import GPT2Tokenizer
 
-/// `gpt2kit convert SRC -o OUT`: any supported checkpoint into one model file.
+/// `gpt2kit convert SRC -o OUT`: any supported checkpoint into one model file, a GGUF or a
+/// Hugging Face directory.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "convert", abstract: "Convert a checkpoint into a GPT2Kit model file.",
+        commandName: "convert",
+        abstract: "Convert a checkpoint into a GPT2Kit model file, a GGUF or a Hugging Face directory.",
         discussion: """
-        --to gguf (or OUT ending in .gguf) writes a GGUF that llama.cpp runs (architecture gpt2, \
-        GPT-2 BPE tokenizers only); --to hf writes a Hugging Face GPT2LMHeadModel directory \
-        (model.safetensors, config.json, tokenizer files; f32, or --dtype f16/bf16). \
         SRC is a file or directory in any supported layout (safetensors, pytorch_model.bin, \
-        nanoGPT ckpt.pt, OpenAI TensorFlow, llm.c), or a GPT2Kit model file to re-encode (e.g. \
-        --dtype q8_0, like llama-quantize). Tensors are streamed one at a time; the output \
-        is written to a temporary file beside OUT and renamed at the end, so a failed or \
+        nanoGPT ckpt.pt, OpenAI TensorFlow, llm.c, llama.cpp GGUF of architecture gpt2), or a \
+        GPT2Kit model file to re-encode (e.g. --dtype q8_0, like llama-quantize). By default OUT \
+        is a GPT2Kit model file; --to gguf (or OUT ending in .gguf) writes a GGUF that llama.cpp \
+        runs (architecture gpt2, GPT-2 BPE tokenizers only); --to hf writes a Hugging Face \
+        GPT2LMHeadModel directory (model.safetensors, config.json, tokenizer files; f32, or \
+        --dtype f16/bf16). GGUF and Hugging Face exports need a GPT-2 model: neither llama.cpp \
+        nor transformers has a bigram architecture. Tensors are streamed one at a time; the \
+        output is written to a temporary file beside OUT and renamed at the end, so a failed or \
         interrupted conversion leaves nothing at OUT.
         Without --dtype every tensor keeps its source type (lossless). With --dtype, matrices take \
         it and vectors (LayerNorm, biases) stay f32; q8_0 needs rows that are a multiple of 32 \
         long, other matrices stay f32.
         --compress stores f32/f16/bf16 tensors with the lossless byteplanes-zstd codec (the ratios \
-        measured on trained weights are in README.md, "Model file speed and size"). It is off by default: raw tensors are used in \
-        place from the mapping (a 124M model loads in milliseconds and its pages stay shared page \
-        cache), while compressed ones are decoded into private memory at every load. Compress for \
-        storage and download, not for speed.
+        measured on trained weights are in docs/BENCHMARKS-format.md). It is off by default: raw \
+        tensors are used in place from the mapping (a 124M model loads in milliseconds and its \
+        pages stay shared page cache), while compressed ones are decoded into private memory at \
+        every load. Compress for storage and download, not for speed.
         """)
 
     @Argument(help: "Checkpoint file or directory, or a GPT2Kit model file to re-encode.")
     var source: String
 
-    @Option(name: .shortAndLong, help: "Model file to write.")
+    @Option(name: .shortAndLong, help: "Model file, GGUF file or (--to hf) directory to write.")
     var output: String?
 
     @Option(help: ArgumentHelp("Tokenizer to embed (any format: tokenizer.json, vocab.json + merges.txt, encoder.json + vocab.bpe, .tiktoken, gpt2_tokenizer.bin, or their directory).",
@@ -67,7 +71,7 @@ struct ConvertCommand: ParsableCommand {
         if dryRun && verify {
             throw ValidationError("--verify compares the written file with the source, and --dry-run writes nothing: use one or the other")
         }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        try ThreadCount.validate(threads)
         if ExportFormat.resolve(to, output: output) != .gpt2kit {
             if compress { throw ValidationError("--compress applies to GPT2Kit model files only") }
             if dryRun { throw ValidationError("--dry-run plans GPT2Kit model files only") }
@@ -90,6 +94,7 @@ struct ConvertCommand: ParsableCommand {
         // threads no longer allocate per chunk.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 64 << 20)
+        try ExportFormat.resolve(to, output: output).checkExportable(source)
         var checkpoint = try CheckpointLoader.open(source, vocabularyPath: vocab)
         if vocab == nil, checkpoint.layout == .nanoGPT, checkpoint.vocabulary != nil,
            !checkpoint.sourceFiles.contains(where: { $0.hasSuffix("/meta.pkl") || $0 == "meta.pkl" }),

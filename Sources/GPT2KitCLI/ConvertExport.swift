@@ -3,13 +3,28 @@ import GPT2Checkpoints
 import GPT2ModelFile
 
 /// What `convert` writes: a GPT2Kit model file, a llama.cpp GGUF or a Hugging Face directory.
-enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
+enum ExportFormat: String, CaseInsensitiveArgument {
     case gpt2kit, gguf, hf
 
     /// `--to`, or else the output's extension (`.gguf`).
     static func resolve(_ to: ExportFormat?, output: String?) -> ExportFormat {
         if let to { return to }
         return output?.lowercased().hasSuffix(".gguf") == true ? .gguf : .gpt2kit
+    }
+
+    /// GGUF and Hugging Face exports are GPT-2 only: a GPT2Kit model file of another
+    /// architecture (bigram) is refused with the reason (the target has no such architecture)
+    /// rather than the re-encoder's "only gpt2 model files convert".
+    func checkExportable(_ source: String) throws {
+        guard self != .gpt2kit, ModelFile.hasMagic(path: source) else { return }
+        let file = try ModelFile(path: source)
+        guard file.config == nil else { return }
+        let arch = file.metadata.architecture
+        let target = self == .gguf ? "llama.cpp has no \(arch) architecture (GGUF export writes architecture gpt2)"
+            : "Hugging Face transformers has no \(arch) architecture (--to hf writes a GPT2LMHeadModel)"
+        throw CheckpointError(.unsupported, file: source, "architecture \"\(arch)\": \(target)",
+                              hint: "--to \(rawValue) needs a GPT-2 model (e.g. `gpt2kit train --model gpt`); "
+                                  + "a \(arch) model file runs in gpt2kit itself (generate, perplexity)")
     }
 }
 

@@ -25,4 +25,16 @@ struct GPT2Kit: ParsableCommand {
             GenerateCommand.self, PerplexityCommand.self,
             TrainCommand.self,
         ])
+
+    /// ArgumentParser's `main()`, except that a command's failure is printed through
+    /// `ErrorReport`, so every error reaches the user with its context and a HINT line.
+    static func main() {
+        var command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: ErrorReport.presentable(error, command: type(of: command).configuration.commandName ?? "gpt2kit"))
+        }
+    }
 }

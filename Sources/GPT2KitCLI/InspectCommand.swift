@@ -4,11 +4,12 @@ import GPT2ModelFile
 import GPT2Support
 import GPT2Tokenizer
 
-/// `gpt2kit inspect PATH`: metadata and tensor table of a model file or of any source checkpoint.
+/// `gpt2kit inspect PATH`: metadata and tensor table of a model file or of any source checkpoint
+/// (GGUF included).
 /// Reads headers only; `--verify` reads every tensor to check its checksum.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show a checkpoint's or model file's metadata and tensors.",
+        commandName: "inspect", abstract: "Show the metadata and tensors of a model file, checkpoint or GGUF.",
         discussion: """
         --json prints one object with a stable schema: kind ("model_file" or "checkpoint"), path, \
         layout, format_version, config (the gpt2 keys of FORMAT.md), tokenizer (kind, tokens, \
@@ -29,13 +30,18 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Check every tensor's checksum (reads all the data).")
     var verify = false
 
+    @Option(name: [.customShort("t"), .long], help: "Cores for --verify of a model file (1 to 64; default: 2, or 1 on a one-core machine).")
+    var threads: Int = ThreadCount.defaultCount
+
+    func validate() throws { try ThreadCount.validate(threads) }
+
     func run() throws {
         if ModelFile.hasMagic(path: path) { try inspectModelFile() } else { try inspectCheckpoint() }
     }
 
     private func inspectModelFile() throws {
         let f = try ModelFile(path: path)
-        if verify { try f.verifyAll() }
+        if verify { try f.verifyAll(threads: threads) }
         let rows = f.tensors.map { t in
             Row(name: t.name, dtype: t.type.rawValue, shape: t.shape, codec: t.codec.rawValue, offset: t.offset,
                 stored: t.storedSize, raw: t.rawSize, extra: ("crc32c", .string(hex8(t.checksum))))

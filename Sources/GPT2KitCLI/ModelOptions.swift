@@ -12,15 +12,15 @@ struct ModelOptions: ParsableArguments {
     @Option(name: [.customShort("m"), .long], help: "Model file (GPT-2 or bigram) written by `gpt2kit convert` or `train`, or any checkpoint `convert` reads.")
     var model: String
 
-    @Option(name: [.customShort("t"), .long], help: "Cores to use (up to 64; default: 2, or 1 on a one-core machine).")
-    var threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(name: [.customShort("t"), .long], help: "Cores to use (1 to 64; default: 2, or 1 on a one-core machine).")
+    var threads: Int = ThreadCount.defaultCount
 
     @Option(name: .customLong("kv-cache"),
             help: "KV cache element type (default: f32 for f32 weights, exact; f16 otherwise, as llama.cpp).")
     var kvCache: KVCacheType?
 
     func validate() throws {
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        try ThreadCount.validate(threads)
     }
 }
 

@@ -53,7 +53,7 @@ struct TokenizeCommand: ParsableCommand {
             throw ValidationError("--format u16 writes binary ids; it does not combine with --count, --tokens or --json")
         }
         if prompt != nil && !files.isEmpty { throw ValidationError("give the text with -p or as files, not both") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        try ThreadCount.validate(threads)
         guard (1...(1 << 30)).contains(chunkSize) else { throw ValidationError("--chunk-size must be in 1...2^30") }
     }
 

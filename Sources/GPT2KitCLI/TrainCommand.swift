@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("log-interval"), help: "Progress line every N steps (default 10).") var logInterval: Int?
 
     @Option(name: [.customShort("t"), .long], help: "Cores to use (1 to 64; default: 2, or 1 on a one-core machine).")
-    var threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    var threads: Int = ThreadCount.defaultCount
 
     @Option(name: .customLong("init-from"), help: "Fine-tune this GPT-2 model file instead of starting from random weights.")
     var initFrom: String?
@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        try ThreadCount.validate(threads)
         if resume {
             let fixed: [(String, Bool)] = [
                 ("--model", model != nil), ("--n-layer", nLayer != nil), ("--n-head", nHead != nil), ("--n-embd", nEmbd != nil),

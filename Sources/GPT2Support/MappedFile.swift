@@ -6,7 +6,7 @@ import Darwin
 
 /// Why a file could not be mapped. Each module turns this into its own typed error at its API
 /// (`CheckpointError`, `ModelFileError`), with its own hint.
-public struct MappedFileError: Error, Sendable, Equatable {
+public struct MappedFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The call that failed.
     public enum Step: Sendable, Equatable {
         case open, stat, notRegularFile, map
@@ -30,6 +30,17 @@ public struct MappedFileError: Error, Sendable, Equatable {
 
     /// `strerror` of `code`.
     public var reason: String { String(cString: strerror(code)) }
+
+    /// The path, the step that failed and why, e.g. "data.txt: cannot open: No such file or
+    /// directory" (callers add what to do about it).
+    public var description: String {
+        switch step {
+        case .open: return "\(path): cannot open: \(reason)"
+        case .stat: return "\(path): cannot stat: \(reason)"
+        case .notRegularFile: return "\(path): not a regular file (a directory or device)"
+        case .map: return "\(path): cannot map \(size) bytes: \(reason)"
+        }
+    }
 }
 
 /// A read-only memory mapping of a whole file: the one owner of a file mapping in the package,

@@ -130,7 +130,7 @@ public struct TrainingData: Sendable {
             let f = try MappedFile(path: path)
             return f.count == 0 ? [] : f.withUnsafeBytes { Array($0) }
         } catch {
-            throw TrainingError(.emptyData, "\(path): cannot read: \(error)", hint: "check the path and its permissions")
+            throw TrainingError(.emptyData, "cannot read the training data: \(error)", hint: "check the path and its permissions")
         }
     }
 }

@@ -39,6 +39,23 @@ import GPT2Tokenizer
         try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     }
 
+    /// GGUF and Hugging Face exports of a bigram model: refused before anything is written,
+    /// saying that the target has no bigram architecture and what it needs instead.
+    @Test(arguments: [(["--to", "gguf"], "llama.cpp has no bigram architecture"),
+                      ([], "llama.cpp has no bigram architecture"),              // -o X.gguf
+                      (["--to", "HF"], "Hugging Face transformers has no bigram architecture")])
+    func exportNeedsAGPT2Model(_ to: [String], _ reason: String) throws {
+        try Self.withBigram { path in
+            let out = RuntimeCommandTests.temporaryPath("bigram-export-\(UUID().uuidString)") + (to.isEmpty ? ".gguf" : "")
+            let r = try RuntimeCommandTests.run(["convert", path, "-o", out] + to)
+            #expect(r.status == 1 && !r.signaled, "\(r.stderr)")
+            #expect(r.stderr.contains(path) && r.stderr.contains(reason), "\(r.stderr)")
+            #expect(r.stderr.contains("HINT: --to \(to.last?.lowercased() ?? "gguf") needs a GPT-2 model"), "\(r.stderr)")
+            #expect(!r.stderr.contains("only gpt2 model files convert"))
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     /// Greedy from "a" is the alphabet cycled, past the 4-token window too (the window slides).
     @Test(arguments: [ElementType.f32, .f16]) func greedyGenerationFollowsTheTable(_ type: ElementType) throws {
         try Self.withBigram(type: type) { path in

@@ -3,6 +3,7 @@ import Testing
 import GPT2ModelFile
 import GPT2Runtime
 import GPT2Tokenizer
+@testable import GPT2KitCLI
 
 /// The conventions every command shares (docs/CLI.md): -t, case-insensitive enum values listed
 /// in --help, tokenize -p and --vocab MODEL, one special-token rule, -n -1, random seeds,
@@ -20,6 +21,88 @@ import GPT2Tokenizer
             #expect(try R.run(["perplexity", "-m", m, "-t", "1"], stdin: "hello").status == 0)
             #expect(try R.run(["tokenize", "--vocab", m, "-t", "1", "-p", "hi"]).stdout == "104 105\n")
             #expect(try R.run(["convert", m, "--dry-run", "-t", "1"]).status == 0)
+            #expect(try R.run(["inspect", m, "--verify", "-t", "1"]).status == 0)
+        }
+    }
+
+    /// `inspect --verify` checks the tensors on -t threads: the same report at 1 and 2, the
+    /// same checksum error for a damaged file, and the range of every other command.
+    @Test func inspectVerifyTakesThreads() throws {
+        try R.withTinyModel { (m: String) throws in
+            let one = try R.run(["inspect", m, "--verify", "--threads", "1"])
+            let two = try R.run(["inspect", m, "--verify", "-t", "2"])
+            #expect(one.status == 0 && one.stdout.contains("verified: every checksum matches"), "\(one.stderr)")
+            #expect(two.stdout == one.stdout, "\(two.stderr)")
+            for bad in ["0", "65"] {
+                let r = try R.run(["inspect", m, "--verify", "-t", bad])
+                #expect(r.status == 64 && r.stderr.contains("--threads must be in 1...64, got \(bad)"), "\(r.stderr)")
+            }
+            // Flip a byte of the last tensor's data: both thread counts report its checksum.
+            var bytes = try #require(FileManager.default.contents(atPath: m))
+            let last = try #require(try ModelFile(path: m).tensors.max { $0.offset < $1.offset })
+            bytes[last.offset] ^= 0x40
+            try bytes.write(to: URL(fileURLWithPath: m))
+            for t in ["1", "2"] {
+                let r = try R.run(["inspect", m, "--verify", "-t", t])
+                #expect(r.status == 1 && r.stderr.contains("checksumMismatch") && r.stderr.contains(last.name)
+                        && r.stderr.contains("HINT:"), "-t \(t): \(r.stderr)")
+            }
+        }
+        let help = try R.run(["inspect", "--help"]).stdout
+        #expect(help.contains("-t, --threads <threads>"))
+    }
+
+    /// `--to GGUF` / `--to HF` write what `--to gguf` / `--to hf` write (case-insensitive, as
+    /// every enum option), and --help lists the values.
+    @Test func exportFormatIsCaseInsensitive() throws {
+        let dir = try InteropToolTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let g = try R.run(["convert", InteropToolTests.source, "-o", dir + "/t.out", "--to", "GGUF"])
+        #expect(g.status == 0, "\(g.stderr)")
+        let magic = FileManager.default.contents(atPath: dir + "/t.out").map { Array($0.prefix(4)) }
+        #expect(magic == Array("GGUF".utf8))
+        let h = try R.run(["convert", InteropToolTests.source, "-o", dir + "/hf", "--to", "Hf"])
+        #expect(h.status == 0, "\(h.stderr)")
+        for f in ["model.safetensors", "config.json"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/hf/" + f), "\(f)")
+        }
+        let bad = try R.run(["convert", InteropToolTests.source, "-o", dir + "/x", "--to", "onnx"])
+        #expect(bad.status == 64 && bad.stderr.contains("'gpt2kit', 'gguf' or 'hf'"), "\(bad.stderr)")
+        let help = try R.run(["convert", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("(values: gpt2kit, gguf, hf)"))
+    }
+
+    /// Every enum option of every command (as --experimental-dump-help lists them: the ones
+    /// with a value list) accepts each value in upper case, and says a value outside the list
+    /// is invalid, so no enum option is left with ArgumentParser's case-sensitive parsing.
+    @Test func everyEnumOptionIgnoresCase() throws {
+        let r = try CLIProcess.run(["--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        let subcommands = try #require((root["command"] as? [String: Any])?["subcommands"] as? [[String: Any]])
+        var checked: [String] = []
+        for sub in subcommands {
+            let command = sub["commandName"] as! String
+            for arg in sub["arguments"] as? [[String: Any]] ?? [] {
+                guard let values = arg["allValues"] as? [String], !values.isEmpty,
+                      let long = (arg["names"] as? [[String: String]])?.first(where: { $0["kind"] == "long" })?["name"] else { continue }
+                func parseError(_ value: String) -> String {
+                    do { _ = try GPT2KitCLI.GPT2Kit.parseAsRoot([command, "--" + long, value]); return "" } catch {
+                        return GPT2KitCLI.GPT2Kit.message(for: error)
+                    }
+                }
+                #expect(parseError("no-such-value").contains("is invalid for '--\(long)"), "\(command) --\(long)")
+                for v in values {
+                    for spelled in [v.uppercased(), v.prefix(1).uppercased() + v.dropFirst()] {
+                        let e = parseError(spelled)
+                        #expect(!e.contains("is invalid"), "\(command) --\(long) \(spelled): \(e)")
+                    }
+                }
+                checked.append("\(command) --\(long)")
+            }
+        }
+        // The options docs/CLI.md names; a new enum option joins the loop above by itself.
+        for o in ["convert --dtype", "convert --to", "generate --kv-cache", "tokenize --format", "detokenize --format", "train --model"] {
+            #expect(checked.contains(o), "\(o) was not found in the dump")
         }
     }
 

@@ -139,8 +139,25 @@ import GPT2Support
         #expect(!q.stderr.contains("mlp.proj"))
         let dv = try run(["convert", src, "--dry-run", "--verify"])
         #expect(dv.status == 64 && dv.stderr.contains("--dry-run writes nothing"))
-        let help = try run(["convert", "--help"])
-        #expect(help.stdout.contains("README.md") && !help.stdout.contains("0.82"))
+    }
+
+    /// `convert --help` names every output format and source layout (GGUF included) and points
+    /// to a document that exists and holds the compression ratios, rather than quoting figures
+    /// that go stale; `inspect` says it reads GGUF.
+    @Test func convertAndInspectHelpAreCurrent() throws {
+        let help = try run(["convert", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("OVERVIEW: Convert a checkpoint into a GPT2Kit model file, a GGUF or a Hugging Face directory."))
+        #expect(help.contains("llm.c, llama.cpp GGUF of architecture gpt2)"))
+        #expect(!help.contains("0.82"))
+        let pointer = try #require(help.firstMatch(of: try Regex("docs/[A-Za-z0-9_-]+\\.md")), "no docs/ pointer in convert --help")
+        let doc = try String(contentsOfFile: CLIProcess.packageRoot + "/" + String(help[pointer.range]), encoding: .utf8)
+        #expect(doc.contains("ratio") && doc.contains("bf16"))
+        let inspect = try run(["inspect", "--help"]).stdout
+        #expect(inspect.contains("GGUF"))
+        // `gpt2kit help inspect` prints the same help (ArgumentParser's `help` command goes
+        // through the CLI's error report untouched), exit status 0.
+        let viaHelp = try run(["help", "inspect"])
+        #expect(viaHelp.status == 0 && viaHelp.stdout == inspect && viaHelp.stderr.isEmpty, "\(viaHelp.stderr)")
     }
 
     @Test(.enabled(if: tinyRoot != nil, "../shared/checkpoints/tiny is absent"))
