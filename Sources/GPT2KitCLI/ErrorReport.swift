@@ -29,29 +29,16 @@ struct ErrorReport: Error, CustomStringConvertible {
         switch error {
         case let e as MappedFileError:
             switch e.step {
-            case .open, .stat: return pathHint(e.path, errno: e.code)
-            case .notRegularFile: return pathHint(e.path, errno: EISDIR)
+            case .open, .stat: return PathHint.text(e.path, errno: e.code)
+            case .notRegularFile: return PathHint.text(e.path, errno: EISDIR)
             case .map: return "the file could not be mapped into memory; check free memory and the file system"
             }
         case let e as CheckpointError where e.kind == .io:
-            return pathHint(e.file, errno: FileManager.default.fileExists(atPath: e.file) ? 0 : ENOENT)
+            return PathHint.text(e.file, errno: FileManager.default.fileExists(atPath: e.file) ? 0 : ENOENT)
         case is CheckpointError:
             return "the file is damaged, cut short or not in a layout GPT2Kit reads (`gpt2kit convert --help` lists them)"
         default:
             return "`gpt2kit \(command) --help` describes the inputs and options"
-        }
-    }
-
-    /// What to do when `path` cannot be opened with `errno`; a missing relative path says where
-    /// it was looked for.
-    static func pathHint(_ path: String, errno code: Int32) -> String {
-        switch code {
-        case ENOENT, ENOTDIR:
-            return path.hasPrefix("/") ? "check the path: nothing exists at \(path)"
-                : "check the path: nothing exists at \(path) (relative to \(FileManager.default.currentDirectoryPath))"
-        case EISDIR: return "give a file, not a directory"
-        case EACCES, EPERM: return "check the permissions of \(path) and of its directories"
-        default: return "check that \(path) is a readable file"
         }
     }
 }

@@ -15,7 +15,7 @@ enum TokenIOError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case let .cannotOpen(path, errno):
-            return "cannot open '\(path)': \(errnoText(errno))\nHINT: \(ErrorReport.pathHint(path, errno: errno))"
+            return "cannot open '\(path)': \(errnoText(errno))\nHINT: \(PathHint.text(path, errno: errno))"
         case let .cannotWrite(path, errno):
             return "cannot write '\(path)': \(errnoText(errno))\nHINT: " + Self.writeHint(errno)
         case let .invalidUTF8(input, offset):
