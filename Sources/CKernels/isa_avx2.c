@@ -18,6 +18,6 @@
 #include "k_q8_avx2.h"
 #include "k_table.h"
 
-KERNEL_TABLE(gpt2kit_table_avx2, "avx2", NULL, NULL, q8_quantize_x_avx2, q8_matvec_i8_rows_avx2);
+KERNEL_TABLE(gpt2kit_table_avx2, "avx2", NULL, NULL, NULL, q8_quantize_x_avx2, q8_matvec_i8_rows_avx2);
 #pragma clang attribute pop
 #endif

@@ -17,7 +17,7 @@
 #include "k_train.h"
 #include "k_table.h"
 
-KERNEL_TABLE(gpt2kit_table_avx512, "avx512", NULL, NULL, NULL, NULL);
-KERNEL_TABLE(gpt2kit_table_avx512_vnni, "avx512", gpt2kit_q8p_pack, gpt2kit_q8p_matvec, gpt2kit_q8_quantize_x, NULL);
+KERNEL_TABLE(gpt2kit_table_avx512, "avx512", NULL, NULL, NULL, NULL, NULL);
+KERNEL_TABLE(gpt2kit_table_avx512_vnni, "avx512", gpt2kit_q8p_pack, gpt2kit_q8p_matvec, gpt2kit_q8p_matmul, gpt2kit_q8_quantize_x, NULL);
 #pragma clang attribute pop
 #endif

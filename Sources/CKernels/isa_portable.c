@@ -10,4 +10,4 @@
 #include "k_train.h"
 #include "k_table.h"
 
-KERNEL_TABLE(gpt2kit_table_portable, "portable", NULL, NULL, NULL, NULL);
+KERNEL_TABLE(gpt2kit_table_portable, "portable", NULL, NULL, NULL, NULL, NULL);

@@ -109,4 +109,64 @@ void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks
     }
 }
 
+
+// The prompt's q8p_matvec: NT rows of x against one group of 16 rows. Each 64-byte load of
+// weights serves NT rows of x (vpdpbusd, not the weight stream, bounds the speed here: the
+// group stays in L1/L2 across the rows); per row the arithmetic is q8p_matvec's, step for step.
+static inline __attribute__((always_inline)) Q8P_TARGET
+void q8p_group_rows(float *y, size_t rows, const uint8_t *scales, const uint8_t *quants, size_t blocks,
+                    const int8_t *xq, const float *xd, const int32_t *xsum, const float *bias, size_t r0,
+                    __mmask16 k, const int NT) {
+    __m512 acc0[4], acc1[4];
+    for (int t = 0; t < NT; t++) { acc0[t] = _mm512_setzero_ps(); acc1[t] = _mm512_setzero_ps(); }
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t *qb = quants + 512 * b;
+        __m512i s0[4], s1[4];
+        for (int t = 0; t < NT; t++) { s0[t] = _mm512_set1_epi32(-xsum[t * blocks + b]); s1[t] = _mm512_setzero_si512(); }
+        for (int c = 0; c < 8; c++) {
+            __m512i w = _mm512_load_si512(qb + 64 * c);
+            for (int t = 0; t < NT; t++) {
+                __m512i xb = _mm512_set1_epi32(((const i32u *)(xq + 32 * (t * blocks + b)))[c]);
+                if (c & 1) s1[t] = _mm512_dpbusd_epi32(s1[t], w, xb); else s0[t] = _mm512_dpbusd_epi32(s0[t], w, xb);
+            }
+        }
+        __m512 dw = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(scales + 32 * b)));
+        for (int t = 0; t < NT; t++) {
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0[t], s1[t])), _mm512_set1_ps(xd[t * blocks + b]));
+            if (b & 1) acc1[t] = _mm512_fmadd_ps(v, dw, acc1[t]); else acc0[t] = _mm512_fmadd_ps(v, dw, acc0[t]);
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        __m512 acc = _mm512_add_ps(acc0[t], acc1[t]);
+        if (bias) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(k, bias + r0));
+        _mm512_mask_storeu_ps(y + t * rows + r0, k, acc);
+    }
+}
+
+Q8P_TARGET
+void gpt2kit_q8p_matmul(float *y, size_t T, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
+                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
+    const size_t groupBytes = gpt2kit_q8p_group_bytes(blocks);
+    const size_t scaleBytes = groupBytes - blocks * 512;
+    for (size_t g = g0; g < g1; g++) {
+        const uint8_t *scales = (const uint8_t *)packed + g * groupBytes;
+        const uint8_t *quants = scales + scaleBytes;
+        size_t r0 = 16 * g, n = rows - r0 < 16 ? rows - r0 : 16;
+        __mmask16 k = (__mmask16)((1u << n) - 1);
+        size_t t = 0;
+        for (; t + 4 <= T; t += 4)
+            q8p_group_rows(y + t * rows, rows, scales, quants, blocks, xq + 32 * t * blocks, xd + t * blocks,
+                           xsum + t * blocks, bias, r0, k, 4);
+        const int8_t *q = xq + 32 * t * blocks;
+        const float *d = xd + t * blocks;
+        const int32_t *s = xsum + t * blocks;
+        switch (T - t) {
+        case 3: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 3); break;
+        case 2: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 2); break;
+        case 1: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 1); break;
+        default: break;
+        }
+    }
+}
+
 #endif

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The row-interleaved copy of a q8_0 matrix that the generation matvec reads (q8_packed.c
+// The row-interleaved copy of a q8_0 matrix that the matvec and prompt matmul read (q8_packed.c
 // explains the layout). x86-64 only, for CPUs with AVX-512 F/BW/VL + VNNI + F16C + FMA: reached
 // through the avx512 kernel table (cpu.c), never called directly.
 
@@ -21,6 +21,11 @@ void gpt2kit_q8p_pack(void *dst, const void *w, size_t rows, size_t blocks, size
 void gpt2kit_q8p_matvec(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
 
+/// The same for T rows of x at once (xq, xd, xsum: T rows of `blocks` blocks each, from one
+/// gpt2kit_q8_quantize_x call over T * blocks blocks): y[t * rows + r] for t < T, each row
+/// bit-identical to gpt2kit_q8p_matvec on that row of x (the same sums in the same order).
+void gpt2kit_q8p_matmul(float *y, size_t T, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
+                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
 
 /// Quantizes `blocks` blocks of 32 floats of x: per block d = max|x| / 127 (f32),
 /// q = round-to-nearest-even(x * (1/d)) (0 when d is 0 or subnormal), saturated to int8.

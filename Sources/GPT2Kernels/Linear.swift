@@ -3,6 +3,8 @@
 //  - T = 1 (generation), `matvec`: rows split in chunks of 16; q8_0 weights go through an int8
 //    kernel where the set has one (x quantized to int8 blocks, as llama.cpp does): over a packed
 //    copy on AVX-512 VNNI (PackedQ8.swift), over the file's layout on AVX2;
+//  - q8_0 with a packed copy, any T: the int8 kernel over the packed copy, 4 rows of x at a
+//    time, each row as its matvec would compute it (so a prompt and generation agree);
 //  - 2 <= T <= 4, `matvecMulti`: each weight vector loaded once for all T rows (a 6-row tile
 //    would pad T to a whole tile of positions);
 //  - longer prompts, `matmul`: x transposed once into tiles of `tile_cols` positions, then 6-row
@@ -36,6 +38,10 @@ extension Kernels {
         if T == 0 || w.rows == 0 { return }
         if T == 1 || w.cols == 0 {
             for i in 0..<T { matvec(y + i * w.rows, x + i * w.cols, w, bias: bias, pool: pool) }
+            return
+        }
+        if w.type == .q8_0, let packed = w.packedQ8, packsQ8 {
+            matmulPackedQ8(y, x, w, packed, bias: bias, rows: T, pool: pool)
             return
         }
         let type = Int32(w.type.cValue), IN = w.cols, OUT = w.rows, rowBytes = w.rowBytes

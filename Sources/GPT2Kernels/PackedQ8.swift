@@ -1,8 +1,8 @@
-// The row-interleaved ("packed") copy of a q8_0 matrix and the generation matvec over it:
+// The row-interleaved ("packed") copy of a q8_0 matrix and the int8 matvec and matmul over it:
 // 16 rows interleaved 4 bytes at a time, so one AVX-512 VNNI instruction multiplies 4 columns
 // of 16 rows by 4 bytes of x (layout and arithmetic in Sources/CKernels/q8_packed.c).
 // Made at load time by the runtime (GPT2Weights) when the kernel set has VNNI; the model file keeps
-// ggml's layout, which embedding lookups and the prompt matmul still read.
+// ggml's layout, which embedding lookups read (and the AVX2 and portable kernels).
 //
 // Measured 2026-11-22 ~02:50 UTC, load ~1, `.build/release/KernelBench --types q8_0 --only
 // matvec` (GPT-2 124M, 49 matrices, 131 MB): see README "Kernels" for the numbers.
@@ -59,6 +59,24 @@ extension Kernels {
         let body = { (r: Range<Int>) in pack(dst, w.base, w.rows, blocks, r.lowerBound, r.upperBound) }
         if let pool, pool.threadCount > 1, groups > 1 { pool.parallelFor(groups, body) } else { body(0..<groups) }
         return w.withPackedQ8(UnsafeRawPointer(dst))
+    }
+
+    /// y[T, OUT] = x[T, IN] · Wᵀ + bias through the packed copy: x's rows quantized in one call,
+    /// groups of 16 rows split over the pool; row t of y is bit for bit `matvecPackedQ8` of row t.
+    func matmulPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
+                        _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, rows T: Int, pool: ThreadPool?) {
+        let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16, n = T * blocks
+        let quantize = t.pointee.q8_quantize_x!, mm = t.pointee.q8p_matmul!
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * n)) { q in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { d in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, n)) { s in
+                    let xq = q.baseAddress!, xd = d.baseAddress!, xs = s.baseAddress!
+                    quantize(x, n, xq, xd, xs)
+                    let body = { (r: Range<Int>) in mm(y, T, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
+                    if let pool, pool.threadCount > 1, groups >= 2 { pool.parallelFor(groups, body) } else { body(0..<groups) }
+                }
+            }
+        }
     }
 
     /// y = W x + bias through the packed copy: x quantized once to q8 blocks (lossy in x:

@@ -208,3 +208,38 @@ func packedQ8LayoutHoldsEveryWeight() throws {
     // GPT-2's head: 50257 rows in 3142 groups of 24 blocks (768 bytes of scales + 12288 of quants).
     #expect(Kernels.packedQ8ByteCount(rows: 50257, cols: 768) == 3142 * (768 + 12288))
 }
+
+// The prompt's packed matmul: every row of y equals the packed matvec of that row of x, bit for
+// bit (so a prompt and token-by-token generation agree), and the same-math oracle within its
+// tolerance. T covers the 4-row chunks and each remainder (1, 2, 3); rows, partial groups.
+@Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
+func packedQ8MatmulRowsAreTheirMatvecs() throws {
+    let K = vnniKernels!
+    let cases: [(T: Int, rows: Int, cols: Int)] = [(2, 17, 64), (3, 70, 768), (4, 16, 32), (5, 129, 512), (7, 3, 96), (13, 64, 3072), (33, 40, 768)]
+    for (i, c) in cases.enumerated() {
+        let w = TestWeights(.q8_0, rows: c.rows, cols: c.cols, seed: UInt64(900 + i))
+        var rng = TestRNG(seed: UInt64(31 + i))
+        var x = rng.floats(c.T * c.cols, scale: 3)
+        for j in 0..<min(32, c.cols) { x[j] = 0 }                     // an all-zero block (d = 0)
+        let bias = rng.floats(c.rows)
+        w.with { m in
+            let n = Kernels.packedQ8ByteCount(rows: m.rows, cols: m.cols)!
+            let dst = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1), alignment: 64)
+            defer { dst.deallocate() }
+            let p = K.packQ8(m, into: dst, pool: nil)
+            for (pool, useBias) in [(nil, true), (ThreadPool(threads: 2), true), (nil, false)] as [(ThreadPool?, Bool)] {
+                var y = [Float](repeating: .nan, count: c.T * c.rows)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in bias.withUnsafeBufferPointer { bp in
+                    K.matmul(yp.baseAddress!, xp.baseAddress!, p, bias: useBias ? bp.baseAddress! : nil, rows: c.T, pool: pool)
+                } } }
+                for t in 0..<c.T {
+                    let xr = Array(x[t * c.cols ..< (t + 1) * c.cols]), yr = Array(y[t * c.rows ..< (t + 1) * c.rows])
+                    let b = useBias ? bias : nil
+                    #expect(yr.map(\.bitPattern) == fastMatvec(p, xr, b, pool: nil, K).map(\.bitPattern), "\(c) row \(t)")
+                    let ref = oracle(m, xr, b, f32Activations: false), tol = sameMathTolerance(m, xr)
+                    for k in ref.indices { #expect(abs(yr[k] - ref[k]) <= tol[k] + 1e-6 * abs(bias[k]), "\(c) row \(t) out \(k)") }
+                }
+            }
+        }
+    }
+}

@@ -74,6 +74,8 @@ typedef struct gpt2kit_kernels {
     void (*q8p_pack)(void *dst, const void *w, size_t rows, size_t blocks, size_t g0, size_t g1);
     void (*q8p_matvec)(float *y, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
                        const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
+    void (*q8p_matmul)(float *y, size_t T, const void *packed, size_t rows, size_t blocks, const int8_t *xq,
+                       const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1);
     /// Quantizes x to int8 blocks for the int8 q8_0 kernels (packed or file layout), or NULL.
     void (*q8_quantize_x)(const float *x, size_t blocks, int8_t *q, float *d, int32_t *sum);
     /// q8_0 rows of the file's layout times x quantized by q8_quantize_x, or NULL where the set
