@@ -171,16 +171,28 @@ extension JSON {
         }
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
         var empty: CChar = 0
-        let obj = json_tokener_parse_ex(tok, base ?? withUnsafeMutablePointer(to: &empty) { UnsafePointer($0) },
+        var obj = json_tokener_parse_ex(tok, base ?? withUnsafeMutablePointer(to: &empty) { UnsafePointer($0) },
                                         Int32(bytes.count))
-        let err = json_tokener_get_error(tok)
-        let end = Int(json_tokener_get_parse_end(tok))
-        guard err == json_tokener_success, let obj else {
+        var err = json_tokener_get_error(tok)
+        var end = Int(json_tokener_get_parse_end(tok))
+        if obj == nil, err == json_tokener_continue, bytes.count > 0 {
+            // A number (or literal) that ends the input is complete only once something follows
+            // it: json-c takes a NUL as the end. A document that is really cut short still fails.
+            obj = json_tokener_parse_ex(tok, withUnsafeMutablePointer(to: &empty) { UnsafePointer($0) }, 1)
+            guard json_tokener_get_error(tok) == json_tokener_success else {
+                if let o = obj { json_object_put(o) }
+                throw JSONError(.unexpectedEnd, offset: end)
+            }
+            end = bytes.count
+            err = json_tokener_success
+        }
+        // Success with no object is a `null` document (json-c's null is the NULL pointer).
+        guard err == json_tokener_success else {
             if let obj { json_object_put(obj) }
             if err == json_tokener_continue { throw JSONError(.unexpectedEnd, offset: end) }
             throw JSONError(.syntax(String(cString: json_tokener_error_desc(err))), offset: end)
         }
-        defer { json_object_put(obj) }
+        defer { if let obj { json_object_put(obj) } }
         for i in end..<bytes.count where !(options.allowTrailingWhitespace && isSpace(bytes[i])) {
             throw JSONError(.trailing(bytes[i]), offset: i)
         }

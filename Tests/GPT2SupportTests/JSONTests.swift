@@ -56,6 +56,19 @@ import GPT2Support
         #expect(error(deep, JSONParseOptions(maxDepth: 200)) == nil)
     }
 
+    /// A document that is one scalar: Python's json.loads("42"), ("-1.5e3"), ("true"), ("null"),
+    /// ('"x"') give 42, -1500.0, True, None, 'x'; and json.loads("4 2") / ("-") fail.
+    @Test func topLevelScalars() throws {
+        #expect(try parse("42") == .int(42))
+        #expect(try parse("-1.5e3") == .double(-1500))
+        #expect(try parse("18446744073709551615") == .uint(UInt64.max))
+        #expect(try parse("true") == .bool(true) && parse("null") == .null && parse(#""x""#) == .string("x"))
+        #expect(try parse("7 ") == .int(7))
+        #expect(error("4 2") == JSONError(.trailing(UInt8(ascii: "2")), offset: 2))
+        #expect(error("-") != nil && error("tr")?.kind == .unexpectedEnd && error(#""ab"#)?.kind == .unexpectedEnd)
+        #expect(error("[1, 2")?.kind == .unexpectedEnd)
+    }
+
     @Test func strictModeRefusesExtensions() {
         // json-c accepts a trailing comma and single quotes unless strict.
         #expect(error("[1,2,]") == nil)
