@@ -148,23 +148,27 @@ void gpt2kit_q8p_matmul(float *y, size_t T, const void *packed, size_t rows, siz
                         const float *xd, const int32_t *xsum, const float *bias, size_t g0, size_t g1) {
     const size_t groupBytes = gpt2kit_q8p_group_bytes(blocks);
     const size_t scaleBytes = groupBytes - blocks * 512;
-    for (size_t g = g0; g < g1; g++) {
-        const uint8_t *scales = (const uint8_t *)packed + g * groupBytes;
-        const uint8_t *quants = scales + scaleBytes;
-        size_t r0 = 16 * g, n = rows - r0 < 16 ? rows - r0 : 16;
-        __mmask16 k = (__mmask16)((1u << n) - 1);
-        size_t t = 0;
-        for (; t + 4 <= T; t += 4)
-            q8p_group_rows(y + t * rows, rows, scales, quants, blocks, xq + 32 * t * blocks, xd + t * blocks,
-                           xsum + t * blocks, bias, r0, k, 4);
-        const int8_t *q = xq + 32 * t * blocks;
-        const float *d = xd + t * blocks;
-        const int32_t *s = xsum + t * blocks;
-        switch (T - t) {
-        case 3: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 3); break;
-        case 2: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 2); break;
-        case 1: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 1); break;
-        default: break;
+    // Rows of x in chunks of 64 (64 x 3072 bytes at most for GPT-2: L2) against every group, so
+    // a long prompt's x is not streamed from L3 once per group.
+    for (size_t t0 = 0; t0 < T; t0 += 64) {
+        for (size_t g = g0; g < g1; g++) {
+            const uint8_t *scales = (const uint8_t *)packed + g * groupBytes;
+            const uint8_t *quants = scales + scaleBytes;
+            size_t r0 = 16 * g, n = rows - r0 < 16 ? rows - r0 : 16;
+            __mmask16 k = (__mmask16)((1u << n) - 1);
+            size_t t = t0, te = T - t0 < 64 ? T : t0 + 64;
+            for (; t + 4 <= te; t += 4)
+                q8p_group_rows(y + t * rows, rows, scales, quants, blocks, xq + 32 * t * blocks, xd + t * blocks,
+                               xsum + t * blocks, bias, r0, k, 4);
+            const int8_t *q = xq + 32 * t * blocks;
+            const float *d = xd + t * blocks;
+            const int32_t *s = xsum + t * blocks;
+            switch (te - t) {
+            case 3: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 3); break;
+            case 2: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 2); break;
+            case 1: q8p_group_rows(y + t * rows, rows, scales, quants, blocks, q, d, s, bias, r0, k, 1); break;
+            default: break;
+            }
         }
     }
 }

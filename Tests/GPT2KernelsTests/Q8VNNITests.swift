@@ -211,11 +211,12 @@ func packedQ8LayoutHoldsEveryWeight() throws {
 
 // The prompt's packed matmul: every row of y equals the packed matvec of that row of x, bit for
 // bit (so a prompt and token-by-token generation agree), and the same-math oracle within its
-// tolerance. T covers the 4-row chunks and each remainder (1, 2, 3); rows, partial groups.
+// tolerance. T covers the 4-row chunks and each remainder (1, 2, 3) and the kernel's chunks of
+// 64 rows of x (T = 70); rows, partial groups.
 @Test(.enabled(if: vnniKernels != nil, "no AVX-512 VNNI on this CPU"))
 func packedQ8MatmulRowsAreTheirMatvecs() throws {
     let K = vnniKernels!
-    let cases: [(T: Int, rows: Int, cols: Int)] = [(2, 17, 64), (3, 70, 768), (4, 16, 32), (5, 129, 512), (7, 3, 96), (13, 64, 3072), (33, 40, 768)]
+    let cases: [(T: Int, rows: Int, cols: Int)] = [(2, 17, 64), (3, 70, 768), (4, 16, 32), (5, 129, 512), (7, 3, 96), (13, 64, 3072), (33, 40, 768), (70, 17, 64)]
     for (i, c) in cases.enumerated() {
         let w = TestWeights(.q8_0, rows: c.rows, cols: c.cols, seed: UInt64(900 + i))
         var rng = TestRNG(seed: UInt64(31 + i))
