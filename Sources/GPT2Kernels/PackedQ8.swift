@@ -61,21 +61,29 @@ extension Kernels {
         return w.withPackedQ8(UnsafeRawPointer(dst))
     }
 
+    /// Runs `body` on x's first `n` blocks quantized for the packed kernels: int8 values, f32
+    /// scales and the correction sums, in temporary buffers.
+    private func withPackedActivations(_ x: UnsafePointer<Float>, blocks n: Int,
+                                       _ body: (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * n)) { q in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { d in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, n)) { s in
+                    t.pointee.q8_quantize_x(x, n, q.baseAddress!, d.baseAddress!, s.baseAddress!)
+                    body(q.baseAddress!, d.baseAddress!, s.baseAddress!)
+                }
+            }
+        }
+    }
+
     /// y[T, OUT] = x[T, IN] · Wᵀ + bias through the packed copy: x's rows quantized in one call,
     /// groups of 16 rows split over the pool; row t of y is bit for bit `matvecPackedQ8` of row t.
     func matmulPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                         _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, rows T: Int, pool: ThreadPool?) {
-        let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16, n = T * blocks
-        let quantize = t.pointee.q8_quantize_x!, mm = t.pointee.q8p_matmul!
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * n)) { q in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, n)) { d in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, n)) { s in
-                    let xq = q.baseAddress!, xd = d.baseAddress!, xs = s.baseAddress!
-                    quantize(x, n, xq, xd, xs)
-                    let body = { (r: Range<Int>) in mm(y, T, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
-                    if let pool, pool.threadCount > 1, groups >= 2 { pool.parallelFor(groups, body) } else { body(0..<groups) }
-                }
-            }
+        let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
+        let mm = t.pointee.q8p_matmul!
+        withPackedActivations(x, blocks: T * blocks) { xq, xd, xs in
+            let body = { (r: Range<Int>) in mm(y, T, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
+            if let pool, pool.threadCount > 1, groups >= 2 { pool.parallelFor(groups, body) } else { body(0..<groups) }
         }
     }
 
@@ -85,16 +93,10 @@ extension Kernels {
     func matvecPackedQ8(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: WeightMatrix,
                         _ packed: UnsafeRawPointer, bias: UnsafePointer<Float>?, pool: ThreadPool?) {
         let blocks = w.cols / Q8_0.blockCount, groups = (w.rows + 15) / 16
-        let quantize = t.pointee.q8_quantize_x!, mv = t.pointee.q8p_matvec!
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(1, 32 * blocks)) { q in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, blocks)) { d in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, blocks)) { s in
-                    let xq = q.baseAddress!, xd = d.baseAddress!, xs = s.baseAddress!
-                    quantize(x, blocks, xq, xd, xs)
-                    let body = { (r: Range<Int>) in mv(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
-                    if let pool, pool.threadCount > 1, groups >= 4 { pool.parallelFor(groups, body) } else { body(0..<groups) }
-                }
-            }
+        let mv = t.pointee.q8p_matvec!
+        withPackedActivations(x, blocks: blocks) { xq, xd, xs in
+            let body = { (r: Range<Int>) in mv(y, packed, w.rows, blocks, xq, xd, xs, bias, r.lowerBound, r.upperBound) }
+            if let pool, pool.threadCount > 1, groups >= 4 { pool.parallelFor(groups, body) } else { body(0..<groups) }
         }
     }
 }
