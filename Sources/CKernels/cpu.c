@@ -45,10 +45,23 @@ static uint32_t detect(void) {
     }
     return f;
 }
+
+// Intel: a software prefetch 1 KB ahead of the weight stream took one core of a Sapphire Rapids
+// VM from ~60 % to ~100 % of a plain read. AMD (Zen 4, 1 thread, model file mapping or heap):
+// the same prefetch cost 10-20 % (f32 matvec 29.4 -> 25.7 GB/s, f16 30.1 -> 26.5); the hardware
+// prefetcher alone keeps up there.
+static size_t detect_prefetch(void) {
+    uint32_t a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return 1024;
+    int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u;     // "AuthenticAMD"
+    return amd ? 0 : 1024;
+}
 #elif defined(__aarch64__)
-static uint32_t detect(void) { return GPT2KIT_CPU_NEON; }    // NEON is the arm64 baseline
+static uint32_t detect(void) { return GPT2KIT_CPU_NEON; }
+static size_t detect_prefetch(void) { return 0; }    // NEON is the arm64 baseline
 #else
 static uint32_t detect(void) { return 0; }
+static size_t detect_prefetch(void) { return 0; }
 #endif
 
 uint32_t gpt2kit_cpu_features(void) {
@@ -58,6 +71,15 @@ uint32_t gpt2kit_cpu_features(void) {
     if (v) return v & 0x7FFFFFFFu;
     v = detect();
     atomic_store_explicit(&cached, v | 0x80000000u, memory_order_relaxed);
+    return v;
+}
+
+size_t gpt2kit_stream_prefetch(void) {
+    static _Atomic size_t cached = 1;        // 1: not yet detected (a distance is 0 or >= 64)
+    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v != 1) return v;
+    v = detect_prefetch();
+    atomic_store_explicit(&cached, v, memory_order_relaxed);
     return v;
 }
 

@@ -180,12 +180,12 @@ static float logsumexp(const float *x, size_t n) {
 }
 
 // Σ of the n floats at p (any bit patterns): the fastest read of n·4 bytes, the memory-read
-// ceiling the benchmarks compare the matvec with (same prefetch distance as the matvec).
+// ceiling the benchmarks compare the matvec with (same software prefetch as the matvec).
 static float read_sum(const float *p, size_t n) {
     vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
-    size_t i = 0;
+    size_t i = 0, pf = gpt2kit_stream_prefetch();
     for (; i + 4 * VW <= n; i += 4 * VW) {
-        for (size_t c = 0; c < 16 * VW; c += 64) __builtin_prefetch((const uint8_t *)(p + i) + 1024 + c);
+        if (pf) for (size_t c = 0; c < 16 * VW; c += 64) __builtin_prefetch((const uint8_t *)(p + i) + pf + c);
         a0 += load(p + i); a1 += load(p + i + VW); a2 += load(p + i + 2 * VW); a3 += load(p + i + 3 * VW);
     }
     float s = hsum((a0 + a1) + (a2 + a3));

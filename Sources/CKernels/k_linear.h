@@ -47,15 +47,14 @@ INLINE float load_w1(int type, const uint8_t *p, size_t i) {
 // Bytes per element of a row of `type` (q8_0: about 1).
 INLINE size_t elem_bytes(int type) { return type == GPT2KIT_F32 ? 4 : type == GPT2KIT_Q8_0 ? 1 : 2; }
 
-// Row · x for f32/f16/bf16 rows. Software prefetch ~1 KB ahead in the row stream, a line per
-// 64 bytes consumed: on a Sapphire Rapids VM one core's matvec went from ~60 % to ~100 % of a
-// plain read with it (the hardware prefetcher alone did not keep up).
-INLINE float dot_row(int type, const uint8_t *p, const float *x, size_t n) {
+// Row · x for f32/f16/bf16 rows. Software prefetch `pf` bytes ahead in the row stream, a line
+// per 64 bytes consumed, where gpt2kit_stream_prefetch says it helps (0: none).
+INLINE float dot_row(int type, const uint8_t *p, const float *x, size_t n, size_t pf) {
     vf a0 = splat(0), a1 = a0, a2 = a0, a3 = a0;
     const size_t step = 4 * VW * elem_bytes(type);
     size_t i = 0;
     for (; i + 4 * VW <= n; i += 4 * VW) {
-        for (size_t c = 0; c < step; c += 64) __builtin_prefetch(p + i * elem_bytes(type) + 1024 + c);
+        if (pf) for (size_t c = 0; c < step; c += 64) __builtin_prefetch(p + i * elem_bytes(type) + pf + c);
         a0 = fma_v(load_w(type, p, i), load(x + i), a0);
         a1 = fma_v(load_w(type, p, i + VW), load(x + i + VW), a1);
         a2 = fma_v(load_w(type, p, i + 2 * VW), load(x + i + 2 * VW), a2);
@@ -86,13 +85,14 @@ INLINE float dot_q8(const uint8_t *p, const float *x, size_t n) {
 static void matvec_rows(int type, float *y, const float *x, const void *w, size_t rowBytes, size_t cols,
                         const float *bias, size_t r0, size_t r1) {
     const uint8_t *base = (const uint8_t *)w;
+    size_t pf = gpt2kit_stream_prefetch();
     for (size_t r = r0; r < r1; r++) {
         const uint8_t *p = base + r * rowBytes;
         float s;
         switch (type) {      // one specialised loop per type
-        case GPT2KIT_F32: s = dot_row(GPT2KIT_F32, p, x, cols); break;
-        case GPT2KIT_F16: s = dot_row(GPT2KIT_F16, p, x, cols); break;
-        case GPT2KIT_BF16: s = dot_row(GPT2KIT_BF16, p, x, cols); break;
+        case GPT2KIT_F32: s = dot_row(GPT2KIT_F32, p, x, cols, pf); break;
+        case GPT2KIT_F16: s = dot_row(GPT2KIT_F16, p, x, cols, pf); break;
+        case GPT2KIT_BF16: s = dot_row(GPT2KIT_BF16, p, x, cols, pf); break;
         default: s = dot_q8(p, x, cols); break;
         }
         y[r] = s + (bias ? bias[r] : 0.0f);

@@ -46,13 +46,14 @@ static void q8_quantize_x_avx2(const float *x, size_t blocks, int8_t *q, float *
 static void q8_matvec_i8_rows_avx2(float *y, const void *w, size_t rowBytes, size_t blocks, const int8_t *xq,
                                    const float *xd, const float *bias, size_t r0, size_t r1) {
     const __m256i ones = _mm256_set1_epi16(1);
+    size_t pf = gpt2kit_stream_prefetch();
     for (size_t r = r0; r < r1; r++) {
         const uint8_t *row = (const uint8_t *)w + r * rowBytes;
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();   // two chains: FMA latency
         size_t b = 0;
         for (; b + 2 <= blocks; b += 2) {
             const uint8_t *k0 = row + 34 * b, *k1 = k0 + 34;
-            _mm_prefetch((const char *)k0 + 1024, _MM_HINT_T0);     // ~1 KB ahead, once per 68 bytes
+            if (pf) _mm_prefetch((const char *)k0 + pf, _MM_HINT_T0);     // once per 68 bytes
             uint16_t h0, h1;
             memcpy(&h0, k0, 2); memcpy(&h1, k1, 2);
             __m256i w0 = _mm256_loadu_si256((const __m256i *)(k0 + 2)), w1 = _mm256_loadu_si256((const __m256i *)(k1 + 2));

@@ -43,6 +43,24 @@ let K: Kernels
 do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(1) }
 print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
 
+/// Memory for weights as the runtime reads them: on 2 MiB pages where the kernel gives them (a
+/// model file's mapping is, on kernels with large folios in the page cache; the packed q8_0 copy
+/// asks for them), since 4 KiB pages cost a TLB miss every 4 KiB of a weight stream.
+/// `unmapAll` releases every mapping so far.
+nonisolated(unsafe) var mappings: [(UnsafeMutableRawPointer, Int)] = []
+func hugePageMemory(_ bytes: Int) -> UnsafeMutableRawPointer {
+    guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+        fatalError("KernelBench: cannot map \(bytes) bytes")
+    }
+    _ = madvise(p, bytes, MADV_HUGEPAGE)
+    mappings.append((p, bytes))
+    return p
+}
+func unmapAll() {
+    for (p, n) in mappings { munmap(p, n) }
+    mappings.removeAll()
+}
+
 /// Random weights for every matrix of the model, encoded in `type` (one allocation each).
 func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableRawPointer, WeightMatrix)] {
     var seed: UInt32 = 1
@@ -51,12 +69,12 @@ func makeWeights(_ type: WeightType, _ shapes: [(Int, Int)]) -> [(UnsafeMutableR
     return shapes.map { (out, inn) in
         for i in 0..<out * inn { seed = seed &* 1_664_525 &+ 1_013_904_223; tmp[i] = Float(Int32(bitPattern: seed) >> 8) * 0x1p-27 }
         let bytes = type.byteCount(elements: out * inn)!
-        let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let p = hugePageMemory(bytes)
         K.encode(tmp, count: out * inn, as: type, into: p)
         let w = WeightMatrix(base: p, type: type, rows: out, cols: inn)
-        // q8_0 as the runtime has it with a VNNI kernel set: with the packed copy (leaked: bench lifetime).
+        // q8_0 as the runtime has it with a VNNI kernel set: with the packed copy.
         if type == .q8_0 && K.packsQ8 {
-            let dst = UnsafeMutableRawPointer.allocate(byteCount: Kernels.packedQ8ByteCount(rows: out, cols: inn)!, alignment: 64)
+            let dst = hugePageMemory(Kernels.packedQ8ByteCount(rows: out, cols: inn)!)
             return (p, K.packQ8(w, into: dst, pool: nil))
         }
         return (p, w)
@@ -142,7 +160,7 @@ for type in types {
             print("matmul \(type.rawValue) threads=\(threads) T=\(T): \(f1(gf)) GFLOP/s, \(f1(tps)) prompt tok/s (12 layers' matmuls + 1 head matvec)\(cpu)")
         }
     }
-    for (p, _) in ws { p.deallocate() }
+    unmapAll()
 }
 
 /// A KV layer of L positions (12 heads of 64) filled from rows, f32 or f16.

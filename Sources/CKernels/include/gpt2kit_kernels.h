@@ -31,6 +31,10 @@ enum {
 /// The CPU's features (detected once, thread-safe).
 uint32_t gpt2kit_cpu_features(void);
 
+/// How far ahead (bytes) the weight-streaming matvec kernels prefetch in software; 0: they
+/// leave it to the hardware prefetcher. Chosen once by CPU vendor (docs/KERNELS.md).
+size_t gpt2kit_stream_prefetch(void);
+
 /// The kernels of one set. Weights are [rows, cols] row-major, `row_bytes` apart, of a GPT2KIT_*
 /// type; activations f32. Row ranges are [r0, r1).
 typedef struct gpt2kit_kernels {
