@@ -9,6 +9,7 @@
 #include <string.h>
 #define VW 16
 #define ISA_F16C 1
+#define ISA_AVX512 1
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"))), apply_to = function)
 #include "k_vector.h"
 #include "k_elementwise.h"

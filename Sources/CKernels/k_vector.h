@@ -2,6 +2,7 @@
 // loads, stores, conversions and exp/tanh/erf. Included by each isa_*.c after it defines
 //   VW            floats per vector (16 AVX-512, 8 AVX2, 4 portable: SSE2 on x86-64, NEON on arm64)
 //   ISA_F16C      1 when vcvtph2ps/vcvtps2ph exist (AVX2 and AVX-512 sets)
+//   ISA_AVX512    1 in the AVX-512 set (masked loads and stores)
 // and, for the AVX sets, a `#pragma clang attribute push(target(...))` around the include, so
 // every function here (static inline ones too) is compiled for that set and nothing else.
 // Written with clang's vector extensions: the same source gives zmm, ymm or xmm/NEON code.
@@ -70,6 +71,21 @@ INLINE float hmax(vf v) {
     float m = v[0];
     for (int i = 1; i < VW; i++) m = v[i] > m ? v[i] : m;
     return m;
+}
+
+// d[j][k] = s[k][j] for a 4 x 4 block (rows lds / ldd floats apart), in 128-bit vectors, which
+// every set has (SSE2, NEON): 4 loads, 8 shuffles and 4 stores instead of 16 scalar moves.
+typedef float v4f __attribute__((vector_size(16)));
+typedef float v4f_u __attribute__((vector_size(16), aligned(1), may_alias));
+INLINE void transpose4x4(float *d, size_t ldd, const float *s, size_t lds) {
+    v4f r0 = *(const v4f_u *)s, r1 = *(const v4f_u *)(s + lds);
+    v4f r2 = *(const v4f_u *)(s + 2 * lds), r3 = *(const v4f_u *)(s + 3 * lds);
+    v4f a = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), b = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+    v4f c = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), e = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+    *(v4f_u *)d = __builtin_shufflevector(a, c, 0, 1, 4, 5);
+    *(v4f_u *)(d + ldd) = __builtin_shufflevector(a, c, 2, 3, 6, 7);
+    *(v4f_u *)(d + 2 * ldd) = __builtin_shufflevector(b, e, 0, 1, 4, 5);
+    *(v4f_u *)(d + 3 * ldd) = __builtin_shufflevector(b, e, 2, 3, 6, 7);
 }
 
 // ---- f16 <-> f32 ----------------------------------------------------------------------------
@@ -215,6 +231,19 @@ INLINE vf erf_v(vf x) {
 }
 
 // A vector of the n (< VW) floats at p, zeros past them: the tails of the elementwise loops.
+// keep_first: v's first n lanes, zeros past them.
+#if ISA_AVX512
+// Masked moves: a vector load right after a variable-length memcpy into a temporary waits for
+// store forwarding to fail (~15 cycles), once per row tail in the attention and GELU kernels.
+INLINE vf load_part(const float *p, size_t n) { return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
+INLINE void store_part(float *p, vf v, size_t n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v); }
+INLINE vf keep_first(vf v, size_t n) { return (vf)_mm512_maskz_mov_ps((__mmask16)((1u << n) - 1), (__m512)v); }
+#else
+INLINE vf keep_first(vf v, size_t n) {
+    vi lane;
+    for (int i = 0; i < VW; i++) lane[i] = i;
+    return select_v(lane < (int)n, v, splat(0));
+}
 INLINE vf load_part(const float *p, size_t n) {
     float t[VW] = {0};
     memcpy(t, p, n * 4);
@@ -225,3 +254,4 @@ INLINE void store_part(float *p, vf v, size_t n) {
     store(t, v);
     memcpy(p, t, n * 4);
 }
+#endif
