@@ -5,7 +5,9 @@
 //   GPT2BenchFormat SAFETENSORS --dtype f32|bf16 --work DIR
 //
 // Writes DIR/raw.bin (the tensors' bytes back to back, for `zstd` on the same bytes) and prints
-// `key value` lines: raw_bytes, stored_bytes, ratio, encode_mbps_t1/t2, decode_mbps_t1/t2.
+// `key value` lines: raw_bytes, stored_bytes, ratio, encode_mbps_t1/t2, decode_mbps_t1/t2 (through
+// a model file: create, write, fsync, rename; decode with the file's checks), and the same for
+// the codec alone on buffers in memory (memory_*: ZipNN's setting; package API).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,4 +101,43 @@ for threads in [1, 2] {
     if threads == 1 { out.append(("decode_mbps_cpu_t1", String(Int(Double(rawBytes) / 1e6 / bestCPU)))) }
 }
 unlink(model)
+
+// The codec alone, in memory (ZipNN's setting: a buffer in, a buffer out): every tensor encoded
+// to a payload, then decoded into fresh memory (allocated per tensor per run, as ZipNN's output).
+let width = dtype == "f32" ? 4 : 2
+var payloads: [[UInt8]] = []
+for threads in [1, 2] {
+    var best = Double.infinity, bestCPU = Double.infinity
+    for _ in 0..<3 {
+        let t0 = MonotonicClock.seconds(), c0 = MonotonicClock.threadCPUSeconds()
+        payloads = tensors.map { t in t.bytes.withUnsafeBytes { BytePlanesCodec.encodeInMemory($0, width: width, threads: threads) } }
+        best = min(best, MonotonicClock.seconds() - t0)
+        bestCPU = min(bestCPU, MonotonicClock.threadCPUSeconds() - c0)
+    }
+    out.append(("memory_encode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
+    if threads == 1 { out.append(("memory_encode_mbps_cpu_t1", String(Int(Double(rawBytes) / 1e6 / bestCPU)))) }
+}
+out.append(("memory_ratio", String(Double(payloads.reduce(0) { $0 + min($1.count, rawBytes) }) / Double(rawBytes))))
+for threads in [1, 2] {
+    var best = Double.infinity, bestCPU = Double.infinity
+    for _ in 0..<5 {
+        let t0 = MonotonicClock.seconds(), c0 = MonotonicClock.threadCPUSeconds()
+        for (t, p) in zip(tensors, payloads) {
+            let o = UnsafeMutableRawBufferPointer.allocate(byteCount: t.bytes.count, alignment: 64)
+            let crc = p.withUnsafeBytes { BytePlanesCodec.decodeInMemory($0, width: width, into: o, threads: threads) }
+            guard crc != nil else { fail("\(t.name) did not decode") }
+            o.deallocate()
+        }
+        best = min(best, MonotonicClock.seconds() - t0)
+        bestCPU = min(bestCPU, MonotonicClock.threadCPUSeconds() - c0)
+    }
+    out.append(("memory_decode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
+    if threads == 1 { out.append(("memory_decode_mbps_cpu_t1", String(Int(Double(rawBytes) / 1e6 / bestCPU)))) }
+}
+// The round trip, checked once outside the timed runs.
+for (t, p) in zip(tensors, payloads) {
+    var o = [UInt8](repeating: 0, count: t.bytes.count)
+    let ok = o.withUnsafeMutableBytes { ob in p.withUnsafeBytes { BytePlanesCodec.decodeInMemory($0, width: width, into: ob, threads: 2) } } != nil
+    guard ok, o == t.bytes else { fail("\(t.name): in-memory round trip differs") }
+}
 for (k, v) in out { print("\(k) \(v)") }

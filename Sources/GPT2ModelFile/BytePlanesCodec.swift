@@ -22,7 +22,7 @@ import GPT2Support
 /// Payload: a 12-byte chunk header, one u32 per (chunk, plane) — bit 31 set when the plane is
 /// zstd, bits 0–30 its stored length — then the plane bytes, chunk by chunk, plane 0 first.
 /// Chunks are independent, so both cores decode and encode them.
-enum BytePlanesCodec {
+package enum BytePlanesCodec {
     /// 256 Ki elements (1 MiB of fp32). With Huffman-only coding the chunk size hardly moves the
     /// ratio (zstd blocks are ≤ 128 KiB either way); smaller chunks let both cores share
     /// MiniLM's 384×384 and 1536×384 matrices (one 1 Mi chunk each) and keep the per-core
@@ -61,10 +61,17 @@ enum BytePlanesCodec {
     /// Encodes `bytes` (elements of `width` bytes, little-endian) into a payload in memory.
     static func encode(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
                        coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount) -> [UInt8] {
-        var body: [UInt8] = []
-        let sizes = encode(bytes, width: width, chunkElements: chunkElements, coding: coding, rotate: rotate,
-                           threads: threads) { body += $0 }
-        return header(chunkElements: chunkElements, sizes: sizes, width: width) + body
+        // Room for the header and the raw size up front (coded planes are never larger than raw
+        // ones), the header written last: one copy of each coded byte, no regrowth.
+        let elements = bytes.count / max(width, 1)
+        let head = headerSize(elements: elements, width: width, chunkElements: chunkElements)
+        var out = [UInt8](repeating: 0, count: head)
+        out.reserveCapacity(head + bytes.count)
+        let coded = encode(bytes, width: width, chunkElements: chunkElements, coding: coding, rotate: rotate,
+                           threads: threads) { out.append(contentsOf: $0) }
+        let h = header(chunkElements: chunkElements, sizes: coded.sizes, width: width)
+        out.replaceSubrange(0..<head, with: h)
+        return out
     }
 
     /// The payload's header and plane table for the plane sizes `encode` returned.
@@ -81,22 +88,26 @@ enum BytePlanesCodec {
 
     /// Streaming form: encodes a batch of chunks on `threads` threads, hands their plane bytes to
     /// `emit` in payload order, and continues, so memory stays at a few chunks whatever the
-    /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`.
+    /// tensor size. Returns the plane table (one u32 per chunk and plane) for `header`, and the
+    /// CRC32C of `bytes`: each chunk's is computed by the thread that codes it, just before the
+    /// split reads the same bytes, and joined in order (a separate pass over the tensor on the
+    /// calling thread cost a serial read of every byte).
     static func encode<E: Error>(_ bytes: UnsafeRawBufferPointer, width: Int, chunkElements: Int = defaultChunkElements,
                                  coding: PlaneCoding = .huffmanOnly, rotate: Bool = true, threads: Int = defaultThreadCount,
-                                 emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> [UInt32] {
+                                 emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> (sizes: [UInt32], checksum: UInt32) {
         precondition(width == 2 || width == 4, "byte planes are for 2- and 4-byte floats")
         precondition(bytes.count % width == 0 && chunkElements > 0 && chunkElements <= maxChunkElements)
         let elements = bytes.count / width
         let chunks = (elements + chunkElements - 1) / chunkElements
         var sizes = [UInt32](repeating: 0, count: chunks * width)
+        var crcs = [UInt32](repeating: 0, count: chunks)
         let t = max(1, min(threads, chunks))
         // Chunk j of a batch goes to output slot j: buffer 1 + j / t of worker j % t, allocated
         // before the batch (any thread may code any chunk); buffer 0 of the coding thread's own
         // worker holds the split planes. A coded plane goes straight into the output; one that
         // does not save minimumSaving is replaced by the plane itself.
         let outCapacity = (width - 1) * chunkElements + ZstdCompressor.bound(chunkElements)
-        return try PlaneWorker.with(t) { (workers) throws(E) -> [UInt32] in
+        return try PlaneWorker.with(t) { (workers) throws(E) -> (sizes: [UInt32], checksum: UInt32) in
             let batch = 2 * t
             var lengths = [Int](repeating: 0, count: batch)
             // As ZipNN does: a plane that no chunk of the first batch could code (mantissa
@@ -109,11 +120,13 @@ enum BytePlanesCodec {
                 let slots = (0..<count).map { j in workers[j % t].buffer(1 + j / t, bytes: outCapacity) }
                 lengths.withUnsafeMutableBufferPointer { lengthsP in
                     sizes.withUnsafeMutableBufferPointer { sizesP in
-                        let lp = UncheckedSendable(lengthsP), sp = UncheckedSendable(sizesP)
+                      crcs.withUnsafeMutableBufferPointer { crcsP in
+                        let lp = UncheckedSendable(lengthsP), sp = UncheckedSendable(sizesP), cp = UncheckedSendable(crcsP)
                         parallelFor(count: count, threads: t) { w, j in
                             let c = first + j
                             let start = c * chunkElements, n = min(chunkElements, elements - start)
                             let src = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)])
+                            cp.value[c] = CRC32C.checksum(src)
                             let planes = workers[w].buffer(0, bytes: chunkElements * width)
                             let out = slots[j]
                             split(src, width: width, count: n, rotate: rotate, into: planes)
@@ -134,6 +147,7 @@ enum BytePlanesCodec {
                             }
                             lp.value[j] = used
                         }
+                      }
                     }
                 }
                 if first == 0 {
@@ -145,7 +159,11 @@ enum BytePlanesCodec {
                     try emit(UnsafeRawBufferPointer(rebasing: slots[j][0..<lengths[j]]))
                 }
             }
-            return sizes
+            var crc: UInt32 = 0                 // CRC32C of no bytes
+            for c in 0..<chunks {
+                crc = CRC32C.combine(crc, crcs[c], lengthB: min(chunkElements, elements - c * chunkElements) * width)
+            }
+            return (sizes, crc)
         }
     }
 
@@ -279,5 +297,20 @@ enum BytePlanesCodec {
             crc = CRC32C.combine(crc, crcs[c], lengthB: n * width)
         }
         return crc
+    }
+}
+
+extension BytePlanesCodec {
+    /// The codec alone on a buffer, as the writer codes one tensor (no file, no checksum): for
+    /// the package's benchmark (GPT2BenchFormat), which times it beside ZipNN's in-memory API.
+    package static func encodeInMemory(_ bytes: UnsafeRawBufferPointer, width: Int, threads: Int) -> [UInt8] {
+        encode(bytes, width: width, threads: threads)
+    }
+
+    /// Decodes `encodeInMemory`'s payload into `out` (as the reader does, checksumming each
+    /// chunk); nil if the payload does not decode.
+    package static func decodeInMemory(_ payload: UnsafeRawBufferPointer, width: Int,
+                                       into out: UnsafeMutableRawBufferPointer, threads: Int) -> UInt32? {
+        try? decode(payload, width: width, elements: out.count / width, rotate: true, into: out, threads: threads)
     }
 }

@@ -108,19 +108,20 @@ public final class ModelFileWriter {
         guard !names.contains(name) else { throw invalid("a new name", "'\(name)' already written") }
         let offset = alignUp(position, alignment)!
         try zeros(offset - position)
-        let checksum = CRC32C.checksum(bytes)
+        var checksum: UInt32? = nil        // the codec's when it ran (computed by its threads)
         var used = TensorCodec.raw
         var stored = raw
         if codec == .bytePlanesZstd, let width = type.floatWidth, raw > 0 {
             // Streamed: header placeholder, planes as chunks finish, then the real header.
             let elements = raw / width
             try zeros(BytePlanesCodec.headerSize(elements: elements, width: width))
-            let sizes = try BytePlanesCodec.encode(bytes, width: width, rotate: rotatePlanes,
+            let coded = try BytePlanesCodec.encode(bytes, width: width, rotate: rotatePlanes,
                                                    threads: threads) { (piece) throws(ModelFileError) in
                 try write(piece)
             }
+            checksum = coded.checksum
             if position - offset < raw {
-                let h = BytePlanesCodec.header(chunkElements: BytePlanesCodec.defaultChunkElements, sizes: sizes, width: width)
+                let h = BytePlanesCodec.header(chunkElements: BytePlanesCodec.defaultChunkElements, sizes: coded.sizes, width: width)
                 try pwriteAll(h, at: offset)
                 used = .bytePlanesZstd
                 stored = position - offset
@@ -131,7 +132,7 @@ public final class ModelFileWriter {
         }
         if used == .raw { try write(bytes) }
         var info = ModelTensorInfo(name: name, shape: shape, type: type, codec: used, offset: offset,
-                                   storedSize: stored, rawSize: raw, checksum: checksum)
+                                   storedSize: stored, rawSize: raw, checksum: checksum ?? CRC32C.checksum(bytes))
         info.rotatedPlanes = rotatePlanes
         tensors.append(info)
         names.insert(name)

@@ -259,3 +259,28 @@ func roundTripIsBitExact(codec: TensorCodec) throws {
     #expect(try f.tensorData("cell.kernel") == t)
     try f.verifyAll()
 }
+
+/// The writer takes a compressed tensor's checksum from the codec (one CRC per chunk, computed
+/// by the coding threads and joined in order): it must equal the CRC32C of the whole tensor,
+/// for a tensor of several chunks with a ragged last one, on 1 and 2 threads, and also when the
+/// planes do not compress and the tensor is stored raw after the coding attempt.
+@Test(arguments: [1, 2])
+func compressedTensorChecksumIsTheWholeTensors(threads: Int) throws {
+    let dir = makeTempDir(); defer { cleanup(dir) }
+    var g = SplitMix(seed: 5)
+    let n = 2 * BytePlanesCodec.defaultChunkElements + 12_345
+    let trained = floatBytes((0..<n).map { _ in g.weight(0.05) })
+    let random = (0..<(4 * n)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+    let path = dir + "/c.gpt2kit"
+    let w = try ModelFileWriter(path: path, metadata: tinyMetadata())
+    let a = try w.add(TensorData(name: "trained", shape: [n], type: .f32, bytes: trained), codec: .bytePlanesZstd, threads: threads)
+    let b = try w.add(TensorData(name: "random", shape: [n], type: .f32, bytes: random), codec: .bytePlanesZstd, threads: threads)
+    try w.finish()
+    #expect(a.codec == .bytePlanesZstd)
+    #expect(b.codec == .raw)
+    #expect(a.checksum == CRC32C.checksum(trained))
+    #expect(b.checksum == CRC32C.checksum(random))
+    let f = try ModelFile(path: path)
+    try f.verifyAll()
+    #expect(try f.tensorData("trained").bytes == trained)
+}
