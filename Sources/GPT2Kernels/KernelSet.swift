@@ -53,6 +53,10 @@ public struct CPUFeatures: OptionSet, Sendable, CustomStringConvertible {
     /// This CPU's (detected once).
     public static var current: CPUFeatures { CPUFeatures(rawValue: gpt2kit_cpu_features()) }
 
+    /// How far ahead the weight-streaming matvec kernels prefetch in software on this CPU, in
+    /// bytes; 0 where they leave it to the hardware prefetcher (chosen by vendor, docs/KERNELS.md).
+    public static var streamPrefetchBytes: Int { Int(gpt2kit_stream_prefetch()) }
+
     private static func f(_ v: Int) -> UInt32 { UInt32(v) }
     static let names: [(UInt32, String)] = [
         (f(GPT2KIT_CPU_SSE42), "SSE4.2"), (f(GPT2KIT_CPU_AVX), "AVX"),

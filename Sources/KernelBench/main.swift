@@ -42,6 +42,7 @@ while let a = args.popFirst() {
 let K: Kernels
 do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(1) }
 print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
+print("weight-stream software prefetch: \(CPUFeatures.streamPrefetchBytes == 0 ? "none" : "\(CPUFeatures.streamPrefetchBytes) bytes ahead")")
 
 /// Memory for weights as the runtime reads them: on 2 MiB pages where the kernel gives them (a
 /// model file's mapping is, on kernels with large folios in the page cache; the packed q8_0 copy

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GPT2Kernels
 
@@ -34,4 +35,26 @@ import Testing
         #expect(k.packsQ8 == (set == .avx512 && CPUFeatures.current.contains(CPUFeatures(rawValue: 1 << 9))))
         #expect(k.description.hasPrefix(set.rawValue))
     }
+}
+
+/// The kernel vendor rule for the weight-stream software prefetch, checked against the vendor the
+/// Linux kernel reports (/proc/cpuinfo, read independently of CPUID here): none on AMD, 1 KB
+/// ahead on every other x86-64 CPU.
+private let cpuinfoVendor: String? = {
+    #if arch(x86_64)
+    guard let f = fopen("/proc/cpuinfo", "r") else { return nil }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 4096)
+    while fgets(&line, Int32(line.count), f) != nil {
+        let s = String(cString: line)
+        if s.hasPrefix("vendor_id") { return s.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+    #endif
+    return nil
+}()
+
+@Test(.enabled(if: cpuinfoVendor != nil, "needs x86-64 Linux with a vendor_id in /proc/cpuinfo"))
+func streamPrefetchFollowsTheVendor() throws {
+    let vendor = try #require(cpuinfoVendor)
+    #expect(CPUFeatures.streamPrefetchBytes == (vendor == "AuthenticAMD" ? 0 : 1024), "vendor \(vendor)")
 }
