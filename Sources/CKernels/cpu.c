@@ -57,8 +57,8 @@ static size_t detect_prefetch(void) {
     return amd ? 0 : 1024;
 }
 #elif defined(__aarch64__)
-static uint32_t detect(void) { return GPT2KIT_CPU_NEON; }
-static size_t detect_prefetch(void) { return 1024; }    // as before the vendor rule: not measured on arm64    // NEON is the arm64 baseline
+static uint32_t detect(void) { return GPT2KIT_CPU_NEON; }    // NEON is the arm64 baseline
+static size_t detect_prefetch(void) { return 1024; }        // as before the vendor rule: unmeasured on arm64
 #else
 static uint32_t detect(void) { return 0; }
 static size_t detect_prefetch(void) { return 1024; }

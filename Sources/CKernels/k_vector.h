@@ -230,9 +230,10 @@ INLINE vf erf_v(vf x) {
     return erf_from(a, exp_v(-(a * a)), (vu)x & 0x80000000u);
 }
 
-// A vector of the n (< VW) floats at p, zeros past them: the tails of the elementwise loops.
-// keep_first: v's first n lanes, zeros past them.
-#if ISA_AVX512
+// load_part: a vector of the n (0 < n < VW) floats at p, zeros past them; store_part: the
+// first n lanes of v to p; keep_first: v's first n lanes, zeros past them. The tails of the
+// elementwise and attention loops.
+#if defined(ISA_AVX512) && ISA_AVX512
 // Masked moves: a vector load right after a variable-length memcpy into a temporary waits for
 // store forwarding to fail (~15 cycles), once per row tail in the attention and GELU kernels.
 INLINE vf load_part(const float *p, size_t n) { return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }

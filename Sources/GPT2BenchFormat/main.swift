@@ -117,7 +117,8 @@ for threads in [1, 2] {
     out.append(("memory_encode_mbps_t\(threads)", String(Int(Double(rawBytes) / 1e6 / best))))
     if threads == 1 { out.append(("memory_encode_mbps_cpu_t1", String(Int(Double(rawBytes) / 1e6 / bestCPU)))) }
 }
-out.append(("memory_ratio", String(Double(payloads.reduce(0) { $0 + min($1.count, rawBytes) }) / Double(rawBytes))))
+// As the writer: a tensor whose coding does not pay is stored raw.
+out.append(("memory_ratio", String(Double(zip(tensors, payloads).reduce(0) { $0 + min($1.1.count, $1.0.bytes.count) }) / Double(rawBytes))))
 for threads in [1, 2] {
     var best = Double.infinity, bestCPU = Double.infinity
     for _ in 0..<5 {

@@ -301,8 +301,9 @@ package enum BytePlanesCodec {
 }
 
 extension BytePlanesCodec {
-    /// The codec alone on a buffer, as the writer codes one tensor (no file, no checksum): for
-    /// the package's benchmark (GPT2BenchFormat), which times it beside ZipNN's in-memory API.
+    /// The codec alone on a buffer, as the writer codes one tensor (no file; the per-chunk
+    /// CRC32C is computed as for the writer and dropped): for the package's benchmark
+    /// (GPT2BenchFormat), which times it beside ZipNN's in-memory API.
     package static func encodeInMemory(_ bytes: UnsafeRawBufferPointer, width: Int, threads: Int) -> [UInt8] {
         encode(bytes, width: width, threads: threads)
     }

@@ -50,12 +50,14 @@ print("weight-stream software prefetch: \(CPUFeatures.streamPrefetchBytes == 0 ?
 /// `unmapAll` releases every mapping so far.
 nonisolated(unsafe) var mappings: [(UnsafeMutableRawPointer, Int)] = []
 func hugePageMemory(_ bytes: Int) -> UnsafeMutableRawPointer {
-    guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
-        fatalError("KernelBench: cannot map \(bytes) bytes")
+    // 2 MiB more, and the start rounded up to 2 MiB: huge pages back aligned 2 MiB ranges only.
+    let huge = 1 << 21, total = bytes + huge
+    guard let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+        fatalError("KernelBench: cannot map \(total) bytes")
     }
-    _ = madvise(p, bytes, MADV_HUGEPAGE)
-    mappings.append((p, bytes))
-    return p
+    _ = madvise(p, total, MADV_HUGEPAGE)
+    mappings.append((p, total))
+    return p + ((huge - Int(bitPattern: p) % huge) % huge)
 }
 func unmapAll() {
     for (p, n) in mappings { munmap(p, n) }
