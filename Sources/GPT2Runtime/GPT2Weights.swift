@@ -1,4 +1,5 @@
 import GPT2Kernels
+import GPT2Support
 import GPT2ModelFile
 
 /// The parameters of one transformer block, as typed views (see `TensorName` for the layout).

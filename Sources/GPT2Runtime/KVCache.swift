@@ -1,4 +1,5 @@
 import GPT2Kernels
+import GPT2Support
 
 /// Element type of the KV cache.
 public enum KVCacheType: String, Sendable, CaseIterable {
@@ -39,7 +40,9 @@ final class KVCache {
         // Bounded by GPT2Weights.validate (n_layer * n_ctx * C <= 2^36), so these cannot overflow.
         let counts = KVLayer<Float>.elementCounts(heads: heads, headSize: headSize, capacity: nCtx)!
         keyCount = counts.keys; valueCount = counts.values
-        memory = try PageMemory(bytes: layers * (keyCount + valueCount) * type.bytes, what: "the KV cache", hugePages: false)
+        let bytes = layers * (keyCount + valueCount) * type.bytes
+        guard let m = PageMemory(bytes: bytes, hugePages: false) else { throw RuntimeError.outOfMemory(what: "the KV cache", bytes: bytes) }
+        memory = m
     }
 
     private func layer<E: KVElement>(_ l: Int, as: E.Type) -> KVLayer<E> {

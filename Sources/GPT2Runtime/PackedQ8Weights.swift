@@ -1,4 +1,5 @@
 import GPT2Kernels
+import GPT2Support
 
 /// The load-time repacking of q8_0 weight matrices for the VNNI matvec (GPT2Kernels/PackedQ8.swift):
 /// every q8_0 matrix that generation reads as a matrix-vector product gets a row-interleaved
@@ -32,7 +33,9 @@ enum PackedQ8Weights {
         let headOffset = try reserve(head)
         guard total > 0 else { return (blocks, head, nil) }
 
-        let memory = try PageMemory(bytes: total, what: "the packed q8_0 weights", hugePages: true)
+        guard let memory = PageMemory(bytes: total, hugePages: true) else {
+            throw RuntimeError.outOfMemory(what: "the packed q8_0 weights", bytes: total)
+        }
         let pool = threads > 1 ? ThreadPool(threads: threads) : nil
         func packed(_ w: WeightMatrix, _ offset: Int?) -> WeightMatrix {
             guard let offset else { return w }

@@ -44,24 +44,14 @@ do { K = try Kernels.fromEnvironment() } catch { print("error: \(error)"); exit(
 print("kernels: \(K.description) (CPU: \(CPUFeatures.current))")
 print("weight-stream software prefetch: \(CPUFeatures.streamPrefetchBytes == 0 ? "none" : "\(CPUFeatures.streamPrefetchBytes) bytes ahead")")
 
-/// Memory for weights as the runtime reads them: on 2 MiB pages where the kernel gives them (a
-/// model file's mapping is, on kernels with large folios in the page cache; the packed q8_0 copy
-/// asks for them), since 4 KiB pages cost a TLB miss every 4 KiB of a weight stream.
-/// `unmapAll` releases every mapping so far.
-nonisolated(unsafe) var mappings: [(UnsafeMutableRawPointer, Int)] = []
+/// Weights live on 2 MiB pages as the runtime reads them (a model file's mapping is, on kernels
+/// with large folios in the page cache; the packed q8_0 copy asks for them): 4 KiB pages cost a
+/// TLB miss every 4 KiB of a weight stream. Kept here until the type's measurements are done.
+nonisolated(unsafe) var weightMemory: [PageMemory] = []
 func hugePageMemory(_ bytes: Int) -> UnsafeMutableRawPointer {
-    // 2 MiB more, and the start rounded up to 2 MiB: huge pages back aligned 2 MiB ranges only.
-    let huge = 1 << 21, total = bytes + huge
-    guard let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
-        fatalError("KernelBench: cannot map \(total) bytes")
-    }
-    _ = madvise(p, total, MADV_HUGEPAGE)
-    mappings.append((p, total))
-    return p + ((huge - Int(bitPattern: p) % huge) % huge)
-}
-func unmapAll() {
-    for (p, n) in mappings { munmap(p, n) }
-    mappings.removeAll()
+    guard let m = PageMemory(bytes: bytes, hugePages: true) else { fatalError("KernelBench: cannot map \(bytes) bytes") }
+    weightMemory.append(m)
+    return m.pointer
 }
 
 /// Random weights for every matrix of the model, encoded in `type` (one allocation each).
@@ -163,7 +153,7 @@ for type in types {
             print("matmul \(type.rawValue) threads=\(threads) T=\(T): \(f1(gf)) GFLOP/s, \(f1(tps)) prompt tok/s (12 layers' matmuls + 1 head matvec)\(cpu)")
         }
     }
-    unmapAll()
+    weightMemory.removeAll()
 }
 
 /// A KV layer of L positions (12 heads of 64) filled from rows, f32 or f16.
