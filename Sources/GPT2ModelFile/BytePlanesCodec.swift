@@ -159,11 +159,7 @@ package enum BytePlanesCodec {
                     try emit(UnsafeRawBufferPointer(rebasing: slots[j][0..<lengths[j]]))
                 }
             }
-            var crc: UInt32 = 0                 // CRC32C of no bytes
-            for c in 0..<chunks {
-                crc = CRC32C.combine(crc, crcs[c], lengthB: min(chunkElements, elements - c * chunkElements) * width)
-            }
-            return (sizes, crc)
+            return (sizes, joined(crcs, chunkElements: chunkElements, elements: elements, width: width))
         }
     }
 
@@ -291,16 +287,21 @@ package enum BytePlanesCodec {
             }
         }
         if let f = failures.lazy.compactMap({ $0 }).first { throw f }
-        var crc = crcs.first ?? CRC32C().value
-        for c in crcs.indices.dropFirst() {
-            let n = min(chunkElements, elements - c * chunkElements)
-            crc = CRC32C.combine(crc, crcs[c], lengthB: n * width)
-        }
-        return crc
+        return joined(crcs, chunkElements: chunkElements, elements: elements, width: width)
     }
 }
 
 extension BytePlanesCodec {
+    /// The CRC32C of a tensor from its chunks' CRCs, joined in order (chunk c holds
+    /// min(chunkElements, elements - c·chunkElements) elements of `width` bytes).
+    static func joined(_ crcs: [UInt32], chunkElements: Int, elements: Int, width: Int) -> UInt32 {
+        var crc = CRC32C().value            // of no bytes
+        for c in crcs.indices {
+            crc = CRC32C.combine(crc, crcs[c], lengthB: min(chunkElements, elements - c * chunkElements) * width)
+        }
+        return crc
+    }
+
     /// The codec alone on a buffer, as the writer codes one tensor (no file; the per-chunk
     /// CRC32C is computed as for the writer and dropped): for the package's benchmark
     /// (GPT2BenchFormat), which times it beside ZipNN's in-memory API.
