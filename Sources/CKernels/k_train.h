@@ -4,15 +4,22 @@
 // AdamW update, in the vector layer of k_vector.h. Oracles: GPT2Kernels' Reference.* training
 // ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
 
-// dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols].
-// In 16 x 16 blocks, so both sides stay in cache lines already loaded.
+// dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols] (the dW product's dyᵀ).
+// In 16 x 16 blocks, so both sides stay in cache lines already loaded, of 4 x 4 register
+// transposes (scalar moves ran at half the speed).
 static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1) {
     for (size_t rb = r0; rb < r1; rb += 16) {
         size_t re = rb + 16 < r1 ? rb + 16 : r1;
         for (size_t cb = 0; cb < cols; cb += 16) {
-            size_t ce = cb + 16 < cols ? cb + 16 : cols;
-            for (size_t c = cb; c < ce; c++)
-                for (size_t r = rb; r < re; r++) dst[c * rows + r] = src[r * cols + c];
+            size_t ce = cb + 16 < cols ? cb + 16 : cols, r = rb;
+            for (; r + 4 <= re; r += 4) {
+                size_t c = cb;
+                for (; c + 4 <= ce; c += 4) transpose4x4(dst + c * rows + r, rows, src + r * cols + c, cols);
+                for (; c < ce; c++)
+                    for (size_t q = 0; q < 4; q++) dst[c * rows + r + q] = src[(r + q) * cols + c];
+            }
+            for (; r < re; r++)
+                for (size_t c = cb; c < ce; c++) dst[c * rows + r] = src[r * cols + c];
         }
     }
 }
@@ -37,7 +44,7 @@ static void tr_pack_columns(float *xt, const float *src, size_t K, size_t N, siz
 // for the rows r of 6-row blocks b0..<b1 of a [R, K] (row stride lda) and every column p < P
 // of y (row stride ldy). The rows come straight from a row-major activation and the columns
 // from a small operand in tiles (matmul_transpose of the weight for y = x·Wᵀ, tr_pack_columns
-// of the weight for dx = dy·W, of x for dW = dyᵀ·x), so only dW transposes an activation.
+// of the weight for dx = dy·W, of x for dW = dyᵀ·x, whose rows are dy transposed).
 static void tr_matmul(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias,
                       size_t K, size_t R, size_t P, int accumulate, size_t b0, size_t b1) {
     float tile[MR * TW];
@@ -66,50 +73,6 @@ static void tr_matmul(float *y, size_t ldy, const float *a, size_t lda, const fl
                             yr[j] = tr[j] + (add ? yr[j] : bias ? bias[p0 + j] : 0.0f);
                     }
                 }
-            }
-        }
-    }
-}
-
-// dw[o][i] += Σ_n dy[n][o] · x[n][i] for the 6-row blocks b0..<b1 of dw: the same 6 x TW
-// register tile, its 6 broadcasts read from 6 adjacent columns of dy's row n and its TW
-// columns from x's row n, so neither operand is transposed or packed. Column tiles outside,
-// row blocks inside, so a TW-wide column strip of x stays in L2 across the row blocks.
-static void tr_matmul_tn(float *dw, const float *dy, const float *x, size_t N, size_t OUT, size_t IN,
-                         size_t b0, size_t b1) {
-    for (size_t p0 = 0; p0 < IN; p0 += TW) {
-        size_t pn = IN - p0 < TW ? IN - p0 : TW;
-        for (size_t b = b0; b < b1; b++) {
-            size_t o0 = b * MR, rows = OUT - o0 < MR ? OUT - o0 : MR;
-            size_t c[MR];     // dy columns; missing rows repeat the last (computed, not stored)
-            for (size_t r = 0; r < MR; r++) c[r] = o0 + (r < rows ? r : rows - 1);
-            vf c00 = splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-            vf c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-            for (size_t n = 0; n < N; n++) {
-                const float *d = dy + n * OUT, *xr = x + n * IN + p0;
-                vf x0, x1;
-                if (pn == TW) { x0 = load(xr); x1 = load(xr + VW); }
-                else if (pn > VW) { x0 = load(xr); x1 = load_part(xr + VW, pn - VW); }
-                else { x0 = pn == VW ? load(xr) : load_part(xr, pn); x1 = splat(0); }
-                vf v = splat(d[c[0]]); c00 = fma_v(v, x0, c00); c01 = fma_v(v, x1, c01);
-                v = splat(d[c[1]]); c10 = fma_v(v, x0, c10); c11 = fma_v(v, x1, c11);
-                v = splat(d[c[2]]); c20 = fma_v(v, x0, c20); c21 = fma_v(v, x1, c21);
-                v = splat(d[c[3]]); c30 = fma_v(v, x0, c30); c31 = fma_v(v, x1, c31);
-                v = splat(d[c[4]]); c40 = fma_v(v, x0, c40); c41 = fma_v(v, x1, c41);
-                v = splat(d[c[5]]); c50 = fma_v(v, x0, c50); c51 = fma_v(v, x1, c51);
-            }
-            float tile[MR * TW];
-            store(tile + 0 * TW, c00); store(tile + 0 * TW + VW, c01);
-            store(tile + 1 * TW, c10); store(tile + 1 * TW + VW, c11);
-            store(tile + 2 * TW, c20); store(tile + 2 * TW + VW, c21);
-            store(tile + 3 * TW, c30); store(tile + 3 * TW + VW, c31);
-            store(tile + 4 * TW, c40); store(tile + 4 * TW + VW, c41);
-            store(tile + 5 * TW, c50); store(tile + 5 * TW + VW, c51);
-            for (size_t r = 0; r < rows; r++) {
-                float *o = dw + (o0 + r) * IN + p0;
-                const float *t = tile + r * TW;
-                if (pn == TW) { store(o, load(o) + load(t)); store(o + VW, load(o + VW) + load(t + VW)); }
-                else for (size_t j = 0; j < pn; j++) o[j] += t[j];
             }
         }
     }
@@ -544,7 +507,7 @@ static void tr_scale(float *x, float s, size_t n) {
 }
 
 #define TRAIN_ENTRIES                                                                                   \
-    tr_transpose, tr_pack_columns, tr_matmul, tr_matmul_tn, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
+    tr_transpose, tr_pack_columns, tr_matmul, tr_column_sums, tr_layer_norm_forward, tr_layer_norm_backward,       \
     tr_gelu_erf_forward, tr_cross_entropy, tr_dropout, tr_multiply,               \
     tr_attention_forward, tr_attention_backward, tr_embed_forward, tr_embed_backward, tr_adamw,         \
     tr_sum_squares, tr_scale

@@ -26,22 +26,36 @@ extension Kernels {
     }
 
     /// The backward of `linearForward` for dy[N, OUT]: dx[N, IN] = dy · w (written; nil: not
-    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). dx on k_train.h's
-    /// tr_matmul (dy's rows against w's columns in tiles); dw on tr_matmul_tn (dy's columns and
-    /// x's columns read in place, accumulated into dw).
+    /// wanted), dw[OUT, IN] += dyᵀ · x, db[OUT] += Σ_rows dy (nil: no bias). Both products on
+    /// k_train.h's tr_matmul: dx from dy's rows against w's columns in tiles; dw from dyᵀ's rows
+    /// against x's columns in tiles, a chunk of dy's rows at a time.
     public func linearBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                                dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                rows N: Int, in IN: Int, out OUT: Int, pool: ThreadPool?) {
         if N == 0 || IN == 0 || OUT == 0 { return }
         let k = t.pointee, tw = k.tile_cols, iBlocks = (IN + tw - 1) / tw
-        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * OUT)
-        defer { tiles.deallocate() }
         if let dx {
+            let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * OUT)
+            defer { tiles.deallocate() }
             split(iBlocks, pool) { r in k.tr_pack_columns(tiles, w, OUT, IN, IN, r.lowerBound, r.upperBound) }
             split((N + 5) / 6, pool) { r in k.tr_matmul(dx, IN, dy, OUT, tiles, nil, OUT, N, IN, 0, r.lowerBound, r.upperBound) }
         }
-        // dw[o][i] += Σ_n dy[n][o] x[n][i], both read in place.
-        split((OUT + 5) / 6, pool) { r in k.tr_matmul_tn(dw, dy, x, N, OUT, IN, r.lowerBound, r.upperBound) }
+        // dw: read in place (6 broadcasts from a row of dy, x's row as the vector operand), every
+        // step of the sum was a new pair of rows OUT and IN floats apart, and the product ran at
+        // 80-130 GFLOP/s where the forward's runs at ~165 (Xeon, 2 AVX-512 FMA units); dy
+        // transposed and x in tiles cost two copies and run at the forward's speed. A chunk is at
+        // most 1024 rows (the kernel's k-chunk) and 8 Mi floats of dyᵀ, so a vocabulary-sized
+        // head makes no logits-sized copy.
+        let chunk = min(N, 1024, max(16, (8 << 20) / OUT / 16 * 16))
+        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: OUT * chunk)
+        let xt = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * chunk)
+        defer { dyT.deallocate(); xt.deallocate() }
+        for n0 in stride(from: 0, to: N, by: chunk) {
+            let nc = min(chunk, N - n0), dyc = dy + n0 * OUT, xc = x + n0 * IN
+            split((nc + 15) / 16, pool) { r in k.tr_transpose(dyT, dyc, nc, OUT, 16 * r.lowerBound, min(16 * r.upperBound, nc)) }
+            split(iBlocks, pool) { r in k.tr_pack_columns(xt, xc, nc, IN, IN, r.lowerBound, r.upperBound) }
+            split((OUT + 5) / 6, pool) { r in k.tr_matmul(dw, IN, dyT, nc, xt, nil, nc, OUT, IN, 1, r.lowerBound, r.upperBound) }
+        }
         if let db { split(OUT, pool) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
     }
 

@@ -92,7 +92,6 @@ typedef struct gpt2kit_kernels {
     void (*tr_pack_columns)(float *xt, const float *src, size_t K, size_t N, size_t ld, size_t tb0, size_t tb1);
     void (*tr_matmul)(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias, size_t K,
                       size_t R, size_t P, int accumulate, size_t b0, size_t b1);
-    void (*tr_matmul_tn)(float *dw, const float *dy, const float *x, size_t N, size_t OUT, size_t IN, size_t b0, size_t b1);
     void (*tr_column_sums)(float *db, const float *dy, size_t T, size_t OUT, size_t o0, size_t o1);
     void (*tr_layer_norm_forward)(float *out, float *mean, float *rstd, const float *x, const float *w,
                                   const float *b, size_t C, float eps, size_t t0, size_t t1);
