@@ -4,22 +4,22 @@
 // AdamW update, in the vector layer of k_vector.h. Oracles: GPT2Kernels' Reference.* training
 // ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
 
-// dst[c][r] = src[r][c] for rows r0..<r1 of src [rows, cols] (the dW product's dyᵀ).
-// In 16 x 16 blocks, so both sides stay in cache lines already loaded, of 4 x 4 register
-// transposes (scalar moves ran at half the speed).
-static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1) {
+// dst[c][r] = src[r·lds + c] for rows r0..<r1 of src [rows, cols] (row stride lds): the dW
+// product's dyᵀ. In 16 x 16 blocks, so both sides stay in cache lines already loaded, of 4 x 4
+// register transposes (scalar moves ran at half the speed).
+static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t lds, size_t r0, size_t r1) {
     for (size_t rb = r0; rb < r1; rb += 16) {
         size_t re = rb + 16 < r1 ? rb + 16 : r1;
         for (size_t cb = 0; cb < cols; cb += 16) {
             size_t ce = cb + 16 < cols ? cb + 16 : cols, r = rb;
             for (; r + 4 <= re; r += 4) {
                 size_t c = cb;
-                for (; c + 4 <= ce; c += 4) transpose4x4(dst + c * rows + r, rows, src + r * cols + c, cols);
+                for (; c + 4 <= ce; c += 4) transpose4x4(dst + c * rows + r, rows, src + r * lds + c, lds);
                 for (; c < ce; c++)
-                    for (size_t q = 0; q < 4; q++) dst[c * rows + r + q] = src[(r + q) * cols + c];
+                    for (size_t q = 0; q < 4; q++) dst[c * rows + r + q] = src[(r + q) * lds + c];
             }
             for (; r < re; r++)
-                for (size_t c = cb; c < ce; c++) dst[c * rows + r] = src[r * cols + c];
+                for (size_t c = cb; c < ce; c++) dst[c * rows + r] = src[r * lds + c];
         }
     }
 }

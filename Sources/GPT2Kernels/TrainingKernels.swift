@@ -43,18 +43,22 @@ extension Kernels {
         // dw: read in place (6 broadcasts from a row of dy, x's row as the vector operand), every
         // step of the sum was a new pair of rows OUT and IN floats apart, and the product ran at
         // 80-130 GFLOP/s where the forward's runs at ~165 (Xeon, 2 AVX-512 FMA units); dy
-        // transposed and x in tiles cost two copies and run at the forward's speed. A chunk is at
-        // most 1024 rows (the kernel's k-chunk) and 8 Mi floats of dyᵀ, so a vocabulary-sized
-        // head makes no logits-sized copy.
-        let chunk = min(N, 1024, max(16, (8 << 20) / OUT / 16 * 16))
-        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: OUT * chunk)
+        // transposed and x in tiles cost two copies and run at the forward's speed. Chunks of at
+        // most 1024 rows (the kernel's k-chunk) by at most 8 Mi floats of dyᵀ: a vocabulary-sized
+        // head is done in bands of dw rows, each summed over all rows of dy, instead of making a
+        // logits-sized copy or re-reading all of dw once per small chunk.
+        let chunk = min(N, 1024), band = min(OUT, max(6, (8 << 20) / chunk / 6 * 6))
+        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: band * chunk)
         let xt = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * chunk)
         defer { dyT.deallocate(); xt.deallocate() }
-        for n0 in stride(from: 0, to: N, by: chunk) {
-            let nc = min(chunk, N - n0), dyc = dy + n0 * OUT, xc = x + n0 * IN
-            split((nc + 15) / 16, pool) { r in k.tr_transpose(dyT, dyc, nc, OUT, 16 * r.lowerBound, min(16 * r.upperBound, nc)) }
-            split(iBlocks, pool) { r in k.tr_pack_columns(xt, xc, nc, IN, IN, r.lowerBound, r.upperBound) }
-            split((OUT + 5) / 6, pool) { r in k.tr_matmul(dw, IN, dyT, nc, xt, nil, nc, OUT, IN, 1, r.lowerBound, r.upperBound) }
+        for o0 in stride(from: 0, to: OUT, by: band) {
+            let oc = min(band, OUT - o0)
+            for n0 in stride(from: 0, to: N, by: chunk) {
+                let nc = min(chunk, N - n0), dyc = dy + n0 * OUT + o0, xc = x + n0 * IN
+                split((nc + 15) / 16, pool) { r in k.tr_transpose(dyT, dyc, nc, oc, OUT, 16 * r.lowerBound, min(16 * r.upperBound, nc)) }
+                split(iBlocks, pool) { r in k.tr_pack_columns(xt, xc, nc, IN, IN, r.lowerBound, r.upperBound) }
+                split((oc + 5) / 6, pool) { r in k.tr_matmul(dw + o0 * IN, IN, dyT, nc, xt, nil, nc, oc, IN, 1, r.lowerBound, r.upperBound) }
+            }
         }
         if let db { split(OUT, pool) { r in k.tr_column_sums(db, dy, N, OUT, r.lowerBound, r.upperBound) } }
     }

@@ -4,8 +4,8 @@ import Testing
 
 /// The fast linear forward and backward (k_train.h's tr_matmul) against the naive Reference on
 /// shapes past the micro-kernel's KC = 1024 chunk of the inner dimension (forward: IN; dx: OUT;
-/// dw: the rows N, also cut to 928 rows when dyᵀ would pass 8 Mi floats: OUT 9000), where
-/// partial sums are added across chunks, at every kernel set on 1 and 2 threads. Tolerance 2e-5 of the output's scale: f32 sums of ~1000 products (the finite-
+/// dw: the rows N; and OUT 9000, whose dw is done in two bands of rows to keep dyᵀ under 8 Mi
+/// floats), where partial sums are added across chunks, at every kernel set on 1 and 2 threads. Tolerance 2e-5 of the output's scale: f32 sums of ~1000 products (the finite-
 /// difference tests cover the formulas on small shapes).
 @Suite struct TrainingLinearTests {
     @Test(arguments: OpsPath.all.filter { $0.set != nil }, [(1030, 1027, 7), (13, 5, 1029), (950, 3, 9000)])

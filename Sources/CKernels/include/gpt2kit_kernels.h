@@ -88,7 +88,7 @@ typedef struct gpt2kit_kernels {
                               const float *xd, const float *bias, size_t r0, size_t r1);
     /// Training (k_train.h): forward ops that keep what the backward needs, every backward,
     /// AdamW. Row/part ranges are half-open.
-    void (*tr_transpose)(float *dst, const float *src, size_t rows, size_t cols, size_t r0, size_t r1);
+    void (*tr_transpose)(float *dst, const float *src, size_t rows, size_t cols, size_t lds, size_t r0, size_t r1);
     void (*tr_pack_columns)(float *xt, const float *src, size_t K, size_t N, size_t ld, size_t tb0, size_t tb1);
     void (*tr_matmul)(float *y, size_t ldy, const float *a, size_t lda, const float *xt, const float *bias, size_t K,
                       size_t R, size_t P, int accumulate, size_t b0, size_t b1);
