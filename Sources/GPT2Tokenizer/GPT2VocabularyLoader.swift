@@ -32,11 +32,11 @@ extension Vocabulary {
     /// `site` (a line or an index) only goes into errors, through `unknownToken(site, text)`. `addedTokens`
     /// (tokenizer.json's added_tokens) are special whatever their bytes. Zero merges is an
     /// error: BPE without merges would emit single bytes and look like it worked.
-    static func fromMergeList(tokens all: [[UInt8]], tokensPath encoderJSON: String, mergesPath vocabBPE: String,
+    static func fromMergeList(tokens all: TokenBytes, tokensPath encoderJSON: String, mergesPath vocabBPE: String,
                               forEachMerge: (((UnsafeBufferPointer<UInt8>, Int, Int) throws -> Void) throws -> Void),
                               unknownToken: @escaping (Int, String) -> TokenizerError,
                               addedTokens: [String: Int] = [:]) throws -> Vocabulary {
-        let table = try TokenTable(tokens: all)
+        let table = try TokenTable(flat: all)
 
         // 2. vocab.bpe → rank of every token made by a merge.
         var rankOfID = [UInt32](repeating: UInt32.max, count: all.count)
@@ -83,7 +83,7 @@ extension Vocabulary {
         if let gap = rankOfID[..<ordinaryCount].firstIndex(of: UInt32.max) {
             throw TokenizerError.badTokenID(
                 path: encoderJSON, id: gap,
-                expected: "a single byte or a merge result in vocab.bpe ('\(MergesParser.show(all[gap]))' is neither)")
+                expected: "a single byte or a merge result in vocab.bpe ('\(MergesParser.show(Array(all[gap])))' is neither)")
         }
         guard rank > 256 else { throw TokenizerError.noMerges(path: vocabBPE) }
         var specials: [String: Int] = [:]
@@ -91,7 +91,7 @@ extension Vocabulary {
         specials.merge(addedTokens) { _, added in added }
         let ranks = Array(rankOfID[..<ordinaryCount])
         let identity = ranks.enumerated().allSatisfy { UInt32($0.offset) == $0.element }
-        return Vocabulary(kind: .byteLevelBPE, tokens: Array(all[..<ordinaryCount]),
+        return Vocabulary(kind: .byteLevelBPE, tokenBytes: all.prefix(ordinaryCount),
                           ranks: identity ? nil : ranks, specialTokens: specials,
                           eosID: specials["<|endoftext|>"])
     }

@@ -31,25 +31,20 @@ struct TokenTable: Sendable {
     /// still decodes), e.g. special tokens listed among the ordinary ones. Throws on an empty or
     /// duplicate token.
     /// Ids past `tokens.count` take their bytes from `extra` (special tokens after the ordinary
-    /// ones), so callers need not copy the 50 000-element token array to append them.
-    init(tokens: [[UInt8]], extra: [[UInt8]] = [], skip: (Int) -> Bool = { _ in false }) throws {
-        var total = 0
-        for t in tokens { total += t.count }
+    /// ones), so callers need not copy the 50 000-token list to append them.
+    init(flat tokens: TokenBytes, extra: [[UInt8]] = [], skip: (Int) -> Bool = { _ in false }) throws {
+        var total = tokens.bytes.count
         for t in extra { total += t.count }
         var flat: [UInt8] = []
         flat.reserveCapacity(total + 16)
-        var starts = [Int]()
+        flat.append(contentsOf: tokens.bytes)
+        var starts = tokens.starts
         let count = tokens.count + extra.count
         starts.reserveCapacity(count + 1)
-        for list in [tokens, extra] {
-            list.withUnsafeBufferPointer { all in
-                for i in 0..<all.count {
-                    starts.append(flat.count)
-                    flat.append(contentsOf: all[i])
-                }
-            }
+        for t in extra {
+            flat.append(contentsOf: t)
+            starts.append(flat.count)
         }
-        starts.append(flat.count)
         flat.append(contentsOf: repeatElement(0, count: 16))   // slack for 16-byte copies
         var capacity = 16
         while capacity < count * 2 { capacity <<= 1 }   // load factor ≤ 0.5

@@ -18,7 +18,8 @@ final class TokenizerCore: Sendable {
 
     init(_ vocabulary: Vocabulary) throws {
         isCharacterLevel = vocabulary.kind == .characters
-        let ordinary = vocabulary.tokens.count
+        let tokens = vocabulary.tokenBytes
+        let ordinary = tokens.count
         guard ordinary < TokenizerCore.maxIDs else {
             throw TokenizerError.invalidVocabulary("\(ordinary) tokens; at most \(TokenizerCore.maxIDs) are supported")
         }
@@ -43,7 +44,7 @@ final class TokenizerCore: Sendable {
         }
         // Specials listed among the ordinary ids stay out of the lookup (usually none: no hashing).
         let specialsInside = specialIDs.filter { $0 < ordinary }
-        table = try TokenTable(tokens: vocabulary.tokens, extra: extra,
+        table = try TokenTable(flat: tokens, extra: extra,
                                skip: { $0 >= ordinary || (!specialsInside.isEmpty && specialsInside.contains($0)) })
         if let r = vocabulary.ranks {
             guard r.count == ordinary else {
@@ -67,8 +68,9 @@ final class TokenizerCore: Sendable {
         }
         self.byteIDs = byteIDs
         var pairRanks = [UInt32](repeating: UInt32.max, count: 65536)
-        for (id, t) in vocabulary.tokens.enumerated() where t.count == 2 {
-            pairRanks[Int(t[0]) << 8 | Int(t[1])] = ranks.map { $0[id] } ?? UInt32(id)
+        for id in 0..<ordinary where tokens.length(id) == 2 {
+            let s = tokens.starts[id]
+            pairRanks[Int(tokens.bytes[s]) << 8 | Int(tokens.bytes[s + 1])] = ranks.map { $0[id] } ?? UInt32(id)
         }
         self.pairRanks = pairRanks
         idCount = count

@@ -3,27 +3,32 @@
 /// ids and holes. Used for encoder.json / vocab.json and tokenizer.json's `model.vocab`.
 struct TokensByID {
     let path: String
-    private var byID: [[UInt8]?] = []
+    /// Bytes of the tokens in the order they came, and where each id's are (-1: not yet seen).
+    private var arrived: [UInt8] = []
+    private var start: [Int] = []
+    private var length: [Int32] = []
 
     init(path: String) {
         self.path = path
-        byID.reserveCapacity(50257)
+        arrived.reserveCapacity(1 << 19)
+        start.reserveCapacity(50257)
+        length.reserveCapacity(50257)
     }
 
     /// Adds token `id` spelled by `scalars`; `offset` (byte position in the file, when known)
     /// goes into errors.
     mutating func add(_ scalars: [UInt32], id: Int, offset: Int) throws {
-        // One exactly-sized array per token, filled in place: this loop runs 50,257 times
-        // at every start of `gpt2kit`.
-        var bad: UInt32?
+        // This loop runs 50,257 times at every start of `gpt2kit`: bytes go into one buffer.
         let byteOf = ByteLevelAlphabet.byteOf   // one lazy-global check, not one per scalar
-        let bytes = [UInt8](unsafeUninitializedCapacity: scalars.count) { out, n in
+        let at = arrived.count
+        var bad: UInt32?
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scalars.count) { out in
             for (i, scalar) in scalars.enumerated() {
                 let b = scalar < 324 ? byteOf[Int(scalar)] : -1
-                guard b >= 0 else { bad = scalar; break }
+                guard b >= 0 else { bad = scalar; return }
                 out[i] = UInt8(truncatingIfNeeded: b)
-                n = i + 1
             }
+            arrived.append(contentsOf: out)     // one append per token, not one per byte
         }
         if let bad {
             throw TokenizerError.malformed(
@@ -33,18 +38,30 @@ struct TokensByID {
         guard id >= 0, id < 1 << 24 else {
             throw TokenizerError.badTokenID(path: path, id: id, expected: "an id in 0..<2^24")
         }
-        if id >= byID.count { byID.append(contentsOf: repeatElement(nil, count: id + 1 - byID.count)) }
-        guard byID[id] == nil else {
-            throw TokenizerError.duplicateToken(path: path, token: String(decoding: bytes, as: UTF8.self), id: id)
+        if id == start.count {                  // the usual case: ids in order
+            start.append(at)
+            length.append(Int32(scalars.count))
+            return
         }
-        byID[id] = bytes
+        if id > start.count {
+            start.append(contentsOf: repeatElement(-1, count: id + 1 - start.count))
+            length.append(contentsOf: repeatElement(0, count: id + 1 - length.count))
+        }
+        guard start[id] < 0 else {
+            throw TokenizerError.duplicateToken(path: path, token: String(decoding: arrived[at...], as: UTF8.self), id: id)
+        }
+        start[id] = at
+        length[id] = Int32(scalars.count)
     }
 
-    func finish() throws -> [[UInt8]] {
-        if let hole = byID.firstIndex(where: { $0 == nil }) {
+    func finish() throws -> TokenBytes {
+        if let hole = start.firstIndex(where: { $0 < 0 }) {
             throw TokenizerError.badTokenID(path: path, id: hole,
-                                            expected: "ids 0..<\(byID.count) without gaps (id \(hole) is missing)")
+                                            expected: "ids 0..<\(start.count) without gaps (id \(hole) is missing)")
         }
-        return byID.map { $0! }
+        var out = TokenBytes()
+        out.reserve(tokens: start.count, bytes: arrived.count)
+        for id in start.indices { out.append(arrived[start[id]..<(start[id] + Int(length[id]))]) }
+        return out
     }
 }
