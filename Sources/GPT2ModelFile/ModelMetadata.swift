@@ -145,14 +145,16 @@ public struct ModelMetadata: Sendable, Equatable {
                 throw bad("tokenizer.kind", "\"byte_level_bpe\" or \"characters\"", t["kind"])
             }
             guard let list = t["tokens"]?.arrayValue else { throw bad("tokenizer.tokens", "an array of base64 strings", t["tokens"]) }
-            var tokens: [[UInt8]] = []
-            tokens.reserveCapacity(list.count)
+            // Flat: one buffer for all tokens' bytes, no array per token (50,257 at every start).
+            var bytes: [UInt8] = [], starts = [0]
+            starts.reserveCapacity(list.count + 1)
             for (i, v) in list.enumerated() {
-                guard let s = v.stringValue, let b = Base64.decode(s) else {
+                guard let s = v.stringValue, Base64.decode(s, appendingTo: &bytes) else {
                     throw bad("tokenizer.tokens[\(i)]", "a base64 string", v)
                 }
-                tokens.append(b)
+                starts.append(bytes.count)
             }
+            let tokens = TokenBytes(bytes: bytes, starts: starts)
             var ranks: [UInt32]?
             if let r = t["ranks"] {
                 guard let a = r.arrayValue, a.count == tokens.count else {
@@ -181,7 +183,7 @@ public struct ModelMetadata: Sendable, Equatable {
             }
             // Ids the runtime will index the embedding with: beyond its rows they would read
             // out of bounds, beyond the vocabulary they decode to nothing.
-            let v = Vocabulary(kind: kind, tokens: tokens, ranks: ranks, specialTokens: specials, eosID: eos)
+            let v = Vocabulary(kind: kind, tokenBytes: tokens, ranks: ranks, specialTokens: specials, eosID: eos)
             let rows = config?.vocabSize
             for (name, id) in specials.sorted(by: { $0.value < $1.value }) where rows.map({ id >= $0 }) ?? false {
                 throw bad("tokenizer.special_tokens.\(name)", "an id below vocab_size \(rows!) (the embedding's rows)", .number(Double(id)))

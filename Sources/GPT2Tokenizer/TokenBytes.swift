@@ -12,6 +12,15 @@ package struct TokenBytes: Sendable, Equatable {
 
     package init() {}
 
+    /// Tokens stored one after another in `bytes`, token `i` from `starts[i]` to `starts[i + 1]`
+    /// (`starts` runs from 0 up to `bytes.count` without decreasing).
+    package init(bytes: [UInt8], starts: [Int]) {
+        precondition(starts.first == 0 && starts.last == bytes.count && zip(starts, starts.dropFirst()).allSatisfy { $0 <= $1 },
+                     "token offsets out of order")
+        self.bytes = bytes
+        self.starts = starts
+    }
+
     package init(_ tokens: [[UInt8]]) {
         var total = 0
         for t in tokens { total += t.count }

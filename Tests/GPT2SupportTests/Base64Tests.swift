@@ -29,4 +29,16 @@ import GPT2Support
             #expect(Base64.decode(bad) == nil, "\(bad)")
         }
     }
+
+    /// The appending form (the model file's token list): bytes go after what `out` holds, and a
+    /// malformed string leaves `out` as it was.
+    @Test func appendsAndLeavesOutAloneOnFailure() {
+        var out: [UInt8] = [7]
+        for (_, encoded) in Self.vectors { #expect(Base64.decode(encoded, appendingTo: &out)) }
+        #expect(out == [7] + Array("ffofoofoobfoobafoobar".utf8))
+        for bad in ["Zg=", "Z===", "Zg=a", "Zm9v!A=="] {
+            #expect(!Base64.decode(bad, appendingTo: &out), "\(bad)")
+        }
+        #expect(out == [7] + Array("ffofoofoobfoobafoobar".utf8))
+    }
 }
