@@ -5,23 +5,12 @@
 // ops (ReferenceTraining.swift). Activations are [rows, C] row-major f32.
 
 // dst[c][r] = src[r·lds + c] for rows r0..<r1 of src [rows, cols] (row stride lds): the dW
-// product's dyᵀ. In 16 x 16 blocks, so both sides stay in cache lines already loaded, of 4 x 4
-// register transposes (scalar moves ran at half the speed).
+// product's dyᵀ. In 16 x 16 blocks, so both sides stay in cache lines already loaded.
 static void tr_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t lds, size_t r0, size_t r1) {
-    for (size_t rb = r0; rb < r1; rb += 16) {
-        size_t re = rb + 16 < r1 ? rb + 16 : r1;
-        for (size_t cb = 0; cb < cols; cb += 16) {
-            size_t ce = cb + 16 < cols ? cb + 16 : cols, r = rb;
-            for (; r + 4 <= re; r += 4) {
-                size_t c = cb;
-                for (; c + 4 <= ce; c += 4) transpose4x4(dst + c * rows + r, rows, src + r * lds + c, lds);
-                for (; c < ce; c++)
-                    for (size_t q = 0; q < 4; q++) dst[c * rows + r + q] = src[(r + q) * lds + c];
-            }
-            for (; r < re; r++)
-                for (size_t c = cb; c < ce; c++) dst[c * rows + r] = src[r * lds + c];
-        }
-    }
+    for (size_t rb = r0; rb < r1; rb += 16)
+        for (size_t cb = 0; cb < cols; cb += 16)
+            transpose_rect(dst + cb * rows + rb, rows, src + rb * lds + cb, lds, r1 - rb < 16 ? r1 - rb : 16,
+                           cols - cb < 16 ? cols - cb : 16);
 }
 
 // xt[tb][k][j] = src[k·ld + tb·TW + j] (0 past N), t-blocks tb0..<tb1: matmul_transpose's tiles
@@ -228,17 +217,9 @@ static void tr_multiply(float *y, const float *m, size_t n) {
 // By 4 x 4 blocks, 4 source rows at a time; kt (HS x TP floats, 8 KB for a head of 32 and 64
 // positions) stays in L1. (Scalar moves, one kt row at a time, cost ~12 % of the attention.)
 INLINE void tr_head_transpose(float *kt, const float *base, size_t T, size_t TP, size_t C, size_t HS, size_t col) {
-    const float *src = base + col;
-    size_t ld = 3 * C, s = 0, i;
-    for (; s + 4 <= T; s += 4) {
-        for (i = 0; i + 4 <= HS; i += 4) transpose4x4(kt + i * TP + s, TP, src + s * ld + i, ld);
-        for (; i < HS; i++)
-            for (size_t k = 0; k < 4; k++) kt[i * TP + s + k] = src[(s + k) * ld + i];
-    }
-    for (; s < T; s++)
-        for (i = 0; i < HS; i++) kt[i * TP + s] = src[s * ld + i];
-    for (i = 0; i < HS; i++)
-        for (s = T; s < TP; s++) kt[i * TP + s] = 0;
+    transpose_rect(kt, TP, base + col, 3 * C, T, HS);
+    for (size_t i = 0; i < HS; i++)
+        for (size_t s = T; s < TP; s++) kt[i * TP + s] = 0;
 }
 
 // The attention's products work on four rows at a time: four (or eight) independent FMA chains

@@ -88,6 +88,20 @@ INLINE void transpose4x4(float *d, size_t ldd, const float *s, size_t lds) {
     *(v4f_u *)(d + 3 * ldd) = __builtin_shufflevector(b, e, 2, 3, 6, 7);
 }
 
+// d[c·ldd + r] = s[r·lds + c] for r < rows, c < cols: transpose4x4 blocks, scalar moves at the
+// edges. The one transposition loop of the kernels (prompt tiles, dyᵀ, attention keys).
+INLINE void transpose_rect(float *d, size_t ldd, const float *s, size_t lds, size_t rows, size_t cols) {
+    size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        size_t c = 0;
+        for (; c + 4 <= cols; c += 4) transpose4x4(d + c * ldd + r, ldd, s + r * lds + c, lds);
+        for (; c < cols; c++)
+            for (size_t q = 0; q < 4; q++) d[c * ldd + r + q] = s[(r + q) * lds + c];
+    }
+    for (; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) d[c * ldd + r] = s[r * lds + c];
+}
+
 // ---- f16 <-> f32 ----------------------------------------------------------------------------
 // Portable versions by bit arithmetic (exact, same results as vcvtph2ps / vcvtps2ph with
 // round-to-nearest-even); the AVX sets use the instructions.
