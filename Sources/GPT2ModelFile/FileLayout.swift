@@ -1,4 +1,5 @@
 import GPT2Support
+import GPT2Tokenizer
 /// The validated structure of a model file: header, metadata document and tensor table.
 ///
 /// `parse` checks everything it can without reading tensor payloads, in this order, so the
@@ -10,6 +11,8 @@ import GPT2Support
 struct FileLayout {
     var header: FileHeader
     var metadata: JSON
+    /// `tokenizer.tokens`, when read by `MetadataTokenList` (then `metadata` holds `[]` there).
+    var metadataTokens: TokenBytes?
     var tensors: [ModelTensorInfo]
 
     static func parse(_ bytes: UnsafeRawBufferPointer, file: String) throws(ModelFileError) -> FileLayout {
@@ -69,9 +72,9 @@ struct FileLayout {
                       "header, metadata or tensor table is corrupt; convert the model again")
         }
         // 4. Metadata: one JSON object.
-        let metadata: JSON
+        let metadata: JSON, metadataTokens: TokenBytes?
         do {
-            metadata = try parseMetadata(UnsafeRawBufferPointer(rebasing: bytes[meta]))
+            (metadata, metadataTokens) = try parseMetadata(UnsafeRawBufferPointer(rebasing: bytes[meta]))
         } catch {
             throw bad(.badMetadata, meta.lowerBound + error.offset, "a JSON object", error.message,
                       "the metadata is not valid JSON")
@@ -82,7 +85,7 @@ struct FileLayout {
         // 5. Tensor table.
         let tensors = try parseTable(UnsafeRawBufferPointer(rebasing: bytes[table]), base: table.lowerBound,
                                      count: Int(h.tensorCount), data: data, alignment: align, file: file)
-        return FileLayout(header: h, metadata: metadata, tensors: tensors)
+        return FileLayout(header: h, metadata: metadata, metadataTokens: metadataTokens, tensors: tensors)
     }
 
     static func parseTable(_ bytes: UnsafeRawBufferPointer, base: Int, count: Int, data: Range<Int>,
@@ -187,7 +190,22 @@ extension FileLayout {
 
     /// The metadata document: strict RFC 8259 with UTF-8 validation, depth 64, nothing after
     /// the value (not even whitespace: the writer never puts any there).
-    static func parseMetadata(_ bytes: UnsafeRawBufferPointer) throws(MetadataParseError) -> JSON {
+    /// The metadata document, with `tokenizer.tokens` decoded on the side when it has the plain
+    /// shape (`MetadataTokenList`).
+    static func parseMetadata(_ bytes: UnsafeRawBufferPointer) throws(MetadataParseError) -> (JSON, TokenBytes?) {
+        if let list = MetadataTokenList.extract(bytes) {
+            let rest = list.remainder(of: bytes)
+            let r = rest.withUnsafeBytes { b in Result { () throws(MetadataParseError) in try parseJSON(b) } }
+            switch r {
+            case .success(let json): return (json, list.tokens)
+            case .failure(let e): throw MetadataParseError(message: e.message, offset: list.originalOffset(e.offset))
+            }
+        }
+        return (try parseJSON(bytes), nil)
+    }
+
+    /// The whole document through json-c.
+    static func parseJSON(_ bytes: UnsafeRawBufferPointer) throws(MetadataParseError) -> JSON {
         guard bytes.count > 0 else { throw MetadataParseError(message: "empty document", offset: 0) }
         let options = JSONParseOptions(maxDepth: 64, strict: true, allowTrailingWhitespace: false)
         do {

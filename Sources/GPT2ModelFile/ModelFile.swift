@@ -29,7 +29,15 @@ public final class ModelFile: @unchecked Sendable {
     /// The metadata in typed form.
     public let metadata: ModelMetadata
     /// The metadata document as stored (keys the typed form does not know included).
-    public let metadataJSON: JSON
+    public var metadataJSON: JSON {
+        guard metadataTokensRead else { return parsedJSON }
+        // Opening read the token list on the side (MetadataTokenList): parse it all now.
+        let r = metadataRange
+        return (try? mapping.withUnsafeBytes { b in try FileLayout.parseJSON(UnsafeRawBufferPointer(rebasing: b[r])) }) ?? parsedJSON
+    }
+    private let parsedJSON: JSON
+    private let metadataTokensRead: Bool
+    private let metadataRange: Range<Int>
     /// GPT-2 hyperparameters; nil for a file of another architecture (the container stores any
     /// tensors; consumers such as the runtime check `metadata.architecture` themselves).
     public let config: GPT2Config?
@@ -78,7 +86,8 @@ public final class ModelFile: @unchecked Sendable {
                                  found: "\(size) bytes", hint: "not a model file, or cut short; convert it again")
         }
         let layout = try mapping.withUnsafeBytes { bytes throws(ModelFileError) in try FileLayout.parse(bytes, file: path) }
-        let meta = try ModelMetadata(json: layout.metadata, file: path, at: Int(layout.header.metadataOffset))
+        let meta = try ModelMetadata(json: layout.metadata, tokens: layout.metadataTokens, file: path,
+                                     at: Int(layout.header.metadataOffset))
         let config = meta.architecture == "gpt2" ? meta.config : nil
         if meta.architecture == "gpt2" && config == nil {
             throw ModelFileError(.badMetadata, file: path, offset: Int(layout.header.metadataOffset),
@@ -92,7 +101,9 @@ public final class ModelFile: @unchecked Sendable {
         self.mapping = mapping
         fileSize = size
         metadata = meta
-        metadataJSON = layout.metadata
+        parsedJSON = layout.metadata
+        metadataTokensRead = layout.metadataTokens != nil
+        metadataRange = Int(layout.header.metadataOffset)..<Int(layout.header.metadataOffset + layout.header.metadataSize)
         self.config = config
         tensors = layout.tensors
         version = (Int(layout.header.major), Int(layout.header.minor))

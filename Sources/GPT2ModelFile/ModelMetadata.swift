@@ -93,6 +93,11 @@ public struct ModelMetadata: Sendable, Equatable {
 
     /// Reads the typed fields; `at` is the metadata's file offset for errors.
     public init(json: JSON, file: String, at offset: Int) throws(ModelFileError) {
+        try self.init(json: json, tokens: nil, file: file, at: offset)
+    }
+
+    /// `tokens`: `tokenizer.tokens` already decoded (`MetadataTokenList`; `json` has `[]` there).
+    init(json: JSON, tokens decoded: TokenBytes?, file: String, at offset: Int) throws(ModelFileError) {
         func bad(_ key: String, _ expected: String, _ found: JSON?) -> ModelFileError {
             let f: String
             switch found {
@@ -145,16 +150,21 @@ public struct ModelMetadata: Sendable, Equatable {
                 throw bad("tokenizer.kind", "\"byte_level_bpe\" or \"characters\"", t["kind"])
             }
             guard let list = t["tokens"]?.arrayValue else { throw bad("tokenizer.tokens", "an array of base64 strings", t["tokens"]) }
-            // Flat: one buffer for all tokens' bytes, no array per token (50,257 at every start).
-            var bytes: [UInt8] = [], starts = [0]
-            starts.reserveCapacity(list.count + 1)
-            for (i, v) in list.enumerated() {
-                guard let s = v.stringValue, Base64.decode(s, appendingTo: &bytes) else {
-                    throw bad("tokenizer.tokens[\(i)]", "a base64 string", v)
+            let tokens: TokenBytes
+            if let decoded {
+                tokens = decoded
+            } else {
+                // Flat: one buffer for all tokens' bytes, no array per token (50,257 at every start).
+                var bytes: [UInt8] = [], starts = [0]
+                starts.reserveCapacity(list.count + 1)
+                for (i, v) in list.enumerated() {
+                    guard let s = v.stringValue, Base64.decode(s, appendingTo: &bytes) else {
+                        throw bad("tokenizer.tokens[\(i)]", "a base64 string", v)
+                    }
+                    starts.append(bytes.count)
                 }
-                starts.append(bytes.count)
+                tokens = TokenBytes(bytes: bytes, starts: starts)
             }
-            let tokens = TokenBytes(bytes: bytes, starts: starts)
             var ranks: [UInt32]?
             if let r = t["ranks"] {
                 guard let a = r.arrayValue, a.count == tokens.count else {

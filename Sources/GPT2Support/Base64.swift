@@ -55,31 +55,59 @@ public enum Base64 {
         s.withUnsafeBufferPointer { decode($0, appendingTo: &out) }
     }
 
-    /// Fails on any byte outside the alphabet, `=` anywhere but the last two positions, more
-    /// than two `=`, or a length not a multiple of 4.
-    private static func decode(_ s: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
-        guard s.count % 4 == 0 else { return false }
-        if s.isEmpty { return true }
+    /// Whether `c` can appear in base64 text (the alphabet or `=`).
+    @inline(__always)
+    public static func isTextByte(_ c: UInt8) -> Bool {
+        (c | 0x20) &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10
+            || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=")
+    }
+
+    /// Appends the bytes of standard base64 text to `out`; false (and `out` unchanged) if it is
+    /// not valid base64.
+    public static func decode(_ s: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: s.count / 4 * 3 + 1) { dst in
+            guard let n = decode(s, into: dst.baseAddress!) else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: dst[..<n]))
+            return true
+        }
+    }
+
+    /// Writes the bytes of standard base64 text to `dst` (room for `s.count / 4 * 3`) and
+    /// returns their count; nil if it is not valid base64 (`dst` may be partly written). Fails
+    /// on any byte outside the alphabet, `=` anywhere but the last two positions, more than two
+    /// `=`, or a length not a multiple of 4.
+    public static func decode(_ s: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard s.count % 4 == 0 else { return nil }
+        if s.isEmpty { return 0 }
         var padding = 0
         while padding < 2, s[s.count - 1 - padding] == UInt8(ascii: "=") { padding += 1 }
-        let n = s.count / 4 * 3 - padding
-        return reverse.withUnsafeBufferPointer { rev in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + 2) { dst in
-                var acc: UInt32 = 0, bits = 0, o = 0
-                for i in 0..<(s.count - padding) {
-                    let d = rev[Int(s[i])]
-                    guard d != 0xFF else { return false }   // not base64, or `=` before the end
-                    acc = acc << 6 | UInt32(d)
-                    bits += 6
-                    if bits >= 8 {
-                        bits -= 8
-                        dst[o] = UInt8(truncatingIfNeeded: acc >> UInt32(bits))
-                        o += 1
-                    }
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: dst[..<o]))
-                return true
+        return reverse.withUnsafeBufferPointer { rev -> Int? in
+            let src = s.baseAddress!, full = (s.count - padding) / 4
+            var o = 0
+            // Four characters -> three bytes; any 0xFF (not base64, or an early `=`) sets bit 7+.
+            for g in 0..<full {
+                let a = UInt32(rev[Int(src[4 * g])]), b = UInt32(rev[Int(src[4 * g + 1])])
+                let c = UInt32(rev[Int(src[4 * g + 2])]), d = UInt32(rev[Int(src[4 * g + 3])])
+                guard (a | b | c | d) & 0x80 == 0 else { return nil }
+                let v = a << 18 | b << 12 | c << 6 | d
+                dst[o] = UInt8(truncatingIfNeeded: v >> 16)
+                dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                dst[o + 2] = UInt8(truncatingIfNeeded: v)
+                o += 3
             }
+            var acc: UInt32 = 0, bits = 0
+            for i in (4 * full)..<(s.count - padding) {
+                let d = rev[Int(src[i])]
+                guard d != 0xFF else { return nil }
+                acc = acc << 6 | UInt32(d)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    dst[o] = UInt8(truncatingIfNeeded: acc >> UInt32(bits))
+                    o += 1
+                }
+            }
+            return o
         }
     }
 }
