@@ -7,8 +7,9 @@ import GPT2Tokenizer
 /// GPT2KIT_FUZZ_WRITE_SEEDS=Fuzz/Corpus): model files, BundleEntryProto values, llm.c
 /// tokenizer files.
 func writeGeneratedSeeds(to corpus: String) throws {
-    for t in ["modelfile", "tf-entry", "llmc-tokenizer"] { mkdir("\(corpus)/\(t)", 0o755) }
+    for t in ["modelfile", "modelfile-metadata", "tf-entry", "llmc-tokenizer"] { mkdir("\(corpus)/\(t)", 0o755) }
     try writeModelFileSeeds(to: "\(corpus)/modelfile")
+    writeMetadataSeeds(to: "\(corpus)/modelfile-metadata")
     // Every value of the TF fixture's index table is a BundleEntryProto (the empty key holds
     // the header; it is a valid message too).
     let index = "\(Scratch.root)/\(Companions.tfDir)/model.ckpt.index"

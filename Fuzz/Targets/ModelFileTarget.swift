@@ -1,4 +1,5 @@
-import GPT2ModelFile
+@testable import GPT2ModelFile
+import GPT2Support
 import GPT2Tokenizer
 @testable import GPT2Checkpoints
 
@@ -10,6 +11,30 @@ let modelFileTargets: [FuzzTarget] = [
         try file.verifyAll(threads: 1)
         for t in file.tensors { _ = try file.tensorData(t.name) }
         if file.config != nil { try drain(ModelFileCheckpoint(path: path)) }
+    },
+    // The header CRC stops mutated metadata in `modelfile`; here the bytes are the metadata
+    // itself. Differential: the token-list path (MetadataTokenList) must read every document as
+    // json-c's parse of the whole of it does, or fail where it fails.
+    FuzzTarget(name: "modelfile-metadata", about: "a model file's JSON metadata: the token-list path against json-c's whole parse") { bytes in
+        let fast = bytes.withUnsafeBytes { b in
+            Result { () throws(FileLayout.MetadataParseError) in try FileLayout.parseMetadata(b) }
+        }
+        let whole = bytes.withUnsafeBytes { b in
+            Result { () throws(FileLayout.MetadataParseError) in try FileLayout.parseJSON(b) }
+        }
+        switch (fast, whole) {
+        case (.success(let (json, tokens)), .success(let full)):
+            let a = Result { () throws(ModelFileError) in try ModelMetadata(json: json, tokens: tokens, file: "m", at: 0) }
+            let b = Result { () throws(ModelFileError) in try ModelMetadata(json: full, file: "m", at: 0) }
+            switch (a, b) {
+            case (.success(let x), .success(let y)): precondition(x == y, "the token-list path read other metadata")
+            case (.failure(let x), .failure(let y)): precondition(x.kind == y.kind, "the paths fail differently")
+            default: preconditionFailure("one path accepted what the other refused")
+            }
+        case (.failure(let x), .failure(let y)):
+            precondition(x.offset == y.offset, "the paths report different offsets")
+        default: preconditionFailure("one parse accepted what the other refused")
+        }
     },
 ]
 
@@ -50,4 +75,15 @@ func writeModelFileSeeds(to dir: String) throws {
         architecture: BigramLayout.architecture, config: BigramLayout.config(vocabularySize: 4, contextLength: 8)), alignment: 64)
     _ = try w3.add(TensorData(name: BigramLayout.tableName, shape: [4, 4], type: .f32, bytes: floats(16, .f32)))
     try w3.finish()
+}
+
+/// The metadata documents of the model-file seeds, for `modelfile-metadata`.
+func writeMetadataSeeds(to dir: String) {
+    let v = Companions.vocabulary
+    let config = GPT2Config(nLayer: 1, nHead: 1, nEmbd: 4, nCtx: 2, vocabSize: v.count, paddedVocabSize: v.count,
+                            layerNormEpsilon: 1e-5, activation: .geluTanh, bias: true, tiedHead: true)
+    Scratch.write(ModelMetadata(config: config, vocabulary: v).json.serialized(), "gpt2.json", in: dir)
+    Scratch.write(ModelMetadata(architecture: "fuzz", vocabulary: v).json.serialized(), "container.json", in: dir)
+    Scratch.write(ModelMetadata(architecture: BigramLayout.architecture,
+                                config: BigramLayout.config(vocabularySize: 4, contextLength: 8)).json.serialized(), "bigram.json", in: dir)
 }
