@@ -3,22 +3,28 @@
 /// adjacent pair is a token; the final parts are the ids. This is the *pure* merge process
 /// (no whole-piece lookup: `TokenizerCore` does that first, as tiktoken does).
 ///
-/// Algorithm by length: a linear scan over a small parts array for short pieces (O(n²), tiny n,
-/// no allocation, fastest below ~`heapThreshold` bytes), a binary heap over a linked list above,
-/// O(n log n). Pieces of 1 kB and more go through `ChunkedMerge` (32-byte chunks, linear time).
+/// Algorithm by length: below `heapThreshold` bytes a scan of all pair keys per merge (O(n²),
+/// tiny n, on the stack, a vector minimum), a binary heap over a linked list above, O(n log n).
+/// Pieces of 1 kB and more go through `ChunkedMerge` (32-byte chunks, linear time).
 struct BytePairEncoder {
     let view: TokenTableView
     /// `ranks[id]`, or nil when rank == id (GPT-2).
     let ranks: UnsafePointer<UInt32>?
-    /// Rank of every 2-byte string, `pairRanks[b0 << 8 | b1]` (UInt32.max if not a token): the
-    /// first round of every merge asks n - 1 of these, and a 256 KB array stays in cache where
-    /// the 2 MB hash table does not (random a–z, 1 MB: 14.7 -> 16.4 MB/s measured).
-    let pairRanks: UnsafePointer<UInt32>
+    /// Id of every 2-byte string, `pairIDs[b0 << 8 | b1]` (`TokenTable.empty` if not a token):
+    /// the first round of every merge asks n - 1 of these, and a 256 KB array stays in cache
+    /// where the 2 MB hash table does not (random a–z, 1 MB: 14.7 -> 16.4 MB/s measured).
+    let pairIDs: UnsafePointer<UInt32>
+    /// Id of every single byte.
+    let byteIDs: UnsafePointer<Int>
+    /// Every rank fits the linear scan's keys (`rank << 6 | position` below 2^31).
+    let compactRanks: Bool
     static let heapThreshold = 64
+    /// Ranks below this fit `mergeShort`'s keys.
+    static let compactRankLimit: UInt32 = 1 << 24
 
     @inline(__always)
     func bytePairRank(_ p: UnsafePointer<UInt8>) -> UInt32 {
-        pairRanks[Int(p[0]) << 8 | Int(p[1])]
+        rank(pairIDs[Int(p[0]) << 8 | Int(p[1])])
     }
 
     @inline(__always)
@@ -41,43 +47,76 @@ struct BytePairEncoder {
     /// their count.
     func merge(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
         if n == 1 { ids[0] = view.lookup(p, 1); return 1 }
-        return n < BytePairEncoder.heapThreshold ? mergeShort(p, n, ids) : mergeHeap(p, n, ids)
+        return n < BytePairEncoder.heapThreshold && compactRanks ? mergeShort(p, n, ids) : mergeHeap(p, n, ids)
     }
 
-    /// Linear scan: `starts[k]` is the first byte of part k (`starts[count] == n`), `ranks[k]`
-    /// the rank of merging part k with part k + 1.
+    /// Linear scan over a linked list of parts, named by their first byte: `next[k]`/`prev[k]`
+    /// link part k to its neighbours, `key[k]` is `rank << 6 | k` for merging part k with the
+    /// next one (`Int32.max` when that is no token or part k is gone), so the smallest key is
+    /// the lowest rank, leftmost on ties: one vector minimum over the keys, no branch per part
+    /// and no shifting of arrays. `part[k]` is the id of part k once merged (`pair[k]` the id
+    /// its next merge would make). Needs n < 64 and `compactRanks`.
     func mergeShort(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: n + 1) { startsBuf in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ranksBuf in
-                let starts = startsBuf.baseAddress!, pr = ranksBuf.baseAddress!
-                for k in 0...n { starts[k] = Int32(k) }
-                for k in 0..<(n - 1) { pr[k] = bytePairRank(p + k) }
-                var count = n
-                while count > 1 {
-                    var best = UInt32.max
-                    var at = 0
-                    for k in 0..<(count - 1) where pr[k] < best {
-                        best = pr[k]
-                        at = k
-                    }
-                    if best == UInt32.max { break }
-                    // Merge part `at` with `at + 1`: drop start `at + 1` and pair rank `at + 1`.
-                    (starts + at + 1).update(from: starts + at + 2, count: count - at - 1)
-                    if at + 2 < count - 1 { (pr + at + 1).update(from: pr + at + 2, count: count - at - 3) }
-                    count -= 1
-                    let s = Int(starts[at])
-                    pr[at] = at + 1 < count ? pairRank(p + s, Int(starts[at + 2]) - s) : UInt32.max
-                    if at > 0 {
-                        let q = Int(starts[at - 1])
-                        pr[at - 1] = pairRank(p + q, Int(starts[at + 1]) - q)
-                    }
-                }
-                for k in 0..<count {
-                    let s = Int(starts[k])
-                    ids[k] = view.lookup(p + s, Int(starts[k + 1]) - s)
-                }
-                return count
+        // 896 bytes: within the stack limit of temporary allocations (1 kB; above it they malloc).
+        withUnsafeTemporaryAllocation(byteCount: 896, alignment: 16) { buf in
+            let base = buf.baseAddress!
+            let key = base.bindMemory(to: Int32.self, capacity: 64)
+            let pair = (base + 256).bindMemory(to: UInt32.self, capacity: 128), part = pair + 64
+            let next = (base + 768).bindMemory(to: Int8.self, capacity: 128), prev = next + 64
+            let vectors = (n - 1 + 7) >> 3
+            for k in 0..<(vectors << 3) { key[k] = Int32.max }
+            for k in 0..<(n - 1) {
+                let id = pairIDs[Int(p[k]) << 8 | Int(p[k + 1])]
+                pair[k] = id
+                let r = rank(id)
+                if r != UInt32.max { key[k] = Int32(truncatingIfNeeded: r << 6) | Int32(k) }
             }
+            for k in 0..<n {
+                next[k] = Int8(k + 1)
+                prev[k] = Int8(k - 1)
+                part[k] = UInt32(truncatingIfNeeded: byteIDs[Int(p[k])])
+            }
+            let raw = UnsafeRawPointer(key)
+            var count = n
+            while count > 1 {
+                var m = raw.loadUnaligned(as: SIMD8<Int32>.self)
+                for v in 1..<vectors {
+                    m = pointwiseMin(m, raw.loadUnaligned(fromByteOffset: v << 5, as: SIMD8<Int32>.self))
+                }
+                let m4 = pointwiseMin(m.lowHalf, m.highHalf)
+                let m2 = pointwiseMin(m4.lowHalf, m4.highHalf)
+                let best = Swift.min(m2[0], m2[1])
+                if best == Int32.max { break }
+                // Merge part `at` with its successor `t`; `u` follows them.
+                let at = Int(best & 63)
+                let t = Int(next[at]), u = Int(next[t])
+                part[at] = pair[at]
+                key[t] = Int32.max
+                next[at] = Int8(u)
+                count -= 1
+                key[at] = Int32.max
+                if u < n {
+                    prev[u] = Int8(at)
+                    let id = view.lookup(p + at, Int(next[u]) - at)
+                    pair[at] = id
+                    let r = rank(id)
+                    if r != UInt32.max { key[at] = Int32(truncatingIfNeeded: r << 6) | Int32(at) }
+                }
+                let q = Int(prev[at])
+                if q >= 0 {
+                    let id = view.lookup(p + q, u - q)
+                    pair[q] = id
+                    let r = rank(id)
+                    key[q] = r != UInt32.max ? Int32(truncatingIfNeeded: r << 6) | Int32(q) : Int32.max
+                }
+            }
+            var k = 0, s = 0
+            while s < n {
+                ids[k] = part[s]
+                k += 1
+                s = Int(next[s])
+            }
+            return k
         }
     }
 

@@ -29,81 +29,68 @@ struct ChunkedMerge {
     static let threshold = 1024
 
     func encode(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int]) {
-        var ids = [UInt32]()          // the encoding so far
-        var ends = [Int]()            // byte end of each id in `ids`
-        ids.reserveCapacity(n / 2)
-        ends.reserveCapacity(n / 2)
         var compat = CompatibilityMemo()
         var cache = ChunkCache()
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { scratchBuf in
-            let scratch = scratchBuf.baseAddress!
-            var c = 0
-            var chunkIDs = [UInt32](repeating: 0, count: ChunkedMerge.chunk * 2)
-            while c < n {
-                var e = min(n, c + ChunkedMerge.chunk)
-                if n - e < ChunkedMerge.chunk / 2 { e = n }
-                // 1. Encode the chunk (or reuse the encoding of an identical earlier chunk).
-                let count = chunkIDs.withUnsafeMutableBufferPointer { buf in
-                    cache.lookup(p, c, e - c, buf.baseAddress!) ?? {
-                        let k = bpe.merge(p + c, e - c, buf.baseAddress!)
-                        cache.store(c, e - c, buf.baseAddress!, k)
-                        return k
-                    }()
-                }
-                if ids.isEmpty {
-                    var at = c
-                    for k in 0..<count {
-                        at += bpe.length(chunkIDs[k])
-                        ids.append(chunkIDs[k])
-                        ends.append(at)
-                    }
-                    c = e
-                    continue
-                }
-                // 2. Repair the seam at byte c: window = last r ids + first s chunk ids.
-                var r = 1, s = 1
-                while true {
-                    let rr = min(r, ids.count), ss = min(s, count)
-                    let lo = ids.count - rr
-                    let start = lo == 0 ? 0 : ends[lo - 1]
-                    var stop = c
-                    for k in 0..<ss { stop += bpe.length(chunkIDs[k]) }
-                    var window: UnsafeMutablePointer<UInt32>
-                    var windowCount: Int
-                    if rr == 1 && ss == 1 && compat.check(ids[lo], chunkIDs[0], p + start, bpe) {
-                        window = scratch; windowCount = 0   // seam is fine: keep both tokens
-                    } else {
-                        window = scratch
-                        windowCount = bpe.merge(p + start, stop - start, scratch)
-                        let leftOK = lo == 0 || compat.check(ids[lo - 1], window[0], p + (lo >= 2 ? ends[lo - 2] : 0), bpe)
-                        let rightOK = ss == count
-                            || compat.check(window[windowCount - 1], chunkIDs[ss], p + stop - bpe.length(window[windowCount - 1]), bpe)
-                        if !(leftOK && rightOK) {
-                            if !leftOK { r *= 2 }
-                            if !rightOK { s *= 2 }
-                            continue
-                        }
-                        ids.removeLast(rr)
-                        ends.removeLast(rr)
-                    }
-                    var at = windowCount == 0 ? c : start
-                    for k in 0..<windowCount {
-                        at += bpe.length(window[k])
-                        ids.append(window[k])
-                        ends.append(at)
-                    }
-                    for k in (windowCount == 0 ? 0 : ss)..<count {
-                        at += bpe.length(chunkIDs[k])
-                        ids.append(chunkIDs[k])
-                        ends.append(at)
-                    }
-                    break
-                }
-                c = e
-            }
+        // The encoding so far: `ids[0..<count]`, `ends[k]` the byte end of `ids[k]`; at most n ids.
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let chunkIDs = UnsafeMutablePointer<UInt32>.allocate(capacity: ChunkCache.room)
+        defer { ids.deallocate(); ends.deallocate(); scratch.deallocate(); chunkIDs.deallocate() }
+        var count = 0
+        @inline(__always) func append(_ id: UInt32, _ at: inout Int) {
+            at += bpe.length(id)
+            ids[count] = id
+            ends[count] = at
+            count += 1
         }
-        out.reserveCapacity(out.count + ids.count)
-        for id in ids { out.append(Int(id)) }
+        var c = 0
+        while c < n {
+            var e = min(n, c + ChunkedMerge.chunk)
+            if n - e < ChunkedMerge.chunk / 2 { e = n }
+            // 1. Encode the chunk (or reuse the encoding of an identical earlier chunk).
+            let chunkCount = cache.lookup(p, c, e - c, chunkIDs) ?? {
+                let k = bpe.merge(p + c, e - c, chunkIDs)
+                cache.store(c, e - c, chunkIDs, k)
+                return k
+            }()
+            if count == 0 {
+                var at = c
+                for k in 0..<chunkCount { append(chunkIDs[k], &at) }
+                c = e
+                continue
+            }
+            // 2. Repair the seam at byte c: window = last r ids + first s chunk ids.
+            var r = 1, s = 1
+            while true {
+                let rr = min(r, count), ss = min(s, chunkCount)
+                let lo = count - rr
+                let start = lo == 0 ? 0 : ends[lo - 1]
+                var stop = c
+                for k in 0..<ss { stop += bpe.length(chunkIDs[k]) }
+                var windowCount = 0
+                if !(rr == 1 && ss == 1 && compat.check(ids[lo], chunkIDs[0], p + start, bpe)) {
+                    windowCount = bpe.merge(p + start, stop - start, scratch)
+                    let leftOK = lo == 0 || compat.check(ids[lo - 1], scratch[0], p + (lo >= 2 ? ends[lo - 2] : 0), bpe)
+                    let rightOK = ss == chunkCount
+                        || compat.check(scratch[windowCount - 1], chunkIDs[ss], p + stop - bpe.length(scratch[windowCount - 1]), bpe)
+                    if !(leftOK && rightOK) {
+                        if !leftOK { r *= 2 }
+                        if !rightOK { s *= 2 }
+                        continue
+                    }
+                    count -= rr
+                }
+                // windowCount == 0: the seam is fine, both tokens stay.
+                var at = windowCount == 0 ? c : start
+                for k in 0..<windowCount { append(scratch[k], &at) }
+                for k in (windowCount == 0 ? 0 : ss)..<chunkCount { append(chunkIDs[k], &at) }
+                break
+            }
+            c = e
+        }
+        out.reserveCapacity(out.count + count)
+        for k in 0..<count { out.append(Int(ids[k])) }
     }
 }
 
@@ -133,7 +120,11 @@ private struct ChunkCache {
     private var hashes = [UInt64](repeating: 0, count: 16)
     private var positions = [Int](repeating: -1, count: 16)
     private var lengths = [Int](repeating: 0, count: 16)
-    private var results = [[UInt32]](repeating: [], count: 16)
+    /// Slot i's ids at `results[i * room ..< i * room + counts[i]]`: one buffer, no array per chunk.
+    private var results = [UInt32](repeating: 0, count: 16 * ChunkCache.room)
+    private var counts = [Int](repeating: 0, count: 16)
+    /// A chunk is at most 1.5 chunk lengths long (the last one absorbs a short tail).
+    static let room = 2 * ChunkedMerge.chunk
     private var lastHash: UInt64 = 0
 
     mutating func lookup(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int? {
@@ -150,9 +141,9 @@ private struct ChunkCache {
         let slot = Int(h & 15)
         guard positions[slot] >= 0, hashes[slot] == h, lengths[slot] == n,
               memcmp(p + positions[slot], p + at, n) == 0 else { return nil }
-        let r = results[slot]
-        for k in 0..<r.count { ids[k] = r[k] }
-        return r.count
+        let count = counts[slot]
+        results.withUnsafeBufferPointer { r in ids.update(from: r.baseAddress! + slot * ChunkCache.room, count: count) }
+        return count
     }
 
     mutating func store(_ at: Int, _ n: Int, _ ids: UnsafePointer<UInt32>, _ count: Int) {
@@ -160,6 +151,7 @@ private struct ChunkCache {
         hashes[slot] = lastHash
         positions[slot] = at
         lengths[slot] = n
-        results[slot] = Array(UnsafeBufferPointer(start: ids, count: count))
+        counts[slot] = count
+        results.withUnsafeMutableBufferPointer { r in (r.baseAddress! + slot * ChunkCache.room).update(from: ids, count: count) }
     }
 }

@@ -6,8 +6,10 @@ final class TokenizerCore: Sendable {
     let byteIDs: [Int]
     /// `ranks[id]` when the vocabulary's ranks differ from its ids.
     let ranks: [UInt32]?
-    /// Rank of each 2-byte string (see `BytePairEncoder.pairRanks`).
-    let pairRanks: [UInt32]
+    /// Id of each 2-byte string (see `BytePairEncoder.pairIDs`).
+    let pairIDs: [UInt32]
+    /// Every rank is below `BytePairEncoder.compactRankLimit`.
+    let compactRanks: Bool
     /// Number of ids (ordinary and special): valid ids are `0..<idCount` with a non-empty entry.
     let idCount: Int
     let preTokenizer = PreTokenizer()
@@ -67,12 +69,13 @@ final class TokenizerCore: Sendable {
                 "no token for byte 0x\(String(missing, radix: 16)); byte-level BPE needs all 256")
         }
         self.byteIDs = byteIDs
-        var pairRanks = [UInt32](repeating: UInt32.max, count: 65536)
+        var pairIDs = [UInt32](repeating: TokenTable.empty, count: 65536)
         for id in 0..<ordinary where tokens.length(id) == 2 {
             let s = tokens.starts[id]
-            pairRanks[Int(tokens.bytes[s]) << 8 | Int(tokens.bytes[s + 1])] = ranks.map { $0[id] } ?? UInt32(id)
+            pairIDs[Int(tokens.bytes[s]) << 8 | Int(tokens.bytes[s + 1])] = UInt32(id)
         }
-        self.pairRanks = pairRanks
+        self.pairIDs = pairIDs
+        compactRanks = ranks.map { r in !r.contains { $0 >= BytePairEncoder.compactRankLimit } } ?? true
         idCount = count
     }
 
@@ -94,8 +97,9 @@ final class TokenizerCore: Sendable {
         table.withView { view in
             byteIDs.withUnsafeBufferPointer { byteIDs in
                 withRanks { ranks in
-                  pairRanks.withUnsafeBufferPointer { pairRanks in
-                    let bpe = BytePairEncoder(view: view, ranks: ranks, pairRanks: pairRanks.baseAddress!)
+                  pairIDs.withUnsafeBufferPointer { pairIDs in
+                    let bpe = BytePairEncoder(view: view, ranks: ranks, pairIDs: pairIDs.baseAddress!,
+                                              byteIDs: byteIDs.baseAddress!, compactRanks: compactRanks)
                     preTokenizer.split(base, n) { s, e in
                         let length = e - s
                         if length == 1 {

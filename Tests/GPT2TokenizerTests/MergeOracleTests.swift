@@ -37,4 +37,31 @@ import Testing
             }
         }
     }
+
+    /// Vocabularies whose ranks are not their ids (as tiktoken files may be): GPT-2's tokens
+    /// with permuted ranks take the linear scan and the chunked path; ranks of 2^24 and more do
+    /// not fit the linear scan's keys and take the heap at every length.
+    @Test(TestSupport.needsVocab, arguments: [0, 1 << 24])
+    func rankedVocabulariesEqualTheNaiveMerge(rankOffset: Int) throws {
+        let gpt2 = try TestSupport.tokenizer().vocabulary
+        let n = gpt2.tokens.count
+        let ranks = (0..<n).map { UInt32(($0 * 7919) % n + rankOffset) }   // 7919 is prime to 50,257
+        let vocabulary = Vocabulary(tokens: gpt2.tokens, ranks: ranks)
+        let tok = try Tokenizer(vocabulary: vocabulary)
+        let naive = NaiveBytePairMerge(vocabulary)
+        let idOf = Dictionary(uniqueKeysWithValues: vocabulary.tokens.enumerated().map { ($1, $0) })
+        let letters = (UInt8(ascii: "a")...UInt8(ascii: "z")).map { String(UnicodeScalar($0)) }
+        var rng = SplitMix64(seed: 7)
+        var compared = 0
+        for length in [2, 3, 5, 20, 40, 63, 64, 200, 1100] {
+            for alphabet in [letters, ["a", "b"], ["e", "t", "a", "o", "n", "th", "er", "in"]] {
+                let piece = Self.randomPiece(&rng, length: length, alphabet: alphabet)
+                guard idOf[piece] == nil, PreTokenizer().pieces(piece).count == 1 else { continue }
+                #expect(tok.encodeOrdinary(bytes: piece) == naive.merge(piece).map { idOf[$0]! },
+                        "length \(length), alphabet \(alphabet.prefix(3))")
+                compared += 1
+            }
+        }
+        #expect(compared >= 20)
+    }
 }
