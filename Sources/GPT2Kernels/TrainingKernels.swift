@@ -13,11 +13,32 @@ extension Kernels {
             for n in 0..<N { for o in 0..<OUT { y[n * OUT + o] = b?[o] ?? 0 } }
             return
         }
-        let k = t.pointee, tw = k.tile_cols, oBlocks = (OUT + tw - 1) / tw
-        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: oBlocks * tw * IN)
+        let k = t.pointee
+        let tiles = UnsafeMutablePointer<Float>.allocate(capacity: linearForwardScratch(in: IN, out: OUT))
         defer { tiles.deallocate() }
-        split(oBlocks, pool) { r in k.matmul_transpose(tiles, w, OUT, IN, r.lowerBound, r.upperBound) }
+        split((OUT + k.tile_cols - 1) / k.tile_cols, pool) { r in k.matmul_transpose(tiles, w, OUT, IN, r.lowerBound, r.upperBound) }
         split((N + 5) / 6, pool) { r in k.tr_matmul(y, OUT, x, IN, tiles, b, IN, N, OUT, 0, r.lowerBound, r.upperBound) }
+    }
+
+    /// Floats `linearForward` allocates: the weight in column tiles.
+    package func linearForwardScratch(in IN: Int, out OUT: Int) -> Int {
+        let tw = t.pointee.tile_cols
+        return (OUT + tw - 1) / tw * tw * IN
+    }
+
+    /// dW's blocking in `linearBackward`: rows of dy per chunk (the kernel's k-chunk) and rows
+    /// of dw per band (at most 8 Mi floats of dyᵀ).
+    private static func weightGradientBlocks(rows N: Int, out OUT: Int) -> (chunk: Int, band: Int) {
+        let chunk = min(N, 1024)
+        return (chunk, min(OUT, max(6, (8 << 20) / chunk / 6 * 6)))
+    }
+
+    /// Peak floats `linearBackward` allocates: dx's tiles of the weight, or (after they are
+    /// freed) dW's band of dyᵀ and x's tiles.
+    package func linearBackwardScratch(rows N: Int, in IN: Int, out OUT: Int) -> Int {
+        let tw = t.pointee.tile_cols, tiled = (IN + tw - 1) / tw * tw
+        let (chunk, band) = Self.weightGradientBlocks(rows: max(N, 1), out: OUT)
+        return max(tiled * OUT, band * chunk + tiled * chunk)
     }
 
     /// Runs body over 0..<n, split between the pool's threads when there is more than one part.
@@ -47,7 +68,7 @@ extension Kernels {
         // most 1024 rows (the kernel's k-chunk) by at most 8 Mi floats of dyᵀ: a vocabulary-sized
         // head is done in bands of dw rows, each summed over all rows of dy, instead of making a
         // logits-sized copy or re-reading all of dw once per small chunk.
-        let chunk = min(N, 1024), band = min(OUT, max(6, (8 << 20) / chunk / 6 * 6))
+        let (chunk, band) = Self.weightGradientBlocks(rows: N, out: OUT)
         let dyT = UnsafeMutablePointer<Float>.allocate(capacity: band * chunk)
         let xt = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * chunk)
         defer { dyT.deallocate(); xt.deallocate() }
@@ -132,7 +153,11 @@ extension Kernels {
 
     /// Floats of the attention forward's scratch: per (batch, head) pair, HS + 4 rows of T
     /// rounded up to 16 (k_train.h's TR_ROUND16: the keys transposed, a block of 4 score rows).
-    static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 4) * ((T + 15) / 16 * 16)) }
+    package static func attentionScratch(_ pairs: Int, _ T: Int, _ HS: Int) -> Int { max(1, pairs * (HS + 4) * ((T + 15) / 16 * 16)) }
+
+    /// Floats of the attention backward's scratch for `parts` threads: one each, (HS + T + 4)
+    /// rows of T rounded up to 16; the (batch, head) pairs are split evenly.
+    package static func attentionBackwardScratch(_ parts: Int, _ T: Int, _ HS: Int) -> Int { parts * (HS + T + 4) * ((T + 15) / 16 * 16) }
 
     /// Backward of `attentionForward`: dqkv [B, T, 3C] written from dout [B, T, C].
     public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -140,8 +165,7 @@ extension Kernels {
                                   batch B: Int, length T: Int, channels C: Int, heads NH: Int, pool: ThreadPool?) {
         require(NH > 0 && C % NH == 0, "n_embd \(C) is not a multiple of n_head \(NH)")
         let f = t.pointee.tr_attention_backward!
-        // One scratch per thread ((HS + T + 4) rows of T rounded up to 16), the pairs split evenly.
-        let parts = min(pool?.threadCount ?? 1, B * NH), per = (C / NH + T + 4) * ((T + 15) / 16 * 16)
+        let parts = min(pool?.threadCount ?? 1, B * NH), per = Self.attentionBackwardScratch(1, T, C / NH)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * per)
         defer { scratch.deallocate() }
         let pairs = B * NH

@@ -137,7 +137,8 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let config = try modelConfig(opts, data: trainingData, initFile: initFile, resumed: resumed)
-        let plan = try MemoryPlan(config: config, bigram: opts.model == .bigram, batch: opts.batchSize, length: opts.blockSize)
+        let plan = try MemoryPlan(config: config, bigram: opts.model == .bigram, batch: opts.batchSize, length: opts.blockSize,
+                                  threads: threads)
         Output.err("model: \(describe(config, opts)), \(plan.parameterCount) parameters; data: \(trainingData.train.count) train / \(trainingData.validation.count) val tokens (\(tokenizerName))\n")
         Output.err("memory: \(plan.summary); total \(MemoryPlan.format(plan.totalBytes)) of \(MemoryPlan.format(MemoryPlan.physicalMemory))\n")
         try plan.check()

@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GPT2Kernels
 import GPT2ModelFile
 
 /// The memory a run needs, computed before anything is allocated: parameters, gradients,
-/// AdamW's two moments (each 4 bytes per parameter) and the activations one micro-batch keeps
-/// for the backward pass. `check` refuses a run above the machine's physical memory.
+/// AdamW's two moments (each 4 bytes per parameter), the activations one micro-batch keeps
+/// for the backward pass and the largest scratch one op allocates while it runs (the head's
+/// weight tiles: 154 MiB for GPT-2's vocabulary at 768 wide). `check` refuses a run above the
+/// machine's physical memory.
 public struct MemoryPlan: Sendable, Equatable {
     /// Trainable floats.
     public var parameterCount: Int
@@ -17,12 +20,15 @@ public struct MemoryPlan: Sendable, Equatable {
     public var optimizerBytes: Int { parameterCount * 8 }
     /// Bytes of the activations kept for the backward pass of one micro-batch.
     public var activationBytes: Int
-    /// Everything the run allocates up front.
-    public var totalBytes: Int { parameterBytes + gradientBytes + optimizerBytes + activationBytes }
+    /// Peak bytes an op allocates while it runs (freed when it returns).
+    public var scratchBytes: Int
+    /// Everything the run holds at its peak.
+    public var totalBytes: Int { parameterBytes + gradientBytes + optimizerBytes + activationBytes + scratchBytes }
 
-    /// Sizes for a GPT of `config` (or the bigram table when `bigram`), batch × length windows.
-    /// Overflow-checked: absurd configurations throw instead of wrapping.
-    public init(config: GPT2Config, bigram: Bool, batch: Int, length: Int) throws {
+    /// Sizes for a GPT of `config` (or the bigram table when `bigram`), batch × length windows,
+    /// trained with `threads` threads on `kernels`. Overflow-checked: absurd configurations
+    /// throw instead of wrapping.
+    public init(config: GPT2Config, bigram: Bool, batch: Int, length: Int, threads: Int = 1, kernels: Kernels = .selected) throws {
         func tooLarge() -> TrainingError {
             TrainingError(.outOfMemory, "the model (n_layer \(config.nLayer), n_embd \(config.nEmbd), vocab \(config.vocabSize)) is too large to count",
                           hint: "use a much smaller model")
@@ -36,6 +42,7 @@ public struct MemoryPlan: Sendable, Equatable {
             parameterCount = try mul(config.vocabSize, config.vocabSize)
             // Logits and their gradient for every position.
             activationBytes = try mul(mul(mul(batch, length), config.vocabSize), 8)
+            scratchBytes = 0
             return
         }
         var count = 0
@@ -50,7 +57,9 @@ public struct MemoryPlan: Sendable, Equatable {
         let c = config, N = try mul(batch, length)
         _ = try mul(mul(mul(N, c.nLayer + 1), max(c.vocabSize, 4 * c.nEmbd)), 16)
         _ = try mul(mul(mul(N, c.nHead), length), c.nLayer * 2 + 1)
+        _ = try mul(mul(config.vocabSize + 32, try mul(4, c.nEmbd)), 4)    // the widest weight, in tiles
         activationBytes = TrainableGPT.activationBytes(config: config, batch: batch, length: length)
+        scratchBytes = TrainableGPT.scratchBytes(config: config, batch: batch, length: length, threads: threads, kernels: kernels)
     }
 
     /// The machine's physical memory in bytes.
@@ -70,7 +79,8 @@ public struct MemoryPlan: Sendable, Equatable {
     /// One line for the log: the total and its parts.
     public var summary: String {
         "parameters \(MemoryPlan.format(parameterBytes)), gradients \(MemoryPlan.format(gradientBytes)), "
-            + "optimiser \(MemoryPlan.format(optimizerBytes)), activations \(MemoryPlan.format(activationBytes))"
+            + "optimiser \(MemoryPlan.format(optimizerBytes)), activations \(MemoryPlan.format(activationBytes)), "
+            + "scratch \(MemoryPlan.format(scratchBytes))"
     }
 
     /// A byte count in MiB or GiB, for messages.

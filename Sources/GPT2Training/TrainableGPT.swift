@@ -127,6 +127,18 @@ public final class TrainableGPT: TrainableModel {
     /// Sets every gradient to zero (before a step's first micro-batch).
     public func zeroGradients() { gradients.update(repeating: 0, count: total) }
 
+    /// Peak bytes the kernels allocate for the length of one op (beside the activations): the
+    /// largest of a linear layer's weight tiles (the head's: vocabulary × n_embd), dW's blocks
+    /// and the attention's scratch, for `threads` threads on `kernels`.
+    public static func scratchBytes(config c: GPT2Config, batch: Int, length T: Int, threads: Int, kernels: Kernels) -> Int {
+        let C = c.nEmbd, N = batch * T, HS = C / max(c.nHead, 1), pairs = batch * c.nHead
+        var most = max(Kernels.attentionScratch(pairs, T, HS), Kernels.attentionBackwardScratch(min(threads, pairs), T, HS))
+        for (out, inp) in [(3 * C, C), (C, C), (4 * C, C), (C, 4 * C), (c.vocabSize, C)] {
+            most = max(most, kernels.linearForwardScratch(in: inp, out: out), kernels.linearBackwardScratch(rows: N, in: inp, out: out))
+        }
+        return most * 4
+    }
+
     /// Bytes of the activations (and backward scratch) a batch of `batch` × `length` keeps,
     /// with dropout masks (the larger case).
     public static func activationBytes(config: GPT2Config, batch: Int, length: Int) -> Int {

@@ -125,6 +125,13 @@ import Testing
         try p.check()
         let e = #expect(throws: TrainingError.self) { try p.check(limit: p.totalBytes - 1) }
         #expect(e?.kind == .outOfMemory)
+        // GPT-2's vocabulary: the head's forward puts the whole V x C weight in column tiles
+        // (at most one tile, 32 rows, of padding), and the plan counts it.
+        let wide = GPT2Config(nLayer: 1, nHead: 12, nEmbd: 768, nCtx: 64, vocabSize: 50257, activation: .geluErf)
+        let w = try MemoryPlan(config: wide, bigram: false, batch: 1, length: 64, threads: 2)
+        #expect(w.scratchBytes >= 50257 * 768 * 4 && w.scratchBytes <= (50257 + 31) * 768 * 4)
+        #expect(w.totalBytes == w.parameterBytes + w.gradientBytes + w.optimizerBytes + w.activationBytes + w.scratchBytes)
+        #expect(w.summary.contains("scratch 147.2 MiB") || w.summary.contains("scratch 147.3 MiB"))
         let huge = GPT2Config(nLayer: 4096, nHead: 64, nEmbd: 65536, nCtx: 64, vocabSize: 65, activation: .geluErf)
         let e2 = #expect(throws: TrainingError.self) { try MemoryPlan(config: huge, bigram: false, batch: 12, length: 64).check() }
         #expect(e2?.kind == .outOfMemory)
