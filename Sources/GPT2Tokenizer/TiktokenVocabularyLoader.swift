@@ -8,7 +8,7 @@ extension Vocabulary {
     ///   `["<|endoftext|>": tokenCount]` (tiktoken's `gpt2` / `r50k_base`).
     public static func load(tiktoken path: String, specialTokens: [String: Int]? = nil) throws -> Vocabulary {
         let bytes = try FileBytes.read(path)
-        var byID: [[UInt8]?] = []
+        var byID = TokensByID(path: path, noun: "rank")
         var start = 0
         var line = 0
         let n = bytes.count
@@ -24,10 +24,6 @@ extension Vocabulary {
                 throw TokenizerError.malformed(path: path, offset: start, expected: "'base64 rank' on line \(line)",
                                                found: "no space")
             }
-            guard let token = Base64.decode(bytes[start..<space]), !token.isEmpty else {
-                throw TokenizerError.malformed(path: path, offset: start, expected: "non-empty base64 token bytes on line \(line)",
-                                               found: "'\(String(decoding: bytes[start..<space].prefix(60), as: UTF8.self))'")
-            }
             var rank = 0
             var i = space + 1
             guard i < stop else {
@@ -42,21 +38,20 @@ extension Vocabulary {
                 rank = rank * 10 + Int(d - UInt8(ascii: "0"))
                 i += 1
             }
-            guard rank < 1 << 24 else {
-                throw TokenizerError.badTokenID(path: path, id: rank, expected: "a rank below 2^24")
+            let decoded = try bytes.withUnsafeBufferPointer { b in
+                try byID.add(id: rank) { out in
+                    let before = out.count
+                    return Base64.decode(UnsafeBufferPointer(rebasing: b[start..<space]), appendingTo: &out) && out.count > before
+                }
             }
-            if rank >= byID.count { byID.append(contentsOf: repeatElement(nil, count: rank + 1 - byID.count)) }
-            guard byID[rank] == nil else {
-                throw TokenizerError.duplicateToken(path: path, token: MergesParser.show(token), id: rank)
+            guard decoded else {
+                throw TokenizerError.malformed(path: path, offset: start, expected: "non-empty base64 token bytes on line \(line)",
+                                               found: "'\(String(decoding: bytes[start..<space].prefix(60), as: UTF8.self))'")
             }
-            byID[rank] = token
         }
-        if let hole = byID.firstIndex(where: { $0 == nil }) {
-            throw TokenizerError.badTokenID(path: path, id: hole, expected: "ranks 0..<\(byID.count) without gaps (rank \(hole) is missing)")
-        }
-        let tokens = byID.map { $0! }
+        let tokens = try byID.finish()
         let specials = specialTokens ?? ["<|endoftext|>": tokens.count]
-        return Vocabulary(kind: .byteLevelBPE, tokens: tokens, ranks: nil, specialTokens: specials,
+        return Vocabulary(kind: .byteLevelBPE, tokenBytes: tokens, ranks: nil, specialTokens: specials,
                           eosID: specials["<|endoftext|>"])
     }
 }

@@ -1,15 +1,19 @@
-/// Step 1 of the merge-list loaders: token strings in GPT-2's byte-level alphabet, with their
-/// ids, into token bytes indexed by id — refusing characters outside the alphabet, duplicate
-/// ids and holes. Used for encoder.json / vocab.json and tokenizer.json's `model.vocab`.
+/// Step 1 of the vocabulary loaders: tokens with their ids into token bytes indexed by id,
+/// refusing duplicate ids and holes. The merge-list formats (encoder.json / vocab.json,
+/// tokenizer.json's `model.vocab`) spell tokens in GPT-2's byte-level alphabet (`add(_:id:offset:)`,
+/// which refuses characters outside it); tiktoken's rank files give the bytes (`add(id:offset:bytes:)`).
 struct TokensByID {
     let path: String
+    /// What the file calls an id ("id"; "rank" in a tiktoken file), for errors.
+    let noun: String
     /// Bytes of the tokens in the order they came, and where each id's are (-1: not yet seen).
     private var arrived: [UInt8] = []
     private var start: [Int] = []
     private var length: [Int32] = []
 
-    init(path: String) {
+    init(path: String, noun: String = "id") {
         self.path = path
+        self.noun = noun
         arrived.reserveCapacity(1 << 19)
         start.reserveCapacity(50257)
         length.reserveCapacity(50257)
@@ -35,12 +39,30 @@ struct TokensByID {
                 path: path, offset: offset, expected: "a token in GPT-2's byte-level alphabet",
                 found: "character U+\(String(bad, radix: 16, uppercase: true))")
         }
-        guard id >= 0, id < 1 << 24 else {
-            throw TokenizerError.badTokenID(path: path, id: id, expected: "an id in 0..<2^24")
+        try place(id, from: at)
+    }
+
+    /// Adds token `id` whose bytes `write` appends to the given buffer; `write` returns false
+    /// when the file's spelling is malformed, and then so does this (nothing is added).
+    mutating func add(id: Int, bytes write: (inout [UInt8]) -> Bool) throws -> Bool {
+        let at = arrived.count
+        guard write(&arrived) else {
+            arrived.removeSubrange(at...)
+            return false
         }
+        try place(id, from: at)
+        return true
+    }
+
+    /// Records that token `id` is `arrived[at...]`.
+    private mutating func place(_ id: Int, from at: Int) throws {
+        guard id >= 0, id < 1 << 24 else {
+            throw TokenizerError.badTokenID(path: path, id: id, expected: "\(noun)s in 0..<2^24")
+        }
+        let count = Int32(arrived.count - at)
         if id == start.count {                  // the usual case: ids in order
             start.append(at)
-            length.append(Int32(scalars.count))
+            length.append(count)
             return
         }
         if id > start.count {
@@ -48,16 +70,16 @@ struct TokensByID {
             length.append(contentsOf: repeatElement(0, count: id + 1 - length.count))
         }
         guard start[id] < 0 else {
-            throw TokenizerError.duplicateToken(path: path, token: String(decoding: arrived[at...], as: UTF8.self), id: id)
+            throw TokenizerError.duplicateToken(path: path, token: MergesParser.show(Array(arrived[at...])), id: id)
         }
         start[id] = at
-        length[id] = Int32(scalars.count)
+        length[id] = count
     }
 
     func finish() throws -> TokenBytes {
         if let hole = start.firstIndex(where: { $0 < 0 }) {
             throw TokenizerError.badTokenID(path: path, id: hole,
-                                            expected: "ids 0..<\(start.count) without gaps (id \(hole) is missing)")
+                                            expected: "\(noun)s 0..<\(start.count) without gaps (\(noun) \(hole) is missing)")
         }
         var out = TokenBytes()
         out.reserve(tokens: start.count, bytes: arrived.count)

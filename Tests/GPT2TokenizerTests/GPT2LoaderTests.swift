@@ -165,7 +165,10 @@ import Testing
         #expect(e2.contains("base64"))
         guard case .malformed? = load("IQ==\n") else { Issue.record("no space"); return }
         guard case .duplicateToken(_, _, 0)? = load("IQ== 0\nIg== 0\n") else { Issue.record("duplicate"); return }
-        guard case .badTokenID(_, 1, _)? = load("IQ== 0\nIg== 2\n") else { Issue.record("gap"); return }
+        guard case .badTokenID(_, 1, let gap)? = load("IQ== 0\nIg== 2\n") else { Issue.record("gap"); return }
+        #expect(gap.contains("rank 1 is missing"))
+        guard case .badTokenID(_, 16_777_216, let big)? = load("IQ== 16777216\n") else { Issue.record("rank 2^24"); return }
+        #expect(big.contains("ranks in 0..<2^24"))
         // A tiny but complete file loads; a vocabulary without all 256 bytes cannot make a tokenizer.
         let v = try? Vocabulary.load(tiktoken: { TestSupport.write("IQ== 0\n", to: dir + "/ok.tiktoken"); return dir + "/ok.tiktoken" }())
         #expect(v?.tokens == [[0x21]])
