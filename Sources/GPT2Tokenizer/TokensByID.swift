@@ -55,6 +55,7 @@ struct TokensByID {
     }
 
     /// Records that token `id` is `arrived[at...]`.
+    @inline(__always)
     private mutating func place(_ id: Int, from at: Int) throws {
         guard id >= 0, id < 1 << 24 else {
             throw TokenizerError.badTokenID(path: path, id: id, expected: "\(noun)s in 0..<2^24")
