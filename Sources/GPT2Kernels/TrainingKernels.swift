@@ -20,11 +20,14 @@ extension Kernels {
         split((N + 5) / 6, pool) { r in k.tr_matmul(y, OUT, x, IN, tiles, b, IN, N, OUT, 0, r.lowerBound, r.upperBound) }
     }
 
-    /// Floats `linearForward` allocates: the weight in column tiles.
-    package func linearForwardScratch(in IN: Int, out OUT: Int) -> Int {
+    /// n rounded up to whole column tiles (tr_matmul's operand in tiles of `tile_cols`).
+    private func tiled(_ n: Int) -> Int {
         let tw = t.pointee.tile_cols
-        return (OUT + tw - 1) / tw * tw * IN
+        return (n + tw - 1) / tw * tw
     }
+
+    /// Floats `linearForward` allocates: the weight in column tiles.
+    package func linearForwardScratch(in IN: Int, out OUT: Int) -> Int { tiled(OUT) * IN }
 
     /// dW's blocking in `linearBackward`: rows of dy per chunk (the kernel's k-chunk) and rows
     /// of dw per band (at most 8 Mi floats of dyᵀ).
@@ -36,9 +39,8 @@ extension Kernels {
     /// Peak floats `linearBackward` allocates: dx's tiles of the weight, or (after they are
     /// freed) dW's band of dyᵀ and x's tiles.
     package func linearBackwardScratch(rows N: Int, in IN: Int, out OUT: Int) -> Int {
-        let tw = t.pointee.tile_cols, tiled = (IN + tw - 1) / tw * tw
         let (chunk, band) = Self.weightGradientBlocks(rows: max(N, 1), out: OUT)
-        return max(tiled * OUT, band * chunk + tiled * chunk)
+        return max(tiled(IN) * OUT, band * chunk + tiled(IN) * chunk)
     }
 
     /// Runs body over 0..<n, split between the pool's threads when there is more than one part.
@@ -56,7 +58,7 @@ extension Kernels {
         if N == 0 || IN == 0 || OUT == 0 { return }
         let k = t.pointee, tw = k.tile_cols, iBlocks = (IN + tw - 1) / tw
         if let dx {
-            let tiles = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * OUT)
+            let tiles = UnsafeMutablePointer<Float>.allocate(capacity: tiled(IN) * OUT)
             defer { tiles.deallocate() }
             split(iBlocks, pool) { r in k.tr_pack_columns(tiles, w, OUT, IN, IN, r.lowerBound, r.upperBound) }
             split((N + 5) / 6, pool) { r in k.tr_matmul(dx, IN, dy, OUT, tiles, nil, OUT, N, IN, 0, r.lowerBound, r.upperBound) }
@@ -70,7 +72,7 @@ extension Kernels {
         // logits-sized copy or re-reading all of dw once per small chunk.
         let (chunk, band) = Self.weightGradientBlocks(rows: N, out: OUT)
         let dyT = UnsafeMutablePointer<Float>.allocate(capacity: band * chunk)
-        let xt = UnsafeMutablePointer<Float>.allocate(capacity: iBlocks * tw * chunk)
+        let xt = UnsafeMutablePointer<Float>.allocate(capacity: tiled(IN) * chunk)
         defer { dyT.deallocate(); xt.deallocate() }
         for o0 in stride(from: 0, to: OUT, by: band) {
             let oc = min(band, OUT - o0)

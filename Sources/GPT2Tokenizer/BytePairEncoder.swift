@@ -57,8 +57,9 @@ struct BytePairEncoder {
     /// and no shifting of arrays. `part[k]` is the id of part k once merged (`pair[k]` the id
     /// its next merge would make). Needs n < 64 and `compactRanks`.
     func mergeShort(_ p: UnsafePointer<UInt8>, _ n: Int, _ ids: UnsafeMutablePointer<UInt32>) -> Int {
+        assert(n >= 2 && n < 64 && compactRanks, "mergeShort's buffers and keys hold 63 bytes")
         // 896 bytes: within the stack limit of temporary allocations (1 kB; above it they malloc).
-        withUnsafeTemporaryAllocation(byteCount: 896, alignment: 16) { buf in
+        return withUnsafeTemporaryAllocation(byteCount: 896, alignment: 16) { buf in
             let base = buf.baseAddress!
             let key = base.bindMemory(to: Int32.self, capacity: 64)
             let pair = (base + 256).bindMemory(to: UInt32.self, capacity: 128), part = pair + 64

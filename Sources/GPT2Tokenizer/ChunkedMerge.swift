@@ -49,6 +49,7 @@ struct ChunkedMerge {
             var e = min(n, c + ChunkedMerge.chunk)
             if n - e < ChunkedMerge.chunk / 2 { e = n }
             // 1. Encode the chunk (or reuse the encoding of an identical earlier chunk).
+            assert(e - c <= ChunkCache.room)
             let chunkCount = cache.lookup(p, c, e - c, chunkIDs) ?? {
                 let k = bpe.merge(p + c, e - c, chunkIDs)
                 cache.store(c, e - c, chunkIDs, k)

@@ -69,8 +69,9 @@ final class TokenizerCore: Sendable {
                 "no token for byte 0x\(String(missing, radix: 16)); byte-level BPE needs all 256")
         }
         self.byteIDs = byteIDs
+        // As the lookup table, without specials listed among the ordinary ids: no merge makes them.
         var pairIDs = [UInt32](repeating: TokenTable.empty, count: 65536)
-        for id in 0..<ordinary where tokens.length(id) == 2 {
+        for id in 0..<ordinary where tokens.length(id) == 2 && !specialsInside.contains(id) {
             let s = tokens.starts[id]
             pairIDs[Int(tokens.bytes[s]) << 8 | Int(tokens.bytes[s + 1])] = UInt32(id)
         }

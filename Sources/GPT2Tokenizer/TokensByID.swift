@@ -1,7 +1,7 @@
 /// Step 1 of the vocabulary loaders: tokens with their ids into token bytes indexed by id,
 /// refusing duplicate ids and holes. The merge-list formats (encoder.json / vocab.json,
 /// tokenizer.json's `model.vocab`) spell tokens in GPT-2's byte-level alphabet (`add(_:id:offset:)`,
-/// which refuses characters outside it); tiktoken's rank files give the bytes (`add(id:offset:bytes:)`).
+/// which refuses characters outside it); tiktoken's rank files give the bytes (`add(id:bytes:)`).
 struct TokensByID {
     let path: String
     /// What the file calls an id ("id"; "rank" in a tiktoken file), for errors.

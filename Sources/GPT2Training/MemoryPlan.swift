@@ -7,7 +7,7 @@ import GPT2ModelFile
 /// The memory a run needs, computed before anything is allocated: parameters, gradients,
 /// AdamW's two moments (each 4 bytes per parameter), the activations one micro-batch keeps
 /// for the backward pass and the largest scratch one op allocates while it runs (the head's
-/// weight tiles: 154 MiB for GPT-2's vocabulary at 768 wide). `check` refuses a run above the
+/// weight tiles: 147 MiB for GPT-2's vocabulary at 768 wide). `check` refuses a run above the
 /// machine's physical memory.
 public struct MemoryPlan: Sendable, Equatable {
     /// Trainable floats.

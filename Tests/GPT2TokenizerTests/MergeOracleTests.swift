@@ -40,8 +40,9 @@ import Testing
 
     /// Vocabularies whose ranks are not their ids (as tiktoken files may be): GPT-2's tokens
     /// with permuted ranks take the linear scan and the chunked path; ranks of 2^24 and more do
-    /// not fit the linear scan's keys and take the heap at every length.
-    @Test(TestSupport.needsVocab, arguments: [0, 1 << 24])
+    /// not fit the linear scan's keys and take the heap at every length (ranks straddling 2^25,
+    /// where `rank << 6` wraps past Int32, would scramble its order).
+    @Test(TestSupport.needsVocab, arguments: [0, 1 << 24, (1 << 25) - 25_000])
     func rankedVocabulariesEqualTheNaiveMerge(rankOffset: Int) throws {
         let gpt2 = try TestSupport.tokenizer().vocabulary
         let n = gpt2.tokens.count
@@ -63,5 +64,15 @@ import Testing
             }
         }
         #expect(compared >= 20)
+    }
+
+    /// A special token listed among the ordinary ids is never made by a merge, on the short
+    /// path and the heap alike: ordinary text stays in ordinary ids.
+    @Test func specialAmongOrdinaryIDsIsNeverMerged() throws {
+        let bytes = (0..<256).map { [UInt8($0)] }
+        let tok = try Tokenizer(vocabulary: Vocabulary(tokens: bytes + [Array("ab".utf8)], specialTokens: ["ab": 256]))
+        for piece in ["abab", String(repeating: "ab", count: 40)] {
+            #expect(tok.encodeOrdinary(piece) == piece.utf8.map { Int($0) }, "\(piece.count) bytes")
+        }
     }
 }
